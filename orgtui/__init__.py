@@ -1,0 +1,1 @@
+"""orgtui: run a research org of AI agents."""

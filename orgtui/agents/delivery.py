@@ -1,0 +1,111 @@
+"""Safe message delivery into an agent's pane.
+
+A message is typed only once the agent is ready for input: its program running, its screen
+quiet for `settle` seconds (and unchanged between two captures), something on the screen,
+and the agent's `ready` pattern on the screen's last lines when it has one. The cleaned text is
+pasted (bracketed when the program asked for it, so several lines arrive as one message); once
+the screen shows the paste, Enter submits it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+from dataclasses import dataclass
+from typing import Protocol
+
+from orgtui.tmux.quoting import clean_text
+
+SETTLE_SECONDS = 1.0
+POLL_SECONDS = 0.05
+ECHO_TIMEOUT = 3.0
+READY_LINES = 5
+
+
+class PaneIO(Protocol):
+    """What delivery needs from tmux for one pane."""
+
+    async def capture(self) -> list[str]:
+        """The visible screen, one string per row."""
+        ...
+
+    async def state(self) -> tuple[bool, float]:
+        """(whether the pane's program has exited, unix time of its last output)."""
+        ...
+
+    async def paste(self, text: str) -> None: ...
+
+    async def enter(self) -> None: ...
+
+
+class DeliveryError(Exception):
+    """The message could not be delivered; the text says why."""
+
+
+@dataclass(frozen=True)
+class Readiness:
+    ready: bool
+    reason: str
+
+
+def readiness(
+    screen: list[str], dead: bool, quiet: float, ready: str | None, settle: float = SETTLE_SECONDS
+) -> Readiness:
+    """Whether a pane showing `screen`, quiet for `quiet` seconds, is ready for input."""
+    if dead:
+        return Readiness(False, "its program has exited")
+    if quiet < settle:
+        return Readiness(False, f"it is still printing (quiet for {quiet:.1f}s of {settle:g}s)")
+    rows = [r for r in screen if r.strip()]
+    if not rows:
+        return Readiness(False, "its screen is still empty")
+    if ready is not None:
+        tail = "\n".join(rows[-READY_LINES:])
+        if not re.search(ready, tail, re.MULTILINE):
+            return Readiness(False, f"its ready pattern {ready!r} is not on the screen")
+    return Readiness(True, "ready")
+
+
+async def wait_ready(
+    pane: PaneIO, ready: str | None, timeout: float, settle: float = SETTLE_SECONDS
+) -> list[str]:
+    """Wait until the pane is ready; its screen then. DeliveryError after `timeout`."""
+    deadline = time.monotonic() + timeout
+    last = Readiness(False, "not checked")
+    while True:
+        dead, activity = await pane.state()
+        # Activity has a resolution of one second: count from the end of that second.
+        quiet = time.time() - (activity + 1.0) if activity else settle
+        screen = await pane.capture()
+        last = readiness(screen, dead, quiet, ready, settle)
+        if last.ready:
+            await asyncio.sleep(POLL_SECONDS)
+            if await pane.capture() == screen:
+                return screen
+            last = Readiness(False, "its screen changed while checking")
+        if time.monotonic() >= deadline:
+            raise DeliveryError(f"not ready for input after {timeout:.3g}s: {last.reason}")
+        await asyncio.sleep(POLL_SECONDS if last.reason.startswith("its screen changed") else 0.1)
+
+
+async def deliver(
+    pane: PaneIO, text: str, ready: str | None, timeout: float, settle: float = SETTLE_SECONDS
+) -> float:
+    """Type `text` into the pane once it is ready and submit it; seconds spent waiting."""
+    start = time.monotonic()
+    message = clean_text(text).strip("\n")
+    if not message.strip():
+        raise DeliveryError("the message is empty (after removing control characters)")
+    before = await wait_ready(pane, ready, timeout, settle)
+    await pane.paste(message)
+    echo_deadline = time.monotonic() + ECHO_TIMEOUT
+    while await pane.capture() == before:
+        if time.monotonic() >= echo_deadline:
+            raise DeliveryError(
+                f"the text was pasted but never appeared on the screen within {ECHO_TIMEOUT:g}s; "
+                "it was not submitted"
+            )
+        await asyncio.sleep(0.01)
+    await pane.enter()
+    return time.monotonic() - start

@@ -1,0 +1,316 @@
+"""The `orgtui` command line: people and agents drive a running org with it.
+
+Bad input (an org file's error, an unknown org or agent) prints a clear message and exits 2;
+a failure of the running org (orgd gone, a message not delivered in time) exits 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from orgtui.config import ConfigError, load_org
+from orgtui.config.runtime import (
+    AddressError,
+    OrgRuntime,
+    RuntimeDirError,
+    read_info,
+    resolve,
+)
+from orgtui.daemon.launcher import UpError, up
+from orgtui.daemon.shutdown import stop_org
+from orgtui.protocol.client import DaemonUnreachable, call
+from orgtui.protocol.messages import BAD_REQUEST, NOT_FOUND, RequestError
+from orgtui.tmux.server import TmuxServer, tmux_env
+from orgtui.workspace import WorkspaceError, remove_worktrees
+
+BAD_INPUT = 2
+FAILED = 1
+
+
+class CliError(Exception):
+    def __init__(self, message: str, status: int = BAD_INPUT) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def _org(args: argparse.Namespace) -> OrgRuntime:
+    return resolve(getattr(args, "org", None) or getattr(args, "org_arg", None))
+
+
+def _call(rt: OrgRuntime, kind: str, timeout: float = 10.0, **kw: Any) -> Any:
+    try:
+        return call(rt.orgd_sock, kind, timeout=timeout, **kw)
+    except DaemonUnreachable as e:
+        raise CliError(f"{e}\n(is org {rt.name} up? `orgtui up {rt.file}`)", FAILED) from None
+    except RequestError as e:
+        status = BAD_INPUT if e.code in (BAD_REQUEST, NOT_FOUND) else FAILED
+        raise CliError(str(e), status) from None
+
+
+# -- commands ----------------------------------------------------------------------------
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    cfg = load_org(Path(args.orgfile))
+    print(
+        f"{cfg.file}: ok: org {cfg.org.name}, {len(cfg.agents)} agents, {len(cfg.processes)} rituals"
+    )
+    return 0
+
+
+def cmd_up(args: argparse.Namespace) -> int:
+    result = up(Path(args.orgfile))
+    name = result.cfg.org.name
+    if result.started:
+        print(
+            f"org {name} is up: {len(result.cfg.agents)} agents; orgd log: {result.cfg.org.workdir}/logs/orgd.log"
+        )
+    else:
+        print(f"org {name} is already running")
+    print(f"watch it: orgtui attach {name}   (or tmux -S {result.rt.tmux_sock} attach)")
+    return 0
+
+
+def _attach_tmux(rt: OrgRuntime) -> int:
+    # The cockpit TUI arrives with its own issue; until then attach is a plain tmux client.
+    argv = ["tmux", "-S", str(rt.tmux_sock), "attach-session", "-t", f"={rt.name}"]
+    os.execvpe("tmux", argv, tmux_env())
+    return 0  # not reached
+
+
+def cmd_attach(args: argparse.Namespace) -> int:
+    return _attach_tmux(_org(args))
+
+
+def cmd_main_job(orgfile: str) -> int:
+    result = up(Path(orgfile))
+    return _attach_tmux(result.rt)
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    rt = _org(args)
+    status = _call(rt, "status")
+    if args.json:
+        print(json.dumps(status, indent=2))
+        return 0
+    print(f"org {status['org']}  ({status['file']})  orgd pid {status['daemon_pid']}")
+    print(f"workdir {status['workdir']}")
+    rows = [("AGENT", "ROLE", "KIND", "STATE", "ACTIVITY", "PID", "RESTARTS", "BRANCH")]
+    for a in status["agents"]:
+        state = a["state"] + (f" ({a['exit_status']})" if a["exit_status"] is not None else "")
+        activity = a["activity"] + (f" {a['idle_seconds']:.0f}s" if a["activity"] == "idle" else "")
+        rows.append(
+            (
+                a["name"],
+                a["role"],
+                a["kind"],
+                state,
+                activity,
+                str(a["pane_pid"] or "-"),
+                str(a["restarts"]),
+                a["branch"],
+            )
+        )
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    for r in rows:
+        print("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip())
+    return 0
+
+
+def cmd_send(args: argparse.Namespace) -> int:
+    rt = _org(args)
+    result = _call(
+        rt,
+        "send",
+        timeout=args.timeout + 10,
+        agent=args.agent,
+        text=args.text,
+        timeout_s=args.timeout,
+    )
+    print(f"delivered to {result['agent']} in {result['seconds']:.2f}s")
+    return 0
+
+
+def cmd_post(args: argparse.Namespace) -> int:
+    rt = _org(args)
+    author = os.environ.get("ORGTUI_AGENT") or getpass.getuser()
+    result = _call(rt, "post", author=author, to=args.to, text=args.text)
+    print(f"posted to {result['file']}")
+    return 0
+
+
+def cmd_restart(args: argparse.Namespace) -> int:
+    rt = _org(args)
+    result = _call(rt, "restart", agent=args.agent)
+    print(f"restarted {result['agent']} (pid {result['pane_pid']})")
+    return 0
+
+
+def _info(rt: OrgRuntime) -> dict[str, str]:
+    info = read_info(rt.dir)
+    if not info:
+        raise CliError(
+            f"{rt.dir}/org.json is missing; cannot find org {rt.name}'s work dir", FAILED
+        )
+    return info
+
+
+def cmd_logs(args: argparse.Namespace) -> int:
+    rt = resolve(args.org, running_only=False)
+    logs = Path(_info(rt)["workdir"]) / "logs"
+    path = logs / f"{args.agent}.log"
+    if not path.exists():
+        known = sorted(p.stem for p in logs.glob("*.log") if p.stem != "orgd")
+        raise CliError(
+            f"no log for agent {args.agent!r} in {logs} (agents with logs: {', '.join(known) or 'none'})"
+        )
+    out = sys.stdout.buffer
+    for part in (path.with_name(path.name + ".1"), path):
+        if part.exists():
+            out.write(part.read_bytes())
+    out.flush()
+    return 0
+
+
+def cmd_down(args: argparse.Namespace) -> int:
+    rt = resolve(args.org or args.org_arg, running_only=False)
+    try:
+        result = call(rt.orgd_sock, "down", timeout=60)
+        survivors = result["survivors"]
+    except (DaemonUnreachable, RequestError):
+        # orgd is gone (killed, crashed): stop what it left running ourselves.
+        survivors = stop_org(TmuxServer(rt.tmux_sock), rt.file)
+        rt.orgd_sock.unlink(missing_ok=True)
+    print(f"org {rt.name} is down")
+    if survivors:
+        print(
+            f"warning: these processes would not die: {' '.join(map(str, survivors))}",
+            file=sys.stderr,
+        )
+    if args.clean:
+        info = _info(rt)
+        workdir = Path(info["workdir"])
+        agents = sorted(p.name for p in (workdir / "worktrees").glob("*") if p.is_dir())
+        removed, dirty = remove_worktrees(Path(info["repo"]), workdir, agents, force=args.force)
+        for name in removed:
+            print(f"removed worktree {workdir / 'worktrees' / name} (its branch stays)")
+        if dirty:
+            names = ", ".join(dirty)
+            print(
+                f"kept worktrees with uncommitted work: {names}; `orgtui down --clean --force` removes them",
+                file=sys.stderr,
+            )
+            return FAILED
+    return 0
+
+
+# -- parser ------------------------------------------------------------------------------
+
+
+def _org_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--org", help="the org's name or file (default: this pane's org, or the one running)"
+    )
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(
+        prog="orgtui",
+        description="Run a research org of AI agents. `orgtui ORGFILE` starts the org and opens it.",
+    )
+    sub = top.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("up", help="start or re-adopt the org without opening the TUI")
+    p.add_argument("orgfile")
+    p.set_defaults(func=cmd_up)
+
+    p = sub.add_parser("attach", help="open a running org")
+    p.add_argument("org_arg", nargs="?", metavar="ORG")
+    _org_option(p)
+    p.set_defaults(func=cmd_attach)
+
+    p = sub.add_parser("down", help="stop the org")
+    p.add_argument("org_arg", nargs="?", metavar="ORG")
+    _org_option(p)
+    p.add_argument("--wait", action="store_true", help="let running jobs finish first")
+    p.add_argument(
+        "--clean", action="store_true", help="also remove clean worktrees (branches stay)"
+    )
+    p.add_argument("--force", action="store_true", help="with --clean: remove dirty worktrees too")
+    p.set_defaults(func=cmd_down)
+
+    p = sub.add_parser("status", help="agents, their state and activity")
+    p.add_argument("org_arg", nargs="?", metavar="ORG")
+    _org_option(p)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_status)
+
+    p = sub.add_parser("validate", help="check an org file")
+    p.add_argument("orgfile")
+    p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser(
+        "send", help="type TEXT into an agent's session once it is ready, and submit it"
+    )
+    p.add_argument("agent")
+    p.add_argument("text")
+    p.add_argument(
+        "--timeout", type=float, default=60.0, help="seconds to wait for the agent (default 60)"
+    )
+    _org_option(p)
+    p.set_defaults(func=cmd_send)
+
+    p = sub.add_parser("post", help="append a message to the comms board or an agent's inbox")
+    p.add_argument("text")
+    p.add_argument("--to", metavar="AGENT")
+    _org_option(p)
+    p.set_defaults(func=cmd_post)
+
+    p = sub.add_parser("restart", help="restart one agent")
+    p.add_argument("agent")
+    _org_option(p)
+    p.set_defaults(func=cmd_restart)
+
+    p = sub.add_parser("logs", help="print an agent's session log")
+    p.add_argument("agent")
+    _org_option(p)
+    p.set_defaults(func=cmd_logs)
+    return top
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    top = parser()
+    commands = {"up", "attach", "down", "status", "validate", "send", "post", "restart", "logs"}
+    try:
+        if len(argv) == 1 and argv[0] not in commands and not argv[0].startswith("-"):
+            return cmd_main_job(argv[0])
+        args = top.parse_args(argv)
+        if not getattr(args, "func", None):
+            top.print_help()
+            return BAD_INPUT
+        return int(args.func(args))
+    except ConfigError as e:
+        print(e, file=sys.stderr)
+        return BAD_INPUT
+    except (WorkspaceError, AddressError, RuntimeDirError) as e:
+        print(f"orgtui: {e}", file=sys.stderr)
+        return BAD_INPUT
+    except CliError as e:
+        print(f"orgtui: {e}", file=sys.stderr)
+        return e.status
+    except UpError as e:
+        print(f"orgtui: {e}", file=sys.stderr)
+        return FAILED
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

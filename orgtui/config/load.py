@@ -1,0 +1,162 @@
+"""`load_org(path) -> OrgConfig`: read, parse and validate an org file.
+
+Checks, in order: the file can be read and is not writable by group or others (orgd runs the
+commands it names), it is UTF-8 TOML, and every section matches the schema in DESIGN.md. The
+first problem is raised as `ConfigError` at its `file:line:col`. Nothing here needs the research
+repo to exist; `up` checks that.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import os
+import re
+import tomllib
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from orgtui.config.agents import AGENT_KEYS, read_agents, read_defaults
+from orgtui.config.errors import ConfigError
+from orgtui.config.locate import locate
+from orgtui.config.model import OrgConfig
+from orgtui.config.processes import PROCESS_KEYS, read_processes
+from orgtui.config.sections import (
+    ORG_KEYS,
+    RESEARCH_KEYS,
+    SCHEDULER_KEYS,
+    empty_table,
+    read_org,
+    read_research,
+    read_scheduler,
+)
+from orgtui.config.tables import Context, Table, describe, suggest
+
+TOP_KEYS = ("org", "research", "defaults", "agent", "scheduler", "process")
+_SECTION_KEYS: Mapping[str, tuple[str, ...]] = {
+    "[org]": ORG_KEYS,
+    "[research]": RESEARCH_KEYS,
+    "[[agent]]": AGENT_KEYS,
+    "[scheduler]": SCHEDULER_KEYS,
+    "[[process]]": PROCESS_KEYS,
+}
+_AT_PLACE = re.compile(r"\s*\(at line (\d+), column (\d+)\)$")
+_AT_END = " (at end of document)"
+_DECLARED_TWICE = re.compile(r"Cannot declare (\(.*\)) twice")
+
+
+def load_org(path: str | Path) -> OrgConfig:
+    """The validated org file at `path`; raises ConfigError naming `file:line:col` on a problem."""
+    file = Path(os.path.abspath(path))
+    try:
+        data = file.read_bytes()
+    except OSError as error:
+        raise ConfigError(file, 1, 1, f"cannot read org file: {error.strerror}") from None
+    _check_not_writable(file)
+    text = _decode(file, data)
+    try:
+        document = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise _syntax_error(file, text, str(error)) from None
+    context = Context(file, locate(text))
+    return _build(context, document, data)
+
+
+def _check_not_writable(file: Path) -> None:
+    mode = file.stat().st_mode
+    if mode & 0o022:
+        who = " and ".join(w for w, bit in (("group", 0o020), ("others", 0o002)) if mode & bit)
+        raise ConfigError(
+            file,
+            1,
+            1,
+            f"org file is writable by {who}, and orgd runs the commands it names: "
+            f"run `chmod go-w {file}`",
+        )
+
+
+def _decode(file: Path, data: bytes) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        before = data[: error.start].decode("utf-8-sig")
+        line = before.count("\n") + 1
+        col = len(before) - (before.rfind("\n") + 1) + 1
+        raise ConfigError(file, line, col, "org file is not UTF-8 text") from None
+
+
+def _syntax_error(file: Path, text: str, message: str) -> ConfigError:
+    """A ConfigError from tomllib's message, at the place it names (without that suffix)."""
+    place = _AT_PLACE.search(message)
+    if place is not None:
+        line, col = int(place.group(1)), int(place.group(2))
+        message = message[: place.start()]
+    else:
+        message = message.removesuffix(_AT_END)
+        line = text.count("\n") + 1
+        col = len(text) - (text.rfind("\n") + 1) + 1
+    twice = _DECLARED_TWICE.fullmatch(message)
+    if twice is not None:
+        message = f"table [{'.'.join(ast.literal_eval(twice.group(1)))}] is declared twice"
+    elif message == "Cannot overwrite a value":
+        message = "this key is already set: a key may be set only once"
+    else:
+        return ConfigError(file, line, col, f"invalid TOML: {message}")
+    # tomllib points inside the repeated key or table; what repeats starts the line.
+    lines = text.splitlines()
+    if line <= len(lines):
+        col = len(lines[line - 1]) - len(lines[line - 1].lstrip()) + 1
+    return ConfigError(file, line, col, f"invalid TOML: {message}")
+
+
+def _build(context: Context, document: dict[str, Any], data: bytes) -> OrgConfig:
+    _check_top_keys(context, document)
+    org = read_org(context, _section(context, document, "org"))
+    research = read_research(
+        _section(context, document, "research") or empty_table(context, "research", "[research]")
+    )
+    defaults = read_defaults(_section(context, document, "defaults"))
+    roster = read_agents(context, document.get("agent"), defaults)
+    scheduler = read_scheduler(
+        _section(context, document, "scheduler") or empty_table(context, "scheduler", "[scheduler]")
+    )
+    processes = read_processes(context, document.get("process"), roster)
+    return OrgConfig(
+        file=context.file,
+        org=org,
+        research=research,
+        agents=roster.agents,
+        scheduler=scheduler,
+        processes=processes,
+        source_hash=source_hash(data, context.files_read.values()),
+    )
+
+
+def source_hash(org_file: bytes, files_read: Iterable[bytes]) -> str:
+    """sha256 hex over the org file's bytes, then each prompt or brief file's (length-prefixed)."""
+    digest = hashlib.sha256(org_file)
+    for data in files_read:
+        digest.update(len(data).to_bytes(8, "big"))
+        digest.update(data)
+    return digest.hexdigest()
+
+
+def _check_top_keys(context: Context, document: Mapping[str, object]) -> None:
+    for key in document:
+        if key in TOP_KEYS:
+            continue
+        homes = [label for label, keys in _SECTION_KEYS.items() if key in keys]
+        hint = f"; it belongs under {homes[0]}" if homes else suggest(key, TOP_KEYS)
+        context.fail((key,), f"unknown top-level key '{key}'{hint}", at="key")
+
+
+def _section(context: Context, document: Mapping[str, object], key: str) -> Table | None:
+    if key not in document:
+        return None
+    value = document[key]
+    if not isinstance(value, dict):
+        context.fail(
+            (key,), f"'{key}' must be a table: write [{key}], not {describe(value)}", at="key"
+        )
+    return Table(context, value, (key,), f"[{key}]")

@@ -1,0 +1,174 @@
+"""The org file's model: frozen dataclasses, one per section, with a docstring per field.
+
+`load_org` (in `orgtui.config.load`) builds an `OrgConfig` from a TOML file; everything past it
+works on these values only. Paths are absolute; durations are seconds (float); agents are
+already expanded from `count`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Literal
+
+Role = Literal["solo", "chief", "junior"]
+Kind = Literal["claude", "codex", "shell", "builtin"]
+Restart = Literal["no", "on-failure", "always"]
+OnPromptChange = Literal["keep", "send"]
+Goal = Literal["minimize", "maximize"]
+ProcessKind = Literal["send", "collect", "nudge", "baseline"]
+
+ROLES: tuple[str, ...] = ("solo", "chief", "junior")
+KINDS: tuple[str, ...] = ("claude", "codex", "shell", "builtin")
+RESTARTS: tuple[str, ...] = ("no", "on-failure", "always")
+PROCESS_KINDS: tuple[str, ...] = ("send", "collect", "nudge", "baseline")
+NAME_PATTERN = r"[a-z0-9][a-z0-9_-]*"
+
+
+def _frozen_map() -> MappingProxyType[str, str]:
+    return MappingProxyType({})
+
+
+@dataclass(frozen=True)
+class OrgSection:
+    """`[org]`: what the org is and where it works."""
+
+    name: str
+    """The org's name, `[a-z0-9][a-z0-9_-]*`; names its sockets, tmux session and work dir."""
+    repo: Path
+    """The research repository (absolute; written relative to the org file)."""
+    base: str = "main"
+    """Where the program branch starts when it does not exist yet."""
+    program: str = ""
+    """The program's branch; `program/<name>` when not given."""
+    brief: str = ""
+    """The program's text given to every agent (read from the file when `brief` names one)."""
+    brief_file: Path | None = None
+    """The file the brief was read from, if it was a file."""
+    workdir: Path = Path()
+    """Worktrees, logs, comms, jobs and ledger; `.orgtui/<name>` beside the org file by default."""
+
+
+@dataclass(frozen=True)
+class ResearchSection:
+    """`[research]`: how runs of this program are made and judged."""
+
+    train: str = ""
+    """The training command; `{time}`, `{flops}` and `{seed}` are filled per job."""
+    metric: str = "val_bpb"
+    """The one metric results are judged by."""
+    goal: Goal = "minimize"
+    """Whether a lower (`minimize`) or higher (`maximize`) metric is better."""
+    seeds: int = 3
+    """How many seeds a baseline runs."""
+
+
+@dataclass(frozen=True)
+class AgentSpec:
+    """One `[[agent]]`, after `count` expansion and `[defaults]`."""
+
+    name: str
+    """The agent's unique name (`claude-1` .. `claude-4` when `count` > 1)."""
+    command: tuple[str, ...]
+    """The program to run, as argv (a string is split like a shell would; never run by one)."""
+    role: Role = "solo"
+    """`solo`, `chief` or `junior`."""
+    kind: Kind = "shell"
+    """`claude`, `codex`, `shell` or `builtin`; from the command's name when not given."""
+    prompt: str = ""
+    """The role prompt text (read from the file when `prompt` names one)."""
+    prompt_file: Path | None = None
+    """The file the prompt was read from, if it was a file."""
+    env: MappingProxyType[str, str] = field(default_factory=_frozen_map)
+    """Extra environment variables for the agent's pane."""
+    gpus: int = 1
+    """Devices this agent's jobs get by default."""
+    restart: Restart = "on-failure"
+    """What orgd does when the agent's process exits: `no`, `on-failure` or `always`."""
+    cols: int = 80
+    """The agent's terminal width at least (from `size`)."""
+    rows: int = 24
+    """The agent's terminal height at least (from `size`)."""
+    ready: str | None = None
+    """A regex on the screen's last lines meaning the agent is ready for input."""
+    on_prompt_change: OnPromptChange = "keep"
+    """`send`: a changed prompt is also delivered to the running agent."""
+    reports_to: str | None = None
+    """Another agent's name this agent reports to."""
+    group: str = ""
+    """The `[[agent]]` name this agent was expanded from (equal to `name` when `count` = 1)."""
+
+
+@dataclass(frozen=True)
+class SchedulerSection:
+    """`[scheduler]`: how training jobs get devices."""
+
+    backend: Literal["local", "slurm"] = "local"
+    """Where jobs run: `local` processes, or `slurm`."""
+    devices: str | tuple[str, ...] = "auto"
+    """`auto` (NVML, else CPU slots), `cpu`, or a list of GPU indices or UUIDs."""
+    cpu_slots: int = 1
+    """CPU devices when there is no GPU (default max(1, cores // 2))."""
+    mode: Literal["dedicated", "pool"] = "dedicated"
+    """`dedicated`: agent i owns device i; `pool`: a shared fair queue."""
+    pane_devices: Literal["none", "own"] = "none"
+    """`none`: panes see no GPU, every GPU run goes through the scheduler; `own`: they see theirs."""
+    time_budget: float = 300.0
+    """The training budget (seconds) a job gets by default."""
+    max_time: float = 1800.0
+    """No job may ask for more than this (seconds)."""
+    grace: float = 60.0
+    """A job is killed at its budget plus this (seconds)."""
+    notify: bool = True
+    """Tell an agent when its job ends."""
+    metrics: MappingProxyType[str, str] = field(default_factory=_frozen_map)
+    """Extra metrics: name to a regex with one group."""
+
+
+@dataclass(frozen=True)
+class ProcessSpec:
+    """One `[[process]]`: a ritual."""
+
+    name: str
+    """The ritual's unique name."""
+    kind: ProcessKind
+    """`send`, `collect`, `nudge` or `baseline`."""
+    every: float | None = None
+    """Run every this many seconds (exclusive with `at`)."""
+    at: str | None = None
+    """Run daily at this local time, `HH:MM` (exclusive with `every`)."""
+    to: str | tuple[str, ...] = "all"
+    """`all`, a role, or a list of agent names."""
+    send: str = ""
+    """The message, templated with {agent}, {role}, {date}, {comms}, {program}."""
+    deadline: float | None = None
+    """`collect`: seconds after the ritual runs to gather the files."""
+    idle: float | None = None
+    """`nudge`: seconds of idleness before the message goes out."""
+    deliver_to: tuple[str, ...] = ()
+    """`collect`: agents the digest goes to (default: the chief)."""
+
+
+@dataclass(frozen=True)
+class OrgConfig:
+    """A whole, validated org file."""
+
+    file: Path
+    """The org file (absolute)."""
+    org: OrgSection
+    """`[org]`."""
+    research: ResearchSection
+    """`[research]`."""
+    agents: tuple[AgentSpec, ...]
+    """The agents, expanded, in file order."""
+    scheduler: SchedulerSection
+    """`[scheduler]`."""
+    processes: tuple[ProcessSpec, ...]
+    """The rituals, in file order."""
+    source_hash: str = ""
+    """sha256 of the org file's bytes and the prompt and brief files it names."""
+
+    def agent(self, name: str) -> AgentSpec | None:
+        """The agent called `name`, or None."""
+        return next((a for a in self.agents if a.name == name), None)

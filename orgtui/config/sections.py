@@ -1,0 +1,201 @@
+"""Readers for the org file's single tables: `[org]`, `[research]` and `[scheduler]`.
+
+Each `read_*` takes the section's `Table` (or None when the file has no such table) and returns
+the model's frozen dataclass, raising `ConfigError` at the first problem.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import string
+from collections.abc import Collection
+from types import MappingProxyType
+from typing import Literal, cast
+
+from orgtui.config.durations import format_duration
+from orgtui.config.model import (
+    Goal,
+    OrgSection,
+    ResearchSection,
+    SchedulerSection,
+)
+from orgtui.config.tables import Context, Table, describe
+from orgtui.config.texts import read_text, resolve_path
+
+ORG_KEYS = ("name", "repo", "base", "program", "brief", "workdir")
+RESEARCH_KEYS = ("train", "metric", "goal", "seeds")
+SCHEDULER_KEYS = (
+    "backend",
+    "devices",
+    "cpu_slots",
+    "mode",
+    "pane_devices",
+    "time_budget",
+    "max_time",
+    "grace",
+    "notify",
+    "metrics",
+)
+TRAIN_FIELDS = ("time", "flops", "seed")
+"""The placeholders `[research] train` may use."""
+
+Backend = Literal["local", "slurm"]
+Mode = Literal["dedicated", "pool"]
+PaneDevices = Literal["none", "own"]
+
+_METRIC_NAME = re.compile(r"[a-z_][a-z0-9_]*")
+_BAD_REF = re.compile(r"\.\.|//|@\{|[\s~^:?*\[\\\x00-\x1f\x7f]")
+
+
+def empty_table(context: Context, path: str, label: str) -> Table:
+    """A stand-in for a table the file leaves out: every key takes its default."""
+    return Table(context, {}, (path,), label)
+
+
+def check_template(table: Table, key: str, value: str, fields: Collection[str]) -> None:
+    """Refuse a `str.format` template at `key` that is malformed or uses other placeholders."""
+    allowed = ", ".join("{" + name + "}" for name in fields)
+    hint = "write {{ and }} for literal braces"
+    try:
+        names = [parsed[1] for parsed in string.Formatter().parse(value) if parsed[1] is not None]
+    except ValueError as error:
+        table.fail(key, f"'{key}' is not a valid template ({error}); {hint}")
+    for name in names:
+        if re.split(r"[.\[!:]", name, maxsplit=1)[0] not in fields:
+            table.fail(key, f"unknown placeholder {{{name}}} in '{key}': use {allowed}; {hint}")
+
+
+def check_branch(table: Table, key: str, value: str) -> None:
+    """Refuse a branch name git would refuse (the common cases of `git check-ref-format`)."""
+    if (
+        _BAD_REF.search(value)
+        or value.startswith(("/", "-", "."))
+        or value.endswith(("/", ".", ".lock"))
+        or "/." in value
+    ):
+        table.fail(key, f"'{key}' is not a valid git branch name: \"{value}\"")
+
+
+def read_org(context: Context, table: Table | None) -> OrgSection:
+    """`[org]`, which must be there with `name` and `repo`."""
+    if table is None:
+        context.fail((), "missing required table [org] (with name and repo)", at="table")
+    table.check_keys(ORG_KEYS)
+    name = table.name("name", "org name")
+    repo = table.required_string("repo")
+    base = table.string("base", "main")
+    check_branch(table, "base", base)
+    program = table.string("program", f"program/{name}")
+    check_branch(table, "program", program)
+    brief, brief_file = read_text(table, "brief")
+    workdir = table.string("workdir", f".orgtui/{name}")
+    if not workdir:
+        table.fail("workdir", "'workdir' must not be empty")
+    return OrgSection(
+        name=name,
+        repo=resolve_path(context.directory, repo),
+        base=base,
+        program=program,
+        brief=brief,
+        brief_file=brief_file,
+        workdir=resolve_path(context.directory, workdir),
+    )
+
+
+def read_research(table: Table) -> ResearchSection:
+    """`[research]`; every key has a default."""
+    table.check_keys(RESEARCH_KEYS)
+    train = table.string("train", "")
+    check_template(table, "train", train, TRAIN_FIELDS)
+    metric = table.string("metric", "val_bpb")
+    if not metric:
+        table.fail("metric", "'metric' must not be empty")
+    return ResearchSection(
+        train=train,
+        metric=metric,
+        goal=cast(Goal, table.choice("goal", ("minimize", "maximize"), "minimize")),
+        seeds=table.integer("seeds", 3, minimum=1),
+    )
+
+
+def read_scheduler(table: Table) -> SchedulerSection:
+    """`[scheduler]` and `[scheduler.metrics]`; every key has a default."""
+    table.check_keys(SCHEDULER_KEYS)
+    time_budget = table.duration("time_budget", 300.0)
+    max_time = table.duration("max_time", 1800.0)
+    if max_time < time_budget:
+        key = "max_time" if table.has("max_time") else "time_budget"
+        table.fail(
+            key,
+            f"max_time ({format_duration(max_time)}) is shorter than time_budget "
+            f"({format_duration(time_budget)})",
+        )
+    return SchedulerSection(
+        backend=cast(Backend, table.choice("backend", ("local", "slurm"), "local")),
+        devices=_devices(table),
+        cpu_slots=table.integer("cpu_slots", max(1, (os.cpu_count() or 1) // 2), minimum=1),
+        mode=cast(Mode, table.choice("mode", ("dedicated", "pool"), "dedicated")),
+        pane_devices=cast(PaneDevices, table.choice("pane_devices", ("none", "own"), "none")),
+        time_budget=time_budget,
+        max_time=max_time,
+        grace=table.duration("grace", 60.0, allow_zero=True),
+        notify=table.boolean("notify", True),
+        metrics=_metrics(table),
+    )
+
+
+def _devices(table: Table) -> str | tuple[str, ...]:
+    if not table.has("devices"):
+        return "auto"
+    value = table.raw("devices")
+    expected = '"auto", "cpu" or a list of GPU indices or UUIDs'
+    if isinstance(value, str):
+        if value not in ("auto", "cpu"):
+            table.fail("devices", f"'devices' must be {expected}, not \"{value}\"")
+        return value
+    if not isinstance(value, list):
+        table.fail("devices", f"'devices' must be {expected}, not {describe(value)}")
+    if not value:
+        table.fail("devices", "'devices' lists no device")
+    devices: list[str] = []
+    for index, item in enumerate(value):
+        path = (*table.path_of("devices"), index)
+        if isinstance(item, bool) or not isinstance(item, int | str):
+            table.context.fail(
+                path, f"a device must be a GPU index or UUID string, not {describe(item)}"
+            )
+        if isinstance(item, int) and item < 0:
+            table.context.fail(path, f"a GPU index must be at least 0, not {item}")
+        if isinstance(item, str) and not item.strip():
+            table.context.fail(path, "a device must not be an empty string")
+        if str(item) in devices:
+            table.context.fail(path, f"device {item!r} is listed twice")
+        devices.append(str(item))
+    return tuple(devices)
+
+
+def _metrics(table: Table) -> MappingProxyType[str, str]:
+    metrics = table.subtable("metrics", "[scheduler.metrics]")
+    if metrics is None:
+        return MappingProxyType({})
+    found: dict[str, str] = {}
+    for name in metrics.data:
+        if not _METRIC_NAME.fullmatch(name):
+            metrics.fail(
+                name,
+                f'metric name "{name}" must be lowercase letters, digits and "_", not starting '
+                "with a digit",
+                at="key",
+            )
+        pattern = metrics.string(name, "")
+        try:
+            groups = re.compile(pattern).groups
+        except re.error as error:
+            metrics.fail(name, f"metric '{name}' is not a valid regex: {error}")
+        if groups != 1:
+            metrics.fail(
+                name, f"metric '{name}' regex must have exactly one group (...), it has {groups}"
+            )
+        found[name] = pattern
+    return MappingProxyType(found)

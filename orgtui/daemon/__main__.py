@@ -1,0 +1,69 @@
+"""`python -m orgtui.daemon ORGFILE`: run orgd in the foreground (`orgtui up` starts it
+detached, in its own session, with its output in `<workdir>/logs/orgd.log`)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+import sys
+from pathlib import Path
+
+from orgtui.config import ConfigError, load_org
+from orgtui.config.runtime import org_runtime
+from orgtui.daemon.orgd import Orgd
+from orgtui.daemon.socket_server import serve
+
+log = logging.getLogger("orgd")
+
+
+async def run(org_file: Path) -> int:
+    cfg = load_org(org_file)
+    rt = org_runtime(cfg.org.name, cfg.file).ensure()
+    orgd = Orgd(cfg, rt)
+    await asyncio.to_thread(orgd.prepare)
+    await asyncio.to_thread(orgd.start_panes)
+    await orgd.attach_control()
+    rt.pid_file.write_text(f"{os.getpid()}\n")
+    server = await serve(orgd, rt.orgd_sock)
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, orgd.stopping.set)
+    loop.add_signal_handler(signal.SIGHUP, lambda: None)
+    log.info("orgd %d serving org %s on %s", os.getpid(), cfg.org.name, rt.orgd_sock)
+    try:
+        await orgd.tick_loop()
+        await orgd.stopping.wait()
+    finally:
+        server.close()
+        rt.orgd_sock.unlink(missing_ok=True)
+        if rt.daemon_pid() == os.getpid():
+            rt.pid_file.unlink(missing_ok=True)
+        if orgd.control:
+            await orgd.control.close()
+        log.info("orgd %d stopped", os.getpid())
+    return 0
+
+
+def main(argv: list[str]) -> int:
+    logging.basicConfig(
+        level=logging.INFO,
+        format="%(asctime)s %(name)s %(levelname)s %(message)s",
+        stream=sys.stderr,
+    )
+    if len(argv) != 1:
+        print("usage: python -m orgtui.daemon ORGFILE", file=sys.stderr)
+        return 2
+    try:
+        return asyncio.run(run(Path(argv[0])))
+    except ConfigError as e:
+        print(f"orgd: {e}", file=sys.stderr)
+        return 2
+    except Exception:
+        log.exception("orgd failed")
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

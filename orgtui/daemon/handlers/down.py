@@ -1,0 +1,19 @@
+"""`down`: stop the agents, every process still carrying this org's ORGTUI_ORG, the tmux server,
+and then orgd itself (right after this answer is sent)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING, Any
+
+from orgtui.daemon.shutdown import stop_org
+
+if TYPE_CHECKING:
+    from orgtui.daemon.orgd import Orgd
+
+
+async def handle(orgd: Orgd, args: dict[str, Any], peer: Any) -> dict[str, Any]:
+    orgd.shutting_down = True
+    left = await asyncio.to_thread(stop_org, orgd.tmux, orgd.cfg.file, {peer.pid})
+    asyncio.get_running_loop().call_later(0.05, orgd.stopping.set)
+    return {"org": orgd.cfg.org.name, "survivors": left}

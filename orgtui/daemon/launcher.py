@@ -1,0 +1,113 @@
+"""`orgtui up`: check the org, then start orgd (or find it running) under the runtime lock.
+
+Two `up`s at once start one orgd: the second waits on the lock and then finds orgd answering.
+orgd runs in its own session (setsid) with its output in `<workdir>/logs/orgd.log`.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import stat
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from orgtui.config import OrgConfig, load_org
+from orgtui.config.runtime import OrgRuntime, org_runtime
+from orgtui.protocol.client import answers
+from orgtui.workspace import WorkspaceError, check_repo
+
+START_TIMEOUT = 30.0
+
+
+class UpError(Exception):
+    """orgd could not be started; the message says why (with its log's last lines)."""
+
+
+@dataclass(frozen=True)
+class UpResult:
+    cfg: OrgConfig
+    rt: OrgRuntime
+    started: bool
+    """True if this call started orgd; False if it was already running."""
+
+
+def check_workdir(workdir: Path) -> None:
+    """Refuse a work dir (or its nearest existing parent) that other users can write."""
+    path = workdir
+    while not path.exists():
+        path = path.parent
+    mode = path.stat().st_mode
+    if path == workdir and mode & 0o022 and not mode & stat.S_ISVTX:
+        raise WorkspaceError(
+            f"{workdir}: the work dir is writable by other users: `chmod go-w {workdir}`"
+        )
+
+
+def daemon_env() -> dict[str, str]:
+    """orgd's environment: this one without any agent's ORGTUI_* variables, so `down` never
+    mistakes orgd (or the tmux server it starts) for an agent's leftover."""
+    return {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("ORGTUI_") and k not in ("TMUX", "TMUX_PANE")
+    }
+
+
+def _log_tail(path: Path, lines: int = 15) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return "(no log)"
+
+
+def up(org_file: Path) -> UpResult:
+    """Start or re-adopt the org. Raises ConfigError / WorkspaceError (bad input) or UpError."""
+    cfg = load_org(org_file)
+    rt = org_runtime(cfg.org.name, cfg.file).ensure()
+    if answers(rt.orgd_sock):
+        return UpResult(cfg, rt, started=False)
+    check_repo(cfg.org.repo, cfg.org.base, cfg.org.program)
+    check_workdir(cfg.org.workdir)
+    fd = os.open(rt.lock_file, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        if answers(rt.orgd_sock):
+            return UpResult(cfg, rt, started=False)
+        _start(cfg, rt)
+        return UpResult(cfg, rt, started=True)
+    finally:
+        os.close(fd)
+
+
+def _start(cfg: OrgConfig, rt: OrgRuntime) -> None:
+    stale = rt.daemon_pid()
+    if stale is not None:
+        raise UpError(
+            f"orgd (pid {stale}) is alive but does not answer on {rt.orgd_sock}; "
+            f"stop it with `kill {stale}` and run up again"
+        )
+    logs = cfg.org.workdir / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    log_path = logs / "orgd.log"
+    with open(log_path, "ab") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "orgtui.daemon", str(cfg.file)],
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=log,
+            start_new_session=True,
+            env=daemon_env(),
+            cwd="/",
+        )
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise UpError(f"orgd exited with status {proc.returncode}:\n{_log_tail(log_path)}")
+        if answers(rt.orgd_sock, timeout=0.5):
+            return
+        time.sleep(0.02)
+    raise UpError(f"orgd did not answer within {START_TIMEOUT:g}s:\n{_log_tail(log_path)}")

@@ -1,0 +1,257 @@
+"""orgd: the daemon that owns one running org.
+
+It prepares the workspace and comms, starts or adopts the org's tmux server (one session, one
+window per agent), keeps a control-mode client on it without the output stream, reads every
+pane's state about once a second (exits, restarts, activity), and answers clients on its unix
+socket. Everything it knows of the panes it can learn again from tmux, so a new orgd adopts
+running panes without restarting them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import shlex
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from orgtui.agents.launch import comms_dir, window_spec, write_bin
+from orgtui.agents.lifecycle import AgentLife
+from orgtui.config.model import AgentSpec, OrgConfig
+from orgtui.config.runtime import OrgRuntime, write_info
+from orgtui.daemon import comms
+from orgtui.tmux.control import ControlClient
+from orgtui.tmux.quoting import escape_format
+from orgtui.tmux.server import (
+    PANE_FORMAT,
+    PaneInfo,
+    TmuxError,
+    TmuxServer,
+    WindowSpec,
+    render_config,
+)
+from orgtui.workspace import ensure_agent, ensure_program
+
+log = logging.getLogger("orgd")
+
+TICK_SECONDS = 1.0
+LOG_CAP_BYTES = 8 * 1024 * 1024
+
+
+@dataclass
+class Agent:
+    """One agent of the running org: its spec, its worktree and what orgd knows of its pane."""
+
+    spec: AgentSpec
+    branch: str
+    worktree: Path
+    life: AgentLife
+    lock: asyncio.Lock
+
+
+class Orgd:
+    """The running org."""
+
+    def __init__(self, cfg: OrgConfig, rt: OrgRuntime) -> None:
+        self.cfg = cfg
+        self.rt = rt
+        self.session = cfg.org.name
+        self.tmux = TmuxServer(rt.tmux_sock)
+        self.agents: dict[str, Agent] = {}
+        self.control: ControlClient | None = None
+        self.stopping = asyncio.Event()
+        self.shutting_down = False
+        self.started_at = time.time()
+        self.applied_at = time.time()
+
+    # -- paths --------------------------------------------------------------------------
+
+    @property
+    def workdir(self) -> Path:
+        return self.cfg.org.workdir
+
+    @property
+    def comms(self) -> Path:
+        return comms_dir(self.cfg)
+
+    def log_path(self, agent: str) -> Path:
+        return self.workdir / "logs" / f"{agent}.log"
+
+    # -- start --------------------------------------------------------------------------
+
+    def prepare(self) -> None:
+        """Program branch, each agent's branch and worktree, comms, bin folder, runtime info."""
+        org = self.cfg.org
+        ensure_program(org.repo, org.base, org.program)
+        for spec in self.cfg.agents:
+            ws = ensure_agent(org.repo, org.program, org.workdir, spec.name)
+            self.agents[spec.name] = Agent(
+                spec=spec,
+                branch=ws.branch,
+                worktree=ws.worktree,
+                life=AgentLife(restart_policy=spec.restart),
+                lock=asyncio.Lock(),
+            )
+        (self.workdir / "logs").mkdir(parents=True, exist_ok=True)
+        comms.ensure(self.comms, org.name, self.agents)
+        write_bin(self.workdir)
+        write_info(self.rt, org.workdir, org.repo)
+
+    def start_panes(self) -> None:
+        """Start the tmux server with every agent's window, or adopt the running one and add
+        only the windows that are missing."""
+        now = time.time()
+        existing: dict[str, PaneInfo] = {}
+        if self.tmux.has_session(self.session):
+            existing = {p.window: p for p in self.tmux.panes(self.session)}
+        pending = [a for a in self.agents.values() if a.spec.name not in existing]
+        if not existing and pending:
+            config = self.rt.dir / "tmux.conf"
+            config.write_text(render_config(self.cfg.org.name))
+            first = pending.pop(0)
+            pane = self.tmux.start(config, self.session, self._spec(first))
+            self._launched(first, pane, now)
+        for agent in pending:
+            self._launched(agent, self.tmux.new_window(self.session, self._spec(agent)), now)
+        for name, info in existing.items():
+            if name in self.agents:
+                life = self.agents[name].life
+                life.adopted(info.pane_id, info.pid, info.dead, info.dead_status, now)
+                self._pipe_log(name, info.pane_id)
+                log.info("adopted %s (pane %s, pid %s)", name, info.pane_id, info.pid)
+
+    def _spec(self, agent: Agent) -> WindowSpec:
+        return window_spec(self.cfg, self.rt, agent.spec, agent.worktree)
+
+    def _launched(self, agent: Agent, pane: str, now: float) -> None:
+        pid = int(self.tmux.run("display-message", "-p", "-t", pane, "#{pane_pid}").strip() or 0)
+        agent.life.launched(pane, pid, now)
+        self._pipe_log(agent.spec.name, pane)
+        log.info("started %s (pane %s, pid %s)", agent.spec.name, pane, pid)
+
+    def _pipe_log(self, name: str, pane: str) -> None:
+        """Log the pane's output (only opens a pipe if the pane has none: -o)."""
+        cmd = shlex.join(
+            [
+                sys.executable,
+                "-m",
+                "orgtui.tmux.panelog",
+                str(self.log_path(name)),
+                str(LOG_CAP_BYTES),
+            ]
+        )
+        try:
+            self.tmux.run("pipe-pane", "-o", "-t", pane, escape_format(f"exec {cmd}"))
+        except TmuxError as e:  # the program exited already: its screen stays in the pane
+            log.warning("%s: no log pipe: %s", name, e)
+
+    async def attach_control(self) -> None:
+        self.control = await ControlClient.attach(self.rt.tmux_sock, self.session)
+
+    # -- the tick -----------------------------------------------------------------------
+
+    async def read_panes(self) -> dict[str, PaneInfo]:
+        assert self.control is not None
+        lines = await self.control.command(
+            "list-panes", "-s", "-t", f"={self.session}", "-F", PANE_FORMAT
+        )
+        return {p.window: p for p in map(PaneInfo.parse, lines) if p}
+
+    async def tick(self) -> None:
+        """Read every pane once; apply restart policies."""
+        panes = await self.read_panes()
+        now = time.time()
+        for name, agent in self.agents.items():
+            info = panes.get(name)
+            life = agent.life
+            if info is None:
+                if life.state != "stopped":
+                    log.warning("%s: its window is gone", name)
+                    life.state = "stopped"
+                continue
+            life.pane_id, life.pid = info.pane_id, info.pid or life.pid
+            was = life.state
+            if (
+                life.observe(info.dead, info.dead_status, float(info.activity), now)
+                and not self.shutting_down
+            ):
+                await self.respawn(agent)
+            elif life.state != was:
+                log.info("%s: %s -> %s (status %s)", name, was, life.state, life.exit_status)
+                if life.gave_up:
+                    log.warning("%s: 5 quick exits in a row; not restarting it", name)
+
+    async def respawn(self, agent: Agent) -> None:
+        """Start the agent's command again in its pane (killing what runs there)."""
+        pane = agent.life.pane_id
+        assert pane is not None
+        spec = self._spec(agent)
+        await asyncio.to_thread(self.tmux.respawn, pane, spec)
+        pid_text = await asyncio.to_thread(
+            self.tmux.run, "display-message", "-p", "-t", pane, "#{pane_pid}"
+        )
+        agent.life.restarted(pane, int(pid_text.strip() or 0), time.time())
+        await asyncio.to_thread(self._pipe_log, agent.spec.name, pane)
+        log.info("restarted %s (restart %d)", agent.spec.name, agent.life.restarts)
+
+    async def tick_loop(self) -> None:
+        while not self.stopping.is_set():
+            if self.shutting_down:
+                await self.stopping.wait()
+                return
+            try:
+                await self.tick()
+            except TmuxError as e:
+                if self.control is None or self.control.closed.is_set():
+                    log.error("the tmux server is gone: %s; orgd stops", e)
+                    self.stopping.set()
+                    return
+                log.warning("tick: %s", e)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.stopping.wait(), TICK_SECONDS)
+
+    # -- for handlers -------------------------------------------------------------------
+
+    def agent(self, name: str) -> Agent | None:
+        return self.agents.get(name)
+
+    def status(self) -> dict:
+        now = time.time()
+        agents = []
+        for a in self.agents.values():
+            activity, idle = a.life.activity_state(now)
+            alive = a.life.state in ("starting", "running")
+            agents.append(
+                {
+                    "name": a.spec.name,
+                    "role": a.spec.role,
+                    "kind": a.spec.kind,
+                    "branch": a.branch,
+                    "worktree": str(a.worktree),
+                    "state": a.life.state,
+                    "activity": activity if alive else "idle",
+                    "idle_seconds": round(idle, 1),
+                    "exit_status": a.life.exit_status,
+                    "pane_pid": a.life.pid,
+                    "restarts": a.life.restarts,
+                }
+            )
+        return {
+            "org": self.cfg.org.name,
+            "file": str(self.cfg.file),
+            "workdir": str(self.workdir),
+            "program": self.cfg.org.program,
+            "daemon_pid": os.getpid(),
+            "tmux_socket": str(self.rt.tmux_sock),
+            "started_at": self.started_at,
+            "agents": agents,
+            "config": {
+                "hash": self.cfg.source_hash,
+                "applied_at": self.applied_at,
+                "error": None,
+            },
+        }

@@ -1,0 +1,35 @@
+"""Stopping an org for good: its agents, every process still carrying its `ORGTUI_ORG`, and its
+tmux server. Used by orgd's `down` handler and, when orgd is gone, by `orgtui down` itself."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from pathlib import Path
+
+from orgtui.daemon import procs
+from orgtui.tmux.server import TmuxError, TmuxServer
+
+
+def pane_pids(server: TmuxServer) -> set[int]:
+    try:
+        out = server.run("list-panes", "-a", "-F", "#{pane_pid}")
+    except TmuxError:
+        return set()
+    return {int(x) for x in out.split() if x.isdigit()}
+
+
+def stop_org(server: TmuxServer, org_file: Path, spare: Iterable[int] = ()) -> list[int]:
+    """Stop the org's agents (SIGHUP, SIGTERM, SIGKILL), any process still carrying its
+    ORGTUI_ORG, and its tmux server. `spare` (and this process) are left alone; the pids that
+    would not die are returned."""
+    spare = set(spare) | {os.getpid()}
+    roots = pane_pids(server)
+    everyone = procs.own_processes()
+    targets = procs.tree(roots, everyone) | procs.carrying("ORGTUI_ORG", str(org_file), everyone)
+    left = procs.stop(targets - spare, procs.AGENT_STOP)
+    server.kill()
+    # A process an agent left behind may have started only while the agents were stopping.
+    late = procs.carrying("ORGTUI_ORG", str(org_file), procs.own_processes()) - spare
+    left |= procs.stop(late, procs.AGENT_STOP)
+    return sorted(left)

@@ -1,0 +1,9 @@
+"""The one error the workspace layer raises: its message is shown to the user as is."""
+
+
+class WorkspaceError(Exception):
+    """A git repository, branch or worktree is not as orgtui needs it.
+
+    The message is user-facing: it names the path or branch that was wrong and, where there is
+    one, the command that fixes it.
+    """

@@ -1,0 +1,85 @@
+"""`orgtui down`: no process of the org is left (agents, a `nohup`ed child that left the pane's
+session, the tmux server, orgd); `--clean` removes clean worktrees and keeps dirty ones."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from orgtui.daemon.procs import alive
+from tests.conftest import git, wait_for
+
+ORG = """
+[org]
+name = "downy"
+repo = "{repo}"
+
+[[agent]]
+name = "a"
+command = ["sh", "-c", "setsid nohup sleep 1000 >/dev/null 2>&1 & echo $! > \\"$ORGTUI_WORKTREE/../escaped.pid\\"; exec bash --norc"]
+
+[[agent]]
+name = "b"
+command = ["bash", "--norc"]
+
+[[agent]]
+name = "c"
+command = ["sh", "-c", "trap '' HUP TERM; while :; do sleep 1; done"]
+"""
+
+
+def tmux_server_pid(socket: str) -> int | None:
+    import subprocess
+
+    out = subprocess.run(
+        ["tmux", "-S", socket, "display", "-p", "#{pid}"], capture_output=True, text=True
+    )
+    return int(out.stdout) if out.returncode == 0 else None
+
+
+def test_down_leaves_no_process_behind(write_org, orgtui, tmp_path: Path):
+    org = write_org(ORG)
+    orgtui("up", str(org))
+    status = wait_for(
+        lambda: (s := orgtui.status()) and all(a["state"] == "running" for a in s["agents"]) and s
+    )
+    escaped_file = tmp_path / ".orgtui" / "downy" / "worktrees" / "escaped.pid"
+    wait_for(escaped_file.exists)
+    escaped = int(escaped_file.read_text())
+    server = tmux_server_pid(status["tmux_socket"])
+    pids = {status["daemon_pid"], server, escaped, *(a["pane_pid"] for a in status["agents"])}
+    assert None not in pids and alive(pids) == pids
+    out = orgtui("down", "downy")
+    assert "org downy is down" in out.stdout and "would not die" not in out.stderr
+    wait_for(lambda: not alive(pids), timeout=10, what=f"all of {pids} gone")
+    assert orgtui("status", "--org", "downy", check=False).returncode == 2
+
+
+def test_down_when_orgd_is_gone_still_stops_the_agents(write_org, orgtui):
+    import signal
+
+    orgtui("up", str(write_org(ORG)))
+    status = wait_for(
+        lambda: (s := orgtui.status()) and all(a["state"] == "running" for a in s["agents"]) and s
+    )
+    os.kill(status["daemon_pid"], signal.SIGKILL)
+    panes = {a["pane_pid"] for a in status["agents"]}
+    orgtui("down", "downy")
+    wait_for(lambda: not alive(panes), timeout=10)
+
+
+def test_clean_keeps_dirty_worktrees(write_org, orgtui, repo: Path, tmp_path: Path):
+    orgtui("up", str(write_org(ORG)))
+    wait_for(lambda: len(orgtui.status()["agents"]) == 3)
+    worktrees = tmp_path / ".orgtui" / "downy" / "worktrees"
+    (worktrees / "b" / "notes.md").write_text("uncommitted work\n")
+    proc = orgtui("down", "--clean", check=False)
+    assert proc.returncode == 1
+    assert "kept worktrees with uncommitted work: b" in proc.stderr
+    assert (worktrees / "b" / "notes.md").read_text() == "uncommitted work\n"
+    assert not (worktrees / "a").exists() and not (worktrees / "c").exists()
+    branches = git(repo, "branch", "--format=%(refname:short)").split()
+    assert {"program/downy"} < set(branches) and len(branches) == 5  # main, program, 3 agents
+    proc = orgtui("down", "downy", "--clean", "--force")
+    assert not (worktrees / "b").exists()
+    assert len(git(repo, "branch", "--format=%(refname:short)").split()) == 5

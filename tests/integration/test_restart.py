@@ -1,0 +1,85 @@
+"""Restart policies: `no` leaves the pane dead with its status, `on-failure` restarts only
+failures, `always` restarts clean exits too, and a crash loop stops after 5 quick exits."""
+
+from __future__ import annotations
+
+import subprocess
+
+from tests.conftest import wait_for
+
+ORG = """
+[org]
+name = "restarts"
+repo = "{repo}"
+
+[[agent]]
+name = "never"
+command = ["sh", "-c", "sleep 0.3; exit 3"]
+restart = "no"
+
+[[agent]]
+name = "fails"
+command = ["sh", "-c", "sleep 0.3; exit 4"]
+restart = "on-failure"
+
+[[agent]]
+name = "clean"
+command = ["sh", "-c", "sleep 0.3; exit 0"]
+restart = "on-failure"
+
+[[agent]]
+name = "always"
+command = ["sh", "-c", "sleep 0.3; exit 0"]
+restart = "always"
+
+[[agent]]
+name = "manual"
+command = "bash --norc"
+restart = "no"
+"""
+
+
+def agents(orgtui) -> dict[str, dict]:
+    return {a["name"]: a for a in orgtui.status()["agents"]}
+
+
+def test_restart_policies(write_org, orgtui):
+    orgtui("up", str(write_org(ORG)))
+    # A crash loop: 5 quick exits in a row, then orgd gives up (backoff 0.5+1+2+4 s).
+    final = wait_for(
+        lambda: (
+            (a := agents(orgtui))["fails"]["restarts"] == 4
+            and a["fails"]["state"] == "crashed"
+            and a
+        ),
+        timeout=30,
+        what="the crash loop to stop",
+    )
+    assert final["never"]["state"] == "crashed" and final["never"]["exit_status"] == 3
+    assert final["never"]["restarts"] == 0
+    assert final["fails"]["exit_status"] == 4
+    assert final["clean"]["state"] == "exited" and final["clean"]["exit_status"] == 0
+    assert final["clean"]["restarts"] == 0
+    assert final["always"]["restarts"] == 4 and final["always"]["state"] == "crashed"
+    # It stays given up.
+    wait_for(lambda: agents(orgtui)["fails"]["idle_seconds"] >= 3, timeout=10)
+    assert agents(orgtui)["fails"]["restarts"] == 4
+    # The dead pane stays, showing the exit status.
+    socket = orgtui.status()["tmux_socket"]
+    screen = subprocess.run(
+        ["tmux", "-S", socket, "capture-pane", "-p", "-t", "=restarts:=never"],
+        capture_output=True,
+        text=True,
+    ).stdout
+    assert "Pane is dead (status 3" in screen
+
+
+def test_restart_command_restarts_one_agent(write_org, orgtui):
+    orgtui("up", str(write_org(ORG)))
+    before = wait_for(lambda: (a := agents(orgtui))["manual"]["state"] == "running" and a)
+    out = orgtui("restart", "manual").stdout
+    assert "restarted manual" in out
+    after = agents(orgtui)
+    assert after["manual"]["pane_pid"] != before["manual"]["pane_pid"]
+    assert after["manual"]["restarts"] == 1
+    wait_for(lambda: agents(orgtui)["manual"]["state"] == "running")

@@ -1,0 +1,65 @@
+"""The example org files under orgs/ validate and describe the orgs they are named for."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from orgtui.config import OrgConfig, load_org
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+EXAMPLES = sorted((REPO_ROOT / "orgs").glob("*.toml"))
+
+
+def test_the_examples_are_there() -> None:
+    assert {"shells.toml", "solo8.toml", "chief.toml"} <= {path.name for path in EXAMPLES}
+
+
+def load_example(tmp_path: Path, name: str) -> OrgConfig:
+    # A copy, so the check does not depend on the checkout's umask; the content is what is tested.
+    shutil.copytree(REPO_ROOT / "orgs", tmp_path / "orgs")
+    copy = tmp_path / "orgs" / name
+    copy.chmod(0o644)
+    return load_org(copy)
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=lambda path: path.name)
+def test_every_example_org_validates(tmp_path: Path, example: Path) -> None:
+    config = load_example(tmp_path, example.name)
+    assert config.org.name == example.stem
+    assert config.agents
+
+
+def test_solo8_is_four_claude_and_four_codex_solo_researchers(tmp_path: Path) -> None:
+    config = load_example(tmp_path, "solo8.toml")
+    assert [a.name for a in config.agents] == [f"claude-{i}" for i in range(1, 5)] + [
+        f"codex-{i}" for i in range(1, 5)
+    ]
+    assert {a.kind for a in config.agents[:4]} == {"claude"}
+    assert {a.kind for a in config.agents[4:]} == {"codex"}
+    assert {a.role for a in config.agents} == {"solo"}
+    assert config.org.base == "master"
+    assert "{time}" in config.research.train and "{seed}" in config.research.train
+
+
+def test_chief_has_juniors_reporting_to_the_chief(tmp_path: Path) -> None:
+    config = load_example(tmp_path, "chief.toml")
+    chief, *juniors = config.agents
+    assert (chief.name, chief.role, chief.kind) == ("chief", "chief", "claude")
+    assert [j.name for j in juniors] == [f"junior-{i}" for i in range(1, 5)]
+    assert {(j.role, j.kind, j.reports_to) for j in juniors} == {("junior", "codex", "chief")}
+
+
+def test_shells_runs_three_shells_on_the_checkout_it_sits_in(tmp_path: Path) -> None:
+    config = load_example(tmp_path, "shells.toml")
+    assert config.org.repo == tmp_path
+    assert config.org.base == "main"
+    assert len(config.agents) == 3
+    assert {(a.command, a.kind, a.restart, a.cols, a.rows) for a in config.agents} == {
+        (("bash",), "shell", "on-failure", 100, 30)
+    }
+    (standup,) = config.processes
+    assert (standup.kind, standup.every) == ("send", 86400.0)
