@@ -17,6 +17,7 @@ BACKOFF_FIRST = 0.5
 BACKOFF_MAX = 30.0
 STARTING_SECONDS = 1.0
 IDLE_AFTER = 2.0
+STATUS_WAIT = 2.0
 
 
 def backoff(quick_exits: int) -> float:
@@ -41,11 +42,13 @@ class AgentLife:
     restart_at: float | None = None
     activity: float = 0.0
     gave_up: bool = False
+    dead_since: float | None = None
 
     def launched(self, pane_id: str, pid: int, now: float) -> None:
         """The pane was (re)started."""
         self.pane_id, self.pid, self.started_at = pane_id, pid, now
         self.state, self.exit_status, self.restart_at = "starting", None, None
+        self.dead_since = None
 
     def adopted(self, pane_id: str, pid: int, dead: bool, status: int | None, now: float) -> None:
         """orgd found this pane already running (after a restart of orgd)."""
@@ -65,6 +68,11 @@ class AgentLife:
                 self.state = "running"
             return False
         if self.state in ("starting", "running"):
+            # tmux marks a pane dead when its terminal closes and learns the exit status when it
+            # reaps the process, a moment later: wait a little for the status.
+            if status is None and (self.dead_since is None or now - self.dead_since < STATUS_WAIT):
+                self.dead_since = self.dead_since or now
+                return False
             self._exited(status, now)
         return self.restart_at is not None and now >= self.restart_at
 

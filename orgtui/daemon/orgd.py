@@ -65,6 +65,7 @@ class Orgd:
         self.control: ControlClient | None = None
         self.stopping = asyncio.Event()
         self.shutting_down = False
+        self._tick_lock = asyncio.Lock()
         self.started_at = time.time()
         self.applied_at = time.time()
 
@@ -162,7 +163,12 @@ class Orgd:
         return {p.window: p for p in map(PaneInfo.parse, lines) if p}
 
     async def tick(self) -> None:
-        """Read every pane once; apply restart policies."""
+        """Read every pane once; apply restart policies. Also run before answering `status`,
+        so what it reports is never a tick old."""
+        async with self._tick_lock:
+            await self._tick()
+
+    async def _tick(self) -> None:
         panes = await self.read_panes()
         now = time.time()
         for name, agent in self.agents.items():

@@ -6,4 +6,6 @@ from typing import Any
 
 
 async def handle(orgd: Any, args: dict[str, Any], peer: Any) -> dict[str, Any]:
+    if not orgd.shutting_down:
+        await orgd.tick()
     return orgd.status()
