@@ -21,6 +21,7 @@ from pathlib import Path
 
 from orgtui.agents.launch import comms_dir, window_spec, write_bin
 from orgtui.agents.lifecycle import AgentLife
+from orgtui.agents.prompts import PROMPT_FILES, write_prompt
 from orgtui.config.model import AgentSpec, OrgConfig
 from orgtui.config.runtime import OrgRuntime, write_info
 from orgtui.daemon import comms
@@ -34,7 +35,7 @@ from orgtui.tmux.server import (
     WindowSpec,
     render_config,
 )
-from orgtui.workspace import ensure_agent, ensure_program
+from orgtui.workspace import ensure_agent, ensure_excluded, ensure_program
 
 log = logging.getLogger("orgd")
 
@@ -88,8 +89,10 @@ class Orgd:
         """Program branch, each agent's branch and worktree, comms, bin folder, runtime info."""
         org = self.cfg.org
         ensure_program(org.repo, org.base, org.program)
+        ensure_excluded(org.repo, list(PROMPT_FILES))
         for spec in self.cfg.agents:
             ws = ensure_agent(org.repo, org.program, org.workdir, spec.name)
+            write_prompt(self.cfg, spec, ws.branch, ws.worktree, self.comms)
             self.agents[spec.name] = Agent(
                 spec=spec,
                 branch=ws.branch,
@@ -192,11 +195,14 @@ class Orgd:
                     log.warning("%s: 5 quick exits in a row; not restarting it", name)
 
     async def respawn(self, agent: Agent) -> None:
-        """Start the agent's command again in its pane (killing what runs there)."""
+        """Start the agent's command again in its pane (killing what runs there), or in a new
+        window if its window was closed."""
         pane = agent.life.pane_id
-        assert pane is not None
         spec = self._spec(agent)
-        await asyncio.to_thread(self.tmux.respawn, pane, spec)
+        if pane is None or agent.life.state == "stopped":
+            pane = await asyncio.to_thread(self.tmux.new_window, self.session, spec)
+        else:
+            await asyncio.to_thread(self.tmux.respawn, pane, spec)
         pid_text = await asyncio.to_thread(
             self.tmux.run, "display-message", "-p", "-t", pane, "#{pane_pid}"
         )
