@@ -26,8 +26,12 @@ def prompt_file_name(agent: AgentSpec) -> str:
 def render(cfg: OrgConfig, agent: AgentSpec, branch: str, comms: Path) -> str:
     """The text of an agent's instructions file."""
     org = cfg.org
-    team = [a.name for a in cfg.agents if a.reports_to in (agent.name, agent.group) and a.name != agent.name]
-    lines = [f"# {agent.name}: {agent.role} in the research org \"{org.name}\"", ""]
+    team = [
+        a.name
+        for a in cfg.agents
+        if a.reports_to in (agent.name, agent.group) and a.name != agent.name
+    ]
+    lines = [f'# {agent.name}: {agent.role} in the research org "{org.name}"', ""]
     if org.brief.strip():
         lines += ["## The program", "", org.brief.strip(), ""]
     if agent.prompt.strip():
@@ -61,12 +65,18 @@ def _tracked(worktree: Path, name: str) -> bool:
     return proc.returncode == 0
 
 
-def write_prompt(cfg: OrgConfig, agent: AgentSpec, branch: str, worktree: Path, comms: Path) -> Path | None:
+def write_prompt(
+    cfg: OrgConfig, agent: AgentSpec, branch: str, worktree: Path, comms: Path
+) -> Path | None:
     """Write the agent's instructions file if it changed; its path, or None when the repository
     tracks a file of that name (that one is the repository's and stays untouched)."""
     path = worktree / prompt_file_name(agent)
     if _tracked(worktree, path.name):
-        log.warning("%s: the repository tracks %s; not writing the agent's prompt there", agent.name, path.name)
+        log.warning(
+            "%s: the repository tracks %s; not writing the agent's prompt there",
+            agent.name,
+            path.name,
+        )
         return None
     text = render(cfg, agent, branch, comms)
     if not path.exists() or path.read_text() != text:

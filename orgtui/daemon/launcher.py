@@ -15,7 +15,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from orgtui.config import OrgConfig, load_org
+from orgtui.config import ConfigError, OrgConfig, load_org
+from orgtui.config.locate import locate
 from orgtui.config.runtime import OrgRuntime, org_runtime
 from orgtui.protocol.client import answers
 from orgtui.workspace import WorkspaceError, check_repo
@@ -47,6 +48,20 @@ def check_workdir(workdir: Path) -> None:
         )
 
 
+def check_org_repo(cfg: OrgConfig) -> None:
+    """The repo and base branch exist; if not, a ConfigError at the `repo` or `base` value of
+    the org file (at `[org]` when `base` was left to its default)."""
+    try:
+        check_repo(cfg.org.repo, cfg.org.base, cfg.org.program)
+    except WorkspaceError as e:
+        if e.key is None:
+            raise
+        where = locate(cfg.file.read_text())
+        path = ("org", e.key)
+        pos = where.value(path) if path in where.values else where.table(("org",))
+        raise ConfigError(cfg.file, pos.line, pos.col, str(e)) from None
+
+
 def daemon_env() -> dict[str, str]:
     """orgd's environment: this one without any agent's ORGTUI_* variables, so `down` never
     mistakes orgd (or the tmux server it starts) for an agent's leftover."""
@@ -70,7 +85,7 @@ def up(org_file: Path) -> UpResult:
     rt = org_runtime(cfg.org.name, cfg.file).ensure()
     if answers(rt.orgd_sock):
         return UpResult(cfg, rt, started=False)
-    check_repo(cfg.org.repo, cfg.org.base, cfg.org.program)
+    check_org_repo(cfg)
     check_workdir(cfg.org.workdir)
     fd = os.open(rt.lock_file, os.O_RDWR | os.O_CREAT, 0o600)
     try:

@@ -32,27 +32,29 @@ def check_repo(repo: Path, base: str, program: str) -> None:
     _check_is_repository(repo)
     listed = run_git(repo, ["for-each-ref", "--format=%(refname:lstrip=2)", "refs/heads/"])
     if not listed.ok:
-        raise WorkspaceError(f"cannot read the branches of {repo}: {listed.message}")
+        raise WorkspaceError(f"cannot read the branches of {repo}: {listed.message}", key="repo")
     branches = listed.stdout.splitlines()
     if not branches:
         raise WorkspaceError(
             f"the git repository {repo} has no commits yet; make a first commit "
             f"(`git -C {repo} commit --allow-empty -m init`) or create the repo with "
-            "`orgtui init DIR`"
+            "`orgtui init DIR`",
+            key="repo",
         )
     if program in branches or base in branches or _resolves_to_commit(repo, base):
         return
-    raise WorkspaceError(_missing_base_message(repo, base, program, branches))
+    raise WorkspaceError(_missing_base_message(repo, base, program, branches), key="base")
 
 
 def _check_is_repository(repo: Path) -> None:
     if not repo.exists():
         raise WorkspaceError(
             f"the research repo {repo} does not exist; create it with `orgtui init {repo}` "
-            f"(the built-in research task) or `git init {repo}`"
+            f"(the built-in research task) or `git init {repo}`",
+            key="repo",
         )
     if not repo.is_dir():
-        raise WorkspaceError(f"the research repo {repo} is not a directory")
+        raise WorkspaceError(f"the research repo {repo} is not a directory", key="repo")
     probe = run_git(
         repo,
         ["rev-parse", "--is-bare-repository", "--is-inside-work-tree", "--show-prefix"],
@@ -61,9 +63,10 @@ def _check_is_repository(repo: Path) -> None:
         if "not a git repository" in probe.stderr:
             raise WorkspaceError(
                 f"{repo} is not a git repository; make it one with `git init {repo}` "
-                f"and a first commit, or create a research repo with `orgtui init DIR`"
+                f"and a first commit, or create a research repo with `orgtui init DIR`",
+                key="repo",
             )
-        raise WorkspaceError(f"cannot use {repo} as a git repository: {probe.message}")
+        raise WorkspaceError(f"cannot use {repo} as a git repository: {probe.message}", key="repo")
     bare, in_work_tree, prefix = (probe.stdout.splitlines() + ["", "", ""])[:3]
     if prefix == "" and (bare == "true" or in_work_tree == "true"):
         return
@@ -71,7 +74,8 @@ def _check_is_repository(repo: Path) -> None:
     where = f"inside the git repository {top.stdout.strip()}" if top.ok else "inside a .git dir"
     raise WorkspaceError(
         f"{repo} is {where}, not at its top; point `repo` at the repository's top directory, "
-        f"or make {repo} a repository of its own with `git init {repo}`"
+        f"or make {repo} a repository of its own with `git init {repo}`",
+        key="repo",
     )
 
 

@@ -49,7 +49,9 @@ def test_restart_policies(write_org, orgtui):
     final = wait_for(
         lambda: (
             (a := agents(orgtui))
-            and all(a[n]["restarts"] == 4 and a[n]["state"] == "crashed" for n in ("fails", "always"))
+            and all(
+                a[n]["restarts"] == 4 and a[n]["state"] == "crashed" for n in ("fails", "always")
+            )
             and a
         ),
         timeout=30,
@@ -89,22 +91,32 @@ def test_restart_brings_back_a_closed_window(write_org, orgtui):
     orgtui("up", str(write_org(ORG)))
     socket = wait_for(lambda: (s := orgtui.status()) and s["tmux_socket"])
     subprocess.run(["tmux", "-S", socket, "kill-window", "-t", "=restarts:=manual"], check=True)
-    wait_for(lambda: agents(orgtui)["manual"]["state"] == "stopped", what="the closed window noticed")
+    wait_for(
+        lambda: agents(orgtui)["manual"]["state"] == "stopped", what="the closed window noticed"
+    )
     orgtui("restart", "manual")
     wait_for(lambda: agents(orgtui)["manual"]["state"] == "running")
     names = subprocess.run(
-        ["tmux", "-S", socket, "list-windows", "-F", "#{window_name}"], capture_output=True, text=True
+        ["tmux", "-S", socket, "list-windows", "-F", "#{window_name}"],
+        capture_output=True,
+        text=True,
     ).stdout.split()
     assert names.count("manual") == 1
 
 
 def test_agents_get_their_instructions_file(write_org, orgtui, tmp_path, repo):
-    org = write_org(ORG.replace('name = "manual"', 'name = "manual"\nkind = "claude"\nprompt = "Review every diff."'))
+    org = write_org(
+        ORG.replace(
+            'name = "manual"', 'name = "manual"\nkind = "claude"\nprompt = "Review every diff."'
+        )
+    )
     orgtui("up", str(org))
     wt = tmp_path / ".orgtui" / "restarts" / "worktrees"
     claude = wait_for(lambda: (p := wt / "manual" / "CLAUDE.md").exists() and p.read_text())
-    assert "# manual: solo in the research org \"restarts\"" in claude
+    assert '# manual: solo in the research org "restarts"' in claude
     assert "Review every diff." in claude and "program/restarts--manual" in claude
     assert (wt / "never" / "AGENTS.md").exists()
-    status = subprocess.run(["git", "-C", str(wt / "manual"), "status", "--porcelain"], capture_output=True, text=True)
+    status = subprocess.run(
+        ["git", "-C", str(wt / "manual"), "status", "--porcelain"], capture_output=True, text=True
+    )
     assert status.stdout == ""  # the instructions file does not make the worktree dirty
