@@ -54,9 +54,8 @@ class AgentLife:
         """orgd found this pane already running (after a restart of orgd)."""
         self.pane_id, self.pid, self.started_at = pane_id, pid, now - STARTING_SECONDS
         self.state = "running"
-        if dead:
-            self.exit_status = status
-            self.state = "exited" if status == 0 else "crashed"
+        if dead:  # it exited while no orgd watched: its restart policy applies now
+            self._exited(status, now)
 
     def observe(self, dead: bool, status: int | None, activity: float, now: float) -> bool:
         """Fold in one reading of the pane; True when orgd should respawn it now."""
@@ -71,7 +70,7 @@ class AgentLife:
             # tmux marks a pane dead when its terminal closes and learns the exit status when it
             # reaps the process, a moment later: wait a little for the status.
             if status is None and (self.dead_since is None or now - self.dead_since < STATUS_WAIT):
-                self.dead_since = self.dead_since or now
+                self.dead_since = now if self.dead_since is None else self.dead_since
                 return False
             self._exited(status, now)
         return self.restart_at is not None and now >= self.restart_at

@@ -29,7 +29,10 @@ def runtime_root() -> Path:
 
 
 def _private_dir(path: Path) -> Path:
-    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    try:
+        path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except FileExistsError:  # a file or a dangling link where the folder should be
+        pass
     st = path.lstat()
     if not stat.S_ISDIR(st.st_mode) or st.st_uid != os.getuid():
         raise RuntimeDirError(f"{path} is not a folder owned by you: remove it and try again")
