@@ -8,6 +8,7 @@ hash>/` holding `orgd.sock`, `tmux.sock`, `orgd.pid`, `org.json` (name, file, wo
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -29,10 +30,9 @@ def runtime_root() -> Path:
 
 
 def _private_dir(path: Path) -> Path:
-    try:
+    # A file or a dangling link where the folder should be is refused just below.
+    with contextlib.suppress(FileExistsError):
         path.mkdir(mode=0o700, parents=True, exist_ok=True)
-    except FileExistsError:  # a file or a dangling link where the folder should be
-        pass
     st = path.lstat()
     if not stat.S_ISDIR(st.st_mode) or st.st_uid != os.getuid():
         raise RuntimeDirError(f"{path} is not a folder owned by you: remove it and try again")
