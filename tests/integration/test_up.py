@@ -21,6 +21,7 @@ repo = "{repo}"
 name = "alice"
 command = ["sh", "-c", "env > \\"$ORGTUI_WORKTREE/../$ORGTUI_AGENT.env\\"; pwd > \\"$ORGTUI_WORKTREE/../$ORGTUI_AGENT.pwd\\"; exec bash --norc"]
 role = "chief"
+size = "100x30"
 
 [[agent]]
 name = "bob"
@@ -83,6 +84,20 @@ def test_up_brings_three_agents_up_in_their_worktrees(
         [str(workdir / "bin" / "orgtui"), "--help"], capture_output=True, text=True
     )
     assert version.returncode == 0 and "research org" in version.stdout
+    # Each window has its agent's size (80x24 by default).
+    sizes = subprocess.run(
+        [
+            "tmux",
+            "-S",
+            status["tmux_socket"],
+            "list-windows",
+            "-F",
+            "#{window_name} #{window_width}x#{window_height}",
+        ],
+        capture_output=True,
+        text=True,
+    ).stdout.split("\n")
+    assert sizes[:3] == ["alice 100x30", "bob-1 80x24", "bob-2 80x24"]
     # The comms files exist.
     assert (workdir / "comms" / "board.md").exists()
     assert {p.name for p in (workdir / "comms" / "inbox").iterdir()} == {
