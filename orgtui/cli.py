@@ -78,19 +78,28 @@ def cmd_up(args: argparse.Namespace) -> int:
 
 
 def _attach_tmux(rt: OrgRuntime) -> int:
-    # The cockpit TUI arrives with its own issue; until then attach is a plain tmux client.
     argv = ["tmux", "-S", str(rt.tmux_sock), "attach-session", "-t", f"={rt.name}"]
     os.execvpe("tmux", argv, tmux_env())
     return 0  # not reached
 
 
+def _cockpit(rt: OrgRuntime) -> int:
+    # Read by Textual at import: a higher frame cap for the focused pane, truecolor through.
+    os.environ.setdefault("TEXTUAL_FPS", "120")
+    os.environ.setdefault("COLORTERM", "truecolor")
+    from orgtui.tui.app import run_app
+
+    run_app(rt)
+    return 0
+
+
 def cmd_attach(args: argparse.Namespace) -> int:
-    return _attach_tmux(_org(args))
+    rt = _org(args)
+    return _attach_tmux(rt) if args.tmux else _cockpit(rt)
 
 
 def cmd_main_job(orgfile: str) -> int:
-    result = up(Path(orgfile))
-    return _attach_tmux(result.rt)
+    return _cockpit(up(Path(orgfile)).rt)
 
 
 def cmd_status(args: argparse.Namespace) -> int:
@@ -230,9 +239,10 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("orgfile")
     p.set_defaults(func=cmd_up)
 
-    p = sub.add_parser("attach", help="open a running org")
+    p = sub.add_parser("attach", help="open the cockpit on a running org")
     p.add_argument("org_arg", nargs="?", metavar="ORG")
     _org_option(p)
+    p.add_argument("--tmux", action="store_true", help="attach a plain tmux client instead")
     p.set_defaults(func=cmd_attach)
 
     p = sub.add_parser("down", help="stop the org")

@@ -250,6 +250,7 @@ class Orgd:
                     "exit_status": a.life.exit_status,
                     "pane_pid": a.life.pid,
                     "restarts": a.life.restarts,
+                    "size": [a.spec.cols, a.spec.rows],
                 }
             )
         return {

@@ -1,0 +1,483 @@
+"""The cockpit: a full-screen Textual app over a running org.
+
+Every agent's live terminal in a grid (read from tmux through one streaming control-mode
+client), titles from orgd's status, takeover of a pane's keyboard, zoom, a full `tmux attach`,
+and the side panel. The app is a client: quitting it leaves the org running.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import os
+import subprocess
+import time
+from typing import Any
+
+from textual import events, work
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.containers import Grid, Horizontal
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+from textual.worker import get_current_worker
+
+from orgtui.config.runtime import OrgRuntime
+from orgtui.protocol.client import DaemonUnreachable, call
+from orgtui.protocol.messages import RequestError
+from orgtui.tmux.server import TmuxServer, tmux_env
+from orgtui.tmux.stream import PaneStream
+from orgtui.tui.ansi import decode
+from orgtui.tui.keys import tmux_keys
+from orgtui.tui.layout import grid_shape
+from orgtui.tui.pane import AgentPane
+from orgtui.tui.screens import HelpScreen, MessageScreen
+
+FOCUSED_FPS = 60.0
+BACKGROUND_FPS = 8.0
+CURSOR_FORMAT = "#{cursor_x} #{cursor_y} #{cursor_flag} #{pane_width} #{pane_height}"
+
+KEYS: list[tuple[str, str]] = [
+    ("arrows / h j k l", "move between panes"),
+    ("enter / t", "take over the focused pane (every key goes to the agent)"),
+    ("z", "zoom the focused pane to the whole screen, and back"),
+    ("a", "full takeover: a real tmux attach to the agent (F12 comes back)"),
+    ("s", "send a message to the focused agent (once it is ready)"),
+    ("b", "broadcast a message to every agent"),
+    ("r", "restart the focused agent"),
+    ("p", "show or hide the side panel"),
+    ("c / g", "side panel: comms / branches"),
+    ("[ / ]", "previous / next page of panes"),
+    ("ctrl+p", "command palette"),
+    ("?", "this help"),
+    ("q", "quit the cockpit; the org keeps running"),
+]
+
+
+class StatusUpdate(Message):
+    def __init__(self, status: dict[str, Any] | None, error: str | None) -> None:
+        super().__init__()
+        self.status, self.error = status, error
+
+
+class OrgApp(App[None]):
+    """The cockpit over one running org."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "orgtui"
+    BINDINGS = [
+        Binding("q", "quit", "Quit (org keeps running)"),
+        Binding("enter,t", "takeover", "Take over"),
+        Binding("z", "zoom", "Zoom"),
+        Binding("a", "attach", "Attach"),
+        Binding("s", "send", "Send"),
+        Binding("b", "broadcast", "Broadcast", show=False),
+        Binding("r", "restart", "Restart", show=False),
+        Binding("p", "panel", "Panel"),
+        Binding("c", "section('comms')", "Comms", show=False),
+        Binding("g", "section('branches')", "Branches", show=False),
+        Binding("left,h", "move(-1, 0)", show=False),
+        Binding("right,l", "move(1, 0)", show=False),
+        Binding("up,k", "move(0, -1)", show=False),
+        Binding("down,j", "move(0, 1)", show=False),
+        Binding("left_square_bracket", "page(-1)", show=False),
+        Binding("right_square_bracket", "page(1)", show=False),
+        Binding("question_mark", "help", "Help"),
+    ]
+
+    def __init__(self, rt: OrgRuntime, escape: str = "f12") -> None:
+        super().__init__()
+        self.rt = rt
+        self.escape_keys = {escape, "ctrl+right_square_bracket"}
+        self.escape_label = escape.upper()
+        self.tmux = TmuxServer(rt.tmux_sock)
+        self.panes: dict[str, AgentPane] = {}
+        self.taken: AgentPane | None = None
+        self.zoomed: AgentPane | None = None
+        self.page = 0
+        self.stream: PaneStream | None = None
+        self.status: dict[str, Any] = {}
+        self._last_capture: dict[str, float] = {}
+        self._in_flight: set[str] = set()
+        self._pending: set[str] = set()
+        self._pump_handle: asyncio.Handle | None = None
+        self._last_input = time.monotonic()
+        self._sizes: dict[str, tuple[int, int]] = {}
+
+    # -- building ---------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield Static(f" orgtui · {self.rt.name}", id="topbar")
+        with Horizontal(id="main"):
+            yield Grid(id="grid")
+        yield Footer()
+
+    async def on_mount(self) -> None:
+        self.sub_title = self.rt.name
+        self.poll_status()
+        loop = asyncio.get_running_loop()
+
+        def on_dirty() -> None:  # on the stream's reader thread
+            loop.call_soon_threadsafe(self._wake)
+
+        def on_notice(line: str) -> None:
+            loop.call_soon_threadsafe(self._notice, line)
+
+        self.stream = PaneStream(
+            self.rt.tmux_sock, self.rt.name, on_dirty=on_dirty, on_notice=on_notice
+        )
+        self.set_interval(1 / BACKGROUND_FPS, self._wake)
+        gc.freeze()  # the startup objects never need collecting again: shorter GC pauses
+
+    async def on_unmount(self) -> None:
+        if self.stream:
+            self.stream.close()
+
+    @work(thread=True, exclusive=True, group="status")
+    def poll_status(self) -> None:
+        """orgd's status once a second, as messages (a worker never touches widgets)."""
+        worker = get_current_worker()
+        while not worker.is_cancelled:
+            try:
+                status, error = call(self.rt.orgd_sock, "status", timeout=5), None
+            except (DaemonUnreachable, RequestError, OSError) as e:
+                status, error = None, str(e)
+            self.post_message(StatusUpdate(status, error))
+            for _ in range(10):
+                if worker.is_cancelled:
+                    return
+                time.sleep(0.1)
+
+    async def on_status_update(self, message: StatusUpdate) -> None:
+        bar = self.query_one("#topbar", Static)
+        if message.status is None:
+            bar.update(f" orgtui · {self.rt.name} · [red]orgd is not answering: {message.error}[/]")
+            return
+        self.status = message.status
+        agents = message.status["agents"]
+        if [a["name"] for a in agents] != list(self.panes):
+            await self._build_panes(agents)
+        for info in agents:
+            self.panes[info["name"]].set_info(info)
+        busy = sum(a["activity"] == "busy" and a["state"] == "running" for a in agents)
+        bar.update(
+            f" [b]orgtui · {self.rt.name}[/b]  {len(agents)} agents, {busy} busy"
+            f"  [dim]program {message.status.get('program', '')} · {message.status['workdir']}[/]"
+        )
+
+    async def _build_panes(self, agents: list[dict[str, Any]]) -> None:
+        grid = self.query_one("#grid", Grid)
+        await grid.remove_children()
+        self.panes = {}
+        for info in agents:
+            size = info.get("size") or [80, 24]
+            pane = AgentPane(info["name"], (int(size[0]), int(size[1])))
+            self.panes[info["name"]] = pane
+        await grid.mount_all(self.panes.values())
+        self._layout_grid()
+        await self._map_panes()
+        if self.panes and self.focused is None:
+            next(iter(self.panes.values())).focus()
+
+    async def _map_panes(self) -> None:
+        """Which tmux pane and window each agent has (again after windows come and go)."""
+        if not self.stream:
+            return
+        fmt = "#{window_name}\t#{window_id}\t#{pane_id}"
+        lines = await asyncio.wrap_future(
+            self.stream.command("list-panes", "-s", "-t", f"={self.rt.name}", "-F", fmt)
+        )
+        for line in lines:
+            name, window, pane_id = (line.split("\t") + ["", "", ""])[:3]
+            if name in self.panes:
+                self.panes[name].window_id, self.panes[name].pane_id = window, pane_id
+                self._pending.add(pane_id)
+        self._wake()
+
+    def _notice(self, line: str) -> None:
+        if not self.is_running or not self.screen.is_mounted:
+            return
+        if line.startswith(
+            ("%window-add", "%window-close", "%unlinked-window-close", "%window-renamed")
+        ):
+            self.run_worker(self._map_panes(), group="map", exclusive=True)
+        elif line == "%exit":
+            self.query_one("#topbar", Static).update(
+                f" orgtui · {self.rt.name} · [red]the org's tmux server is gone[/]"
+            )
+
+    # -- layout -----------------------------------------------------------------------------
+
+    def _visible(self) -> list[AgentPane]:
+        if self.zoomed:
+            return [self.zoomed]
+        panes = list(self.panes.values())
+        grid = self.query_one("#grid", Grid)
+        n = max(1, self._per_page(grid))
+        return panes[self.page * n : (self.page + 1) * n]
+
+    def _per_page(self, grid: Grid) -> int:
+        cols, rows = grid_shape(
+            len(self.panes),
+            grid.size.width or self.size.width,
+            grid.size.height or self.size.height,
+        )
+        return cols * rows
+
+    def _layout_grid(self) -> None:
+        grid = self.query_one("#grid", Grid)
+        if not self.panes:
+            return
+        width, height = grid.size.width or self.size.width, grid.size.height or self.size.height
+        cols, rows = (1, 1) if self.zoomed else grid_shape(len(self.panes), width, height)
+        pages = max(1, -(-len(self.panes) // (cols * rows)))
+        self.page = min(self.page, pages - 1)
+        visible = set(map(id, self._visible()))
+        count = len(visible)
+        grid.styles.grid_size_columns = min(cols, count) if count < cols else cols
+        grid.styles.grid_size_rows = max(1, -(-count // max(1, min(cols, count))))
+        for pane in self.panes.values():
+            pane.display = id(pane) in visible
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.call_after_refresh(self._layout_grid)
+
+    def on_agent_pane_resized(self, message: AgentPane.Resized) -> None:
+        self._resize_window(message.pane)
+
+    def _resize_window(self, pane: AgentPane, force: bool = False) -> None:
+        """Make the agent's window the size its cell wants (never below the agent's size)."""
+        if not self.stream or not pane.window_id or not pane.display or pane.size.width == 0:
+            return
+        want = pane.wanted_size()
+        if force or self._sizes.get(pane.agent) != want:
+            self._sizes[pane.agent] = want
+            self.stream.command(
+                "resize-window", "-t", pane.window_id, "-x", str(want[0]), "-y", str(want[1])
+            )
+            if pane.pane_id:
+                self._pending.add(pane.pane_id)
+                self._wake()
+
+    # -- the frame pump ---------------------------------------------------------------------
+
+    def _wake(self) -> None:
+        if self.stream:
+            self._pending |= self.stream.take_dirty()
+        if self._pending and self._pump_handle is None:
+            self._pump_handle = asyncio.get_running_loop().call_soon(self._pump)
+
+    def _pump(self) -> None:
+        """Capture the dirty panes that are due: the focused and taken-over pane at once
+        (capped at FOCUSED_FPS), the others at BACKGROUND_FPS."""
+        self._pump_handle = None
+        now = time.monotonic()
+        by_pane = {p.pane_id: p for p in self._visible() if p.pane_id}
+        front = {
+            p.pane_id for p in (self.taken, self.focused) if isinstance(p, AgentPane) and p.pane_id
+        }
+        later = float("inf")
+        for pane_id in list(self._pending):
+            pane = by_pane.get(pane_id)
+            if pane is None:
+                continue  # not on screen: stays pending until it is
+            if pane_id in self._in_flight:
+                continue
+            period = 1 / (FOCUSED_FPS if pane_id in front else BACKGROUND_FPS)
+            due = self._last_capture.get(pane_id, 0) + period
+            if due <= now:
+                self._pending.discard(pane_id)
+                self._in_flight.add(pane_id)
+                self._last_capture[pane_id] = now
+                asyncio.ensure_future(self._capture(pane))
+            else:
+                later = min(later, due)
+        if later != float("inf") and self._pump_handle is None:
+            self._pump_handle = asyncio.get_running_loop().call_later(later - now, self._pump)
+
+    async def _capture(self, pane: AgentPane) -> None:
+        assert self.stream and pane.pane_id
+        try:
+            screen = self.stream.command("capture-pane", "-p", "-e", "-N", "-t", pane.pane_id)
+            cursor = self.stream.command("display-message", "-p", "-t", pane.pane_id, CURSOR_FORMAT)
+            lines = await asyncio.wrap_future(screen)
+            info = (await asyncio.wrap_future(cursor))[0].split()
+        except Exception:
+            return
+        finally:
+            self._in_flight.discard(pane.pane_id)
+        cx, cy, flag, w, h = (int(x) for x in info[:5])
+        pane.set_screen(decode("\n".join(lines), w, h), (w, h), (cx, cy, flag == 1))
+        if (w, h) != pane.wanted_size() and time.monotonic() - self._last_input < 5:
+            # Another cockpit resized it; the one used most recently wins.
+            self._resize_window(pane, force=True)
+        if pane.pane_id in self._pending:
+            self._wake()
+
+    # -- takeover ---------------------------------------------------------------------------
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key | events.MouseDown):
+            self._last_input = time.monotonic()
+        if self.taken is not None and isinstance(event, events.Key | events.Paste):
+            # Before bindings (priority ones included) and widgets see it: the agent's key.
+            event.stop()
+            event.prevent_default()
+            if isinstance(event, events.Key) and event.key in self.escape_keys:
+                self.release()
+            elif isinstance(event, events.Key):
+                self._send_key(self.taken, event)
+            else:
+                self._paste(self.taken, event.text)
+            return
+        await super().on_event(event)
+
+    def _send_key(self, pane: AgentPane, event: events.Key) -> None:
+        args = tmux_keys(event.key, event.character)
+        if args and self.stream and pane.pane_id:
+            self.stream.command("send-keys", "-t", pane.pane_id, *args)
+
+    @work(thread=True, group="paste")
+    def _paste(self, pane: AgentPane, text: str) -> None:
+        if pane.pane_id:
+            self.tmux.paste(pane.pane_id, text, f"orgtui-tui-{os.getpid()}")
+
+    def action_takeover(self) -> None:
+        pane = self.focused
+        if isinstance(pane, AgentPane):
+            self.taken = pane
+            pane.set_taken(True)
+            self.notify(
+                f"{pane.agent} has the keyboard; {self.escape_label} or Ctrl-] gives it back",
+                timeout=3,
+            )
+
+    def release(self) -> None:
+        if self.taken:
+            self.taken.set_taken(False)
+            self.taken.focus()
+        self.taken = None
+
+    # -- actions ----------------------------------------------------------------------------
+
+    def action_zoom(self) -> None:
+        pane = self.focused
+        self.zoomed = None if self.zoomed or not isinstance(pane, AgentPane) else pane
+        self._layout_grid()
+
+    def action_move(self, dx: int, dy: int) -> None:
+        visible = self._visible()
+        if not visible:
+            return
+        grid = self.query_one("#grid", Grid)
+        cols = max(1, int(grid.styles.grid_size_columns or 1))
+        current = visible.index(self.focused) if self.focused in visible else 0
+        target = current + dx + dy * cols
+        if 0 <= target < len(visible):
+            visible[target].focus()
+
+    def action_page(self, step: int) -> None:
+        grid = self.query_one("#grid", Grid)
+        pages = max(1, -(-len(self.panes) // max(1, self._per_page(grid))))
+        self.page = (self.page + step) % pages
+        self.zoomed = None
+        self._layout_grid()
+        if self._visible():
+            self._visible()[0].focus()
+
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen(KEYS, self.escape_label))
+
+    def _focused_agent(self) -> str | None:
+        return self.focused.agent if isinstance(self.focused, AgentPane) else None
+
+    def action_send(self) -> None:
+        agent = self._focused_agent()
+        if agent:
+            self.push_screen(
+                MessageScreen(f"Message to [b]{agent}[/b]"),
+                lambda text: self._deliver([agent], text),
+            )
+
+    def action_broadcast(self) -> None:
+        agents = list(self.panes)
+        self.push_screen(
+            MessageScreen(f"Message to all {len(agents)} agents"),
+            lambda text: self._deliver(agents, text),
+        )
+
+    def _deliver(self, agents: list[str], text: str | None) -> None:
+        if text:
+            for agent in agents:
+                self._request(
+                    "send", f"delivered to {agent}", agent=agent, text=text, timeout_s=120
+                )
+
+    def action_restart(self) -> None:
+        agent = self._focused_agent()
+        if agent:
+            self._request("restart", f"restarted {agent}", agent=agent)
+
+    @work(thread=True, group="requests")
+    def _request(self, kind: str, done: str, **args: Any) -> None:
+        try:
+            call(self.rt.orgd_sock, kind, timeout=150, **args)
+            self.notify(done, timeout=3)
+        except (DaemonUnreachable, RequestError, OSError) as e:
+            self.notify(str(e), severity="error", timeout=8)
+
+    def action_attach(self) -> None:
+        """Suspend the cockpit and run a real tmux client on the agent's window through a
+        grouped session sized to the terminal; back to the grid on detach."""
+        pane = self.focused
+        if not isinstance(pane, AgentPane) or not pane.window_id:
+            return
+        view = f"{self.rt.name}-view-{os.getpid()}"
+        run = lambda *a: subprocess.run(
+            ["tmux", "-S", str(self.rt.tmux_sock), *a], env=tmux_env(), check=False
+        )  # noqa: E731
+        with self.suspend():
+            cols, rows = os.get_terminal_size()
+            w, h = max(cols, pane.min_size[0]), max(rows - 1, pane.min_size[1])
+            run("new-session", "-d", "-t", f"={self.rt.name}", "-s", view)
+            run("select-window", "-t", pane.window_id)
+            run("resize-window", "-t", pane.window_id, "-x", str(w), "-y", str(h))
+            run("attach-session", "-t", f"={view}")
+            run("kill-session", "-t", f"={view}")
+        self._sizes.clear()
+        for p in self._visible():
+            self._resize_window(p, force=True)
+
+    def action_panel(self) -> None:
+        self.notify("The side panel arrives with the comms and branches views.", timeout=3)
+
+    def action_section(self, name: str) -> None:
+        self.action_panel()
+
+    def get_system_commands(self, screen: Screen[Any]):  # type: ignore[no-untyped-def]
+        yield from super().get_system_commands(screen)
+        for key, text in KEYS:
+            action = _ACTIONS.get(key)
+            if action:
+                yield SystemCommand(
+                    text.capitalize(), f"key: {key}", getattr(self, f"action_{action}")
+                )
+
+
+_ACTIONS = {
+    "enter / t": "takeover",
+    "z": "zoom",
+    "a": "attach",
+    "s": "send",
+    "b": "broadcast",
+    "r": "restart",
+    "p": "panel",
+    "?": "help",
+    "q": "quit",
+}
+
+
+def run_app(rt: OrgRuntime) -> None:
+    """Run the cockpit in this terminal."""
+    OrgApp(rt).run()

@@ -1,0 +1,247 @@
+"""The cockpit over a real org (real orgd, tmux and agents), driven with Textual's pilot:
+live panes in a grid, takeover key routing checked in the agent's tmux pane, the escape
+chord, zoom and window sizes, help and the command palette."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from textual import events
+from textual.pilot import Pilot
+
+from orgtui.config.runtime import resolve
+from orgtui.tui.app import OrgApp
+from orgtui.tui.pane import AgentPane
+from orgtui.tui.screens import HelpScreen
+
+AGENTS = Path(__file__).parent.parent / "agents"
+
+ORG = f"""
+[org]
+name = "cockpit"
+repo = "{{repo}}"
+
+[[agent]]
+name = "keys"
+command = ["{sys.executable}", "{AGENTS / "keylogger.py"}"]
+
+[[agent]]
+name = "shell"
+command = ["bash", "--norc", "--noprofile"]
+
+[[agent]]
+name = "third"
+command = ["bash", "--norc", "--noprofile"]
+"""
+
+
+async def until(
+    pilot: Pilot, predicate: Callable[[], object], timeout: float = 10.0, what: str = ""
+) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what or predicate}")
+        await pilot.pause(0.05)
+
+
+def pane_text(socket: Path, window: str) -> str:
+    return subprocess.run(
+        [
+            "tmux",
+            "-S",
+            str(socket),
+            "capture-pane",
+            "-p",
+            "-J",
+            "-S",
+            "-200",
+            "-t",
+            f"=cockpit:={window}",
+        ],
+        capture_output=True,
+        text=True,
+    ).stdout
+
+
+def window_size(socket: Path, window: str) -> tuple[int, int]:
+    out = subprocess.run(
+        [
+            "tmux",
+            "-S",
+            str(socket),
+            "display",
+            "-p",
+            "-t",
+            f"=cockpit:={window}",
+            "#{window_width} #{window_height}",
+        ],
+        capture_output=True,
+        text=True,
+    ).stdout.split()
+    return int(out[0]), int(out[1])
+
+
+def shown(pane: AgentPane) -> str:
+    return "\n".join(pane.render_line(y).text for y in range(pane.size.height))
+
+
+def start(write_org, orgtui):
+    orgtui("up", str(write_org(ORG)))
+    return resolve("cockpit")
+
+
+def test_grid_shows_every_agent_live(write_org, orgtui):
+    rt = start(write_org, orgtui)
+
+    async def main() -> None:
+        app = OrgApp(rt)
+        async with app.run_test(size=(160, 48)) as pilot:
+            await until(
+                pilot, lambda: len(app.panes) == 3 and all(p.frames for p in app.panes.values())
+            )
+            panes = app.panes
+            assert [p.agent for p in panes.values()] == ["keys", "shell", "third"]
+            assert all(p.display for p in panes.values())
+            # 3 panes in a 2x2 grid, each about half the screen.
+            assert {p.size.width for p in panes.values()} == {78}
+            await until(pilot, lambda: "keylogger ready" in shown(panes["keys"]))
+            assert "keys" in str(panes["keys"].border_title) and "solo" in str(
+                panes["keys"].border_title
+            )
+            orgtui("send", "shell", "echo live-$((6*7))")
+            await until(
+                pilot,
+                lambda: "live-42" in shown(panes["shell"]),
+                what="the shell's output in its pane",
+            )
+
+    asyncio.run(main())
+
+
+def test_takeover_routes_every_key_to_the_agent(write_org, orgtui):
+    rt = start(write_org, orgtui)
+
+    async def main() -> None:
+        app = OrgApp(rt)
+        async with app.run_test(size=(160, 48)) as pilot:
+            await until(pilot, lambda: len(app.panes) == 3 and app.panes["keys"].pane_id)
+            app.panes["keys"].focus()
+            await pilot.pause()
+            await until(pilot, lambda: "keylogger ready" in pane_text(rt.tmux_sock, "keys"))
+            await pilot.press("enter")
+            assert app.taken is app.panes["keys"] and app.panes["keys"].has_class("-taken")
+            await pilot.press(
+                "ctrl+c", "ctrl+q", "ctrl+p", "escape", "tab", "alt+x", "f5", "z", "q"
+            )
+            app.post_message(events.Paste("pasted\ntext"))
+            await until(
+                pilot, lambda: "74 65 78 74" in pane_text(rt.tmux_sock, "keys"), what="the paste"
+            )
+            got = " ".join(
+                line.split(": ", 1)[1]
+                for line in pane_text(rt.tmux_sock, "keys").splitlines()
+                if line.startswith("keys: ")
+            )
+            expected = "03 11 10 1b 09 1b 78 1b 5b 31 35 7e 7a 71"
+            assert got.startswith(expected), got
+            paste = got[len(expected) :].strip()
+            assert paste.startswith("1b 5b 32 30 30 7e") and paste.endswith("1b 5b 32 30 31 7e"), (
+                paste
+            )
+            # Nothing of the app's own reacted: no zoom, no quit, no palette.
+            assert app.zoomed is None and app.is_running and app.screen is app.screen_stack[0]
+            await pilot.press("f12")
+            assert app.taken is None and not app.panes["keys"].has_class("-taken")
+            await pilot.press("z")
+            assert app.zoomed is app.panes["keys"]
+
+    asyncio.run(main())
+
+
+def test_ctrl_bracket_also_gives_the_keyboard_back(write_org, orgtui):
+    rt = start(write_org, orgtui)
+
+    async def main() -> None:
+        app = OrgApp(rt)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await until(pilot, lambda: len(app.panes) == 3)
+            app.panes["shell"].focus()
+            await pilot.pause()
+            await pilot.press("t")
+            assert app.taken is app.panes["shell"]
+            await pilot.press("ctrl+right_square_bracket")
+            assert app.taken is None
+
+    asyncio.run(main())
+
+
+def test_zoom_and_window_sizes(write_org, orgtui):
+    rt = start(write_org, orgtui)
+
+    async def main() -> None:
+        app = OrgApp(rt)
+        async with app.run_test(size=(200, 62)) as pilot:
+            await until(
+                pilot, lambda: len(app.panes) == 3 and all(p.frames for p in app.panes.values())
+            )
+            shell = app.panes["shell"]
+            # Cells of 100x30 (content 98x28): bigger than the agent's 80x24, so the window follows.
+            await until(pilot, lambda: window_size(rt.tmux_sock, "shell") == (98, 28), what="98x28")
+            await until(pilot, lambda: not shell.cropped, what="a capture at the new size")
+            shell.focus()
+            await pilot.pause()
+            await pilot.press("z")
+            assert app.zoomed is shell and not app.panes["keys"].display
+            await until(
+                pilot,
+                lambda: window_size(rt.tmux_sock, "shell") == (shell.size.width, shell.size.height),
+            )
+            assert shell.size.width == 198
+            await pilot.press("z")
+            assert app.zoomed is None and app.panes["keys"].display
+            await until(pilot, lambda: window_size(rt.tmux_sock, "shell") == (98, 28))
+
+    asyncio.run(main())
+
+
+def test_small_screen_crops_and_says_so(write_org, orgtui):
+    rt = start(write_org, orgtui)
+
+    async def main() -> None:
+        app = OrgApp(rt)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await until(
+                pilot, lambda: len(app.panes) == 3 and all(p.frames for p in app.panes.values())
+            )
+            pane = app.panes["shell"]
+            assert pane.cropped and "cropped 80x24" in str(pane.border_subtitle)
+            assert window_size(rt.tmux_sock, "shell") == (80, 24)  # never below the agent's size
+
+    asyncio.run(main())
+
+
+def test_help_and_palette_list_the_actions(write_org, orgtui):
+    rt = start(write_org, orgtui)
+
+    async def main() -> None:
+        app = OrgApp(rt)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await until(pilot, lambda: len(app.panes) == 3)
+            await pilot.press("question_mark")
+            assert isinstance(app.screen, HelpScreen)
+            await pilot.press("escape")
+            assert not isinstance(app.screen, HelpScreen)
+            titles = [c.title for c in app.get_system_commands(app.screen)]
+            for title in (
+                "Zoom the focused pane to the whole screen, and back",
+                "Restart the focused agent",
+            ):
+                assert title in titles
+
+    asyncio.run(main())
