@@ -1,0 +1,98 @@
+"""The real `orgtui attach` in a terminal (pexpect, or inside another tmux) against a real org:
+take over a pane and type a command; a full-screen program on the alternate screen."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import pexpect
+
+from tests.conftest import wait_for
+
+AGENTS = Path(__file__).parent.parent / "agents"
+
+ORG = f"""
+[org]
+name = "pit"
+repo = "{{repo}}"
+
+[[agent]]
+name = "sh"
+command = ["bash", "--norc", "--noprofile"]
+env = {{ PS1 = "pit$ " }}
+
+[[agent]]
+name = "full"
+command = ["{sys.executable}", "{AGENTS / 'fullscreen.py'}"]
+"""
+
+
+def tmux_capture(socket: Path | str, target: str, *flags: str) -> str:
+    return subprocess.run(
+        ["tmux", "-S", str(socket), "capture-pane", "-p", *flags, "-t", target], capture_output=True, text=True
+    ).stdout
+
+
+def cockpit(orgtui) -> pexpect.spawn:
+    env = {**orgtui.env, "TERM": "xterm-256color", "COLORTERM": "truecolor"}
+    return pexpect.spawn(
+        sys.executable, ["-m", "orgtui", "attach", "pit"], env=env, dimensions=(48, 160), timeout=20, encoding="utf-8"
+    )
+
+
+def test_take_over_a_pane_and_type_a_command(write_org, orgtui):
+    orgtui("up", str(write_org(ORG)))
+    socket = orgtui.status()["tmux_socket"]
+    child = cockpit(orgtui)
+    child.expect("orgtui · pit")
+    child.expect("pit\\$")  # the shell's prompt, drawn in its pane
+    child.send("\r")  # Enter: take over the focused pane (the first, "sh")
+    child.expect("F12 or Ctrl-] gives it back")
+    child.send("echo typed-$((40+2))\r")
+    child.expect("typed-42")  # in the cockpit
+    assert "typed-42" in tmux_capture(socket, "=pit:=sh")  # and in the agent's own pane
+    child.send("\x1b[24~")  # F12 gives the keyboard back ...
+    child.send("q")  # ... so q quits the cockpit
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    wait_for(lambda: [a["state"] for a in orgtui.status()["agents"]] == ["running", "running"])
+
+
+def test_full_screen_program_on_the_alternate_screen(write_org, orgtui):
+    orgtui("up", str(write_org(ORG)))
+    socket = orgtui.status()["tmux_socket"]
+    wait_for(lambda: "ALT-SCREEN-DEMO" in tmux_capture(socket, "=pit:=full"))
+    alt = subprocess.run(
+        ["tmux", "-S", socket, "display", "-p", "-t", "=pit:=full", "#{alternate_on}"], capture_output=True, text=True
+    ).stdout.strip()
+    assert alt == "1"
+    child = cockpit(orgtui)
+    child.expect("ALT-SCREEN-DEMO")
+    child.send("q")
+    child.expect(pexpect.EOF)
+
+
+def test_cockpit_inside_another_tmux(write_org, orgtui):
+    orgtui("up", str(write_org(ORG)))
+    outer = Path(tempfile.mkdtemp(prefix="otx", dir="/tmp")) / "outer.sock"
+    env = {**orgtui.env, "TERM": "xterm-256color"}
+    cmd = f"{sys.executable} -m orgtui attach pit"
+    try:
+        subprocess.run(
+            ["tmux", "-S", str(outer), "-f", "/dev/null", "new-session", "-d", "-x", "160", "-y", "48", cmd],
+            env=env,
+            check=True,
+        )
+        # Inside the person's tmux, TMUX is set; orgtui's own tmux commands must ignore it.
+        wait_for(lambda: "orgtui · pit" in tmux_capture(outer, "0"), timeout=20, what="the cockpit in the outer tmux")
+        wait_for(lambda: "pit$" in tmux_capture(outer, "0") and "ALT-SCREEN-DEMO" in tmux_capture(outer, "0"))
+        subprocess.run(["tmux", "-S", str(outer), "send-keys", "-t", "0", "q"], check=True)
+        wait_for(lambda: subprocess.run(["tmux", "-S", str(outer), "has-session"], capture_output=True).returncode != 0)
+    finally:
+        subprocess.run(["tmux", "-S", str(outer), "kill-server"], capture_output=True)
+    wait_for(lambda: [a["state"] for a in orgtui.status()["agents"]] == ["running", "running"])
