@@ -3,7 +3,6 @@ take over a pane and type a command; a full-screen program on the alternate scre
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import tempfile
@@ -27,20 +26,27 @@ env = {{ PS1 = "pit$ " }}
 
 [[agent]]
 name = "full"
-command = ["{sys.executable}", "{AGENTS / 'fullscreen.py'}"]
+command = ["{sys.executable}", "{AGENTS / "fullscreen.py"}"]
 """
 
 
 def tmux_capture(socket: Path | str, target: str, *flags: str) -> str:
     return subprocess.run(
-        ["tmux", "-S", str(socket), "capture-pane", "-p", *flags, "-t", target], capture_output=True, text=True
+        ["tmux", "-S", str(socket), "capture-pane", "-p", *flags, "-t", target],
+        capture_output=True,
+        text=True,
     ).stdout
 
 
 def cockpit(orgtui) -> pexpect.spawn:
     env = {**orgtui.env, "TERM": "xterm-256color", "COLORTERM": "truecolor"}
     return pexpect.spawn(
-        sys.executable, ["-m", "orgtui", "attach", "pit"], env=env, dimensions=(48, 160), timeout=20, encoding="utf-8"
+        sys.executable,
+        ["-m", "orgtui", "attach", "pit"],
+        env=env,
+        dimensions=(48, 160),
+        timeout=20,
+        encoding="utf-8",
     )
 
 
@@ -68,7 +74,9 @@ def test_full_screen_program_on_the_alternate_screen(write_org, orgtui):
     socket = orgtui.status()["tmux_socket"]
     wait_for(lambda: "ALT-SCREEN-DEMO" in tmux_capture(socket, "=pit:=full"))
     alt = subprocess.run(
-        ["tmux", "-S", socket, "display", "-p", "-t", "=pit:=full", "#{alternate_on}"], capture_output=True, text=True
+        ["tmux", "-S", socket, "display", "-p", "-t", "=pit:=full", "#{alternate_on}"],
+        capture_output=True,
+        text=True,
     ).stdout.strip()
     assert alt == "1"
     child = cockpit(orgtui)
@@ -84,15 +92,43 @@ def test_cockpit_inside_another_tmux(write_org, orgtui):
     cmd = f"{sys.executable} -m orgtui attach pit"
     try:
         subprocess.run(
-            ["tmux", "-S", str(outer), "-f", "/dev/null", "new-session", "-d", "-x", "160", "-y", "48", cmd],
+            [
+                "tmux",
+                "-S",
+                str(outer),
+                "-f",
+                "/dev/null",
+                "new-session",
+                "-d",
+                "-x",
+                "160",
+                "-y",
+                "48",
+                cmd,
+            ],
             env=env,
             check=True,
         )
         # Inside the person's tmux, TMUX is set; orgtui's own tmux commands must ignore it.
-        wait_for(lambda: "orgtui · pit" in tmux_capture(outer, "0"), timeout=20, what="the cockpit in the outer tmux")
-        wait_for(lambda: "pit$" in tmux_capture(outer, "0") and "ALT-SCREEN-DEMO" in tmux_capture(outer, "0"))
+        wait_for(
+            lambda: "orgtui · pit" in tmux_capture(outer, "0"),
+            timeout=20,
+            what="the cockpit in the outer tmux",
+        )
+        wait_for(
+            lambda: (
+                "pit$" in tmux_capture(outer, "0") and "ALT-SCREEN-DEMO" in tmux_capture(outer, "0")
+            )
+        )
         subprocess.run(["tmux", "-S", str(outer), "send-keys", "-t", "0", "q"], check=True)
-        wait_for(lambda: subprocess.run(["tmux", "-S", str(outer), "has-session"], capture_output=True).returncode != 0)
+        wait_for(
+            lambda: (
+                subprocess.run(
+                    ["tmux", "-S", str(outer), "has-session"], capture_output=True
+                ).returncode
+                != 0
+            )
+        )
     finally:
         subprocess.run(["tmux", "-S", str(outer), "kill-server"], capture_output=True)
     wait_for(lambda: [a["state"] for a in orgtui.status()["agents"]] == ["running", "running"])

@@ -24,7 +24,12 @@ command = ["bash", "--norc", "--noprofile"]
 def spawn(orgtui, *args: str) -> pexpect.spawn:
     env = {**orgtui.env, "TERM": "xterm-256color"}
     return pexpect.spawn(
-        sys.executable, ["-m", "orgtui", *args], env=env, dimensions=(40, 120), timeout=30, encoding="utf-8"
+        sys.executable,
+        ["-m", "orgtui", *args],
+        env=env,
+        dimensions=(40, 120),
+        timeout=30,
+        encoding="utf-8",
     )
 
 
