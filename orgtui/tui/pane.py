@@ -12,6 +12,7 @@ from typing import Any
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
+from textual.content import Content
 from textual.geometry import Region
 from textual.message import Message
 from textual.strip import Strip
@@ -37,7 +38,7 @@ def _age(seconds: float) -> str:
     return f"{seconds / 3600:.1f}h"
 
 
-def title_for(info: dict[str, Any], taken: bool) -> tuple[str, str]:
+def title_for(info: dict[str, Any], taken: bool) -> tuple[Content, str]:
     """(border title, border subtitle) for an agent's status entry."""
     mark, colour = STATE_MARKS.get(info.get("state", ""), ("?", "white"))
     state = info.get("state", "?")
@@ -46,13 +47,19 @@ def title_for(info: dict[str, Any], taken: bool) -> tuple[str, str]:
         state = "busy" if activity == "busy" else f"idle {_age(info.get('idle_seconds', 0))}"
     elif info.get("exit_status") is not None:
         state = f"{state} ({info['exit_status']})"
-    name = f"[b]{info.get('name', '?')}[/b]"
-    if taken:
-        name = f"[reverse] ⌨ {info.get('name', '?')} [/reverse]"
-    title = f"[{colour}]{mark}[/] {name} [dim]{info.get('role', '')}[/] {state}"
-    device = info.get("device") or "-"
-    metric = info.get("last_metric") or "-"
-    subtitle = f"[dim]{info.get('branch', '')} · dev {device} · {metric}[/]"
+    name = info.get("name", "?")
+    title = Content.assemble(
+        (mark, colour),
+        " ",
+        (f" ⌨ {name} " if taken else name, "reverse bold" if taken else "bold"),
+        f" · {info.get('role', '')} · {state}",
+    )
+    parts = [info.get("branch", "")]
+    if info.get("device"):
+        parts.append(f"dev {info['device']}")
+    if info.get("last_metric"):
+        parts.append(str(info["last_metric"]))
+    subtitle = f"[dim]{' · '.join(p for p in parts if p)}[/]"
     return title, subtitle
 
 
@@ -114,7 +121,7 @@ class AgentPane(Widget, can_focus=True):
     def _update_title(self) -> None:
         title, subtitle = title_for(self.info, self.taken)
         if self.cropped:
-            subtitle = f"[yellow]cropped {self._term_size[0]}x{self._term_size[1]}[/] " + subtitle
+            subtitle = f"[yellow]cropped {self._term_size[0]}x{self._term_size[1]}[/] · " + subtitle
         self.border_title, self.border_subtitle = title, subtitle
 
     def set_screen(

@@ -1,0 +1,62 @@
+"""Cockpit panes with known contents, for snapshot tests and the screenshots script: no org
+needed, every byte on screen fixed."""
+
+from __future__ import annotations
+
+from textual.app import App, ComposeResult
+from textual.containers import Grid
+
+from orgtui.tui.ansi import decode
+from orgtui.tui.pane import AgentPane
+
+GRADIENT = "".join(f"\x1b[38;2;{255 - i * 8};{i * 8};200m█" for i in range(32)) + "\x1b[0m truecolor"
+CAPTURES = {
+    "claude-1": (
+        "$ python train.py --time 300 --seed 1\n"
+        f"{GRADIENT}\n"
+        "\x1b[1;32mstep 120/400\x1b[0m | loss 3.412 | \x1b[2mdt 41ms\x1b[0m | tok/sec 48,210\n"
+        "\x1b[44;97m a style that starts here\n"
+        "and spans onto the next line \x1b[0m back to plain\n"
+        "\x1b[3mitalic\x1b[0m \x1b[4munderline\x1b[0m \x1b[7mreverse\x1b[0m \x1b[9mstrike\x1b[0m\n"
+        "\x1b[38;5;208m256-colour orange\x1b[0m \x1b[91mbright red\x1b[0m\n"
+        "$ "
+    ),
+    "codex-1": (
+        "😀 emoji | aligned\n"
+        "中文字符 | aligned\n"
+        "plain    | aligned\n"
+        "\x1b[1mcodex\x1b[0m> rewrite the attention kernel"
+    ),
+}
+INFOS = {
+    "claude-1": {"name": "claude-1", "role": "solo", "state": "running", "activity": "busy",
+                 "idle_seconds": 0.0, "branch": "program/softcap--claude-1", "exit_status": None},
+    "codex-1": {"name": "codex-1", "role": "junior", "state": "running", "activity": "idle",
+                "idle_seconds": 312.0, "branch": "program/softcap--codex-1", "exit_status": None},
+    "shell-1": {"name": "shell-1", "role": "solo", "state": "crashed", "activity": "idle",
+                "idle_seconds": 40.0, "branch": "program/softcap--shell-1", "exit_status": 2},
+}  # fmt: skip
+
+
+class PanesApp(App[None]):
+    """Three agent panes fed fixed screens."""
+
+    CSS = "Grid { grid-size: 2 2; }"
+
+    def compose(self) -> ComposeResult:
+        with Grid():
+            for name in INFOS:
+                yield AgentPane(name)
+
+    def on_mount(self) -> None:
+        self.call_after_refresh(self.feed)
+
+    def feed(self) -> None:
+        for pane in self.query(AgentPane):
+            pane.set_info(INFOS[pane.agent])
+            width, height = pane.size
+            capture = CAPTURES.get(pane.agent, "")
+            rows = decode(capture, width, height)
+            last = capture.split("\n")[-1]
+            pane.set_screen(rows, (width, height), (len(last), capture.count("\n"), True))
+        self.query(AgentPane).first().focus()
