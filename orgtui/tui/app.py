@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import getpass
+import json
 import os
-import subprocess
 import time
+from pathlib import Path
 from typing import Any
 
 from textual import events, work
@@ -23,20 +25,18 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 from textual.worker import get_current_worker
 
-from orgtui.config.runtime import OrgRuntime
+from orgtui.config.runtime import OrgRuntime, read_info
 from orgtui.protocol.client import DaemonUnreachable, call
 from orgtui.protocol.messages import RequestError
-from orgtui.tmux.server import TmuxServer, tmux_env
+from orgtui.tmux.server import TmuxServer
 from orgtui.tmux.stream import PaneStream
-from orgtui.tui.ansi import decode
+from orgtui.tui.attach import attach_window
+from orgtui.tui.feed import BACKGROUND_FPS, PaneFeed
 from orgtui.tui.keys import tmux_keys
 from orgtui.tui.layout import grid_shape
 from orgtui.tui.pane import AgentPane
 from orgtui.tui.screens import HelpScreen, MessageScreen
-
-FOCUSED_FPS = 60.0
-BACKGROUND_FPS = 8.0
-CURSOR_FORMAT = "#{cursor_x} #{cursor_y} #{cursor_flag} #{pane_width} #{pane_height}"
+from orgtui.tui.sidepanel import SidePanel, orgd_poster
 
 KEYS: list[tuple[str, str]] = [
     ("arrows / h j k l", "move between panes"),
@@ -97,13 +97,9 @@ class OrgApp(App[None]):
         self.zoomed: AgentPane | None = None
         self.page = 0
         self.stream: PaneStream | None = None
+        self.panel: SidePanel | None = None
         self.status: dict[str, Any] = {}
-        self._last_capture: dict[str, float] = {}
-        self._in_flight: set[str] = set()
-        self._pending: set[str] = set()
-        self._pump_handle: asyncio.Handle | None = None
-        self._last_input = time.monotonic()
-        self._sizes: dict[str, tuple[int, int]] = {}
+        self.feed: PaneFeed | None = None
 
     # -- building ---------------------------------------------------------------------------
 
@@ -127,12 +123,19 @@ class OrgApp(App[None]):
         self.stream = PaneStream(
             self.rt.tmux_sock, self.rt.name, on_dirty=on_dirty, on_notice=on_notice
         )
+        self.feed = PaneFeed(self.stream, self._visible, self._front)
         self.set_interval(1 / BACKGROUND_FPS, self._wake)
         gc.freeze()  # the startup objects never need collecting again: shorter GC pauses
 
     async def on_unmount(self) -> None:
         if self.stream:
             self.stream.close()
+        stats = os.environ.get("ORGTUI_TUI_STATS")
+        if stats:  # for bench/cockpit.py: frames drawn per pane over the app's uptime
+            frames = {agent: pane.frames for agent, pane in self.panes.items()}
+            seconds = time.perf_counter() - self._start_time
+            with open(stats, "w") as f:
+                json.dump({"seconds": seconds, "frames": frames}, f)
 
     @work(thread=True, exclusive=True, group="status")
     def poll_status(self) -> None:
@@ -181,19 +184,8 @@ class OrgApp(App[None]):
             next(iter(self.panes.values())).focus()
 
     async def _map_panes(self) -> None:
-        """Which tmux pane and window each agent has (again after windows come and go)."""
-        if not self.stream:
-            return
-        fmt = "#{window_name}\t#{window_id}\t#{pane_id}"
-        lines = await asyncio.wrap_future(
-            self.stream.command("list-panes", "-s", "-t", f"={self.rt.name}", "-F", fmt)
-        )
-        for line in lines:
-            name, window, pane_id = (line.split("\t") + ["", "", ""])[:3]
-            if name in self.panes:
-                self.panes[name].window_id, self.panes[name].pane_id = window, pane_id
-                self._pending.add(pane_id)
-        self._wake()
+        if self.feed:
+            await self.feed.map_panes(self.panes)
 
     def _notice(self, line: str) -> None:
         if not self.is_running or not self.screen.is_mounted:
@@ -206,6 +198,16 @@ class OrgApp(App[None]):
             self.query_one("#topbar", Static).update(
                 f" orgtui · {self.rt.name} · [red]the org's tmux server is gone[/]"
             )
+
+    def _wake(self) -> None:
+        if self.feed:
+            self.feed.wake()
+
+    def _front(self) -> set[str]:
+        """The panes drawn at the focused rate: the taken-over and the focused one."""
+        return {
+            p.pane_id for p in (self.taken, self.focused) if isinstance(p, AgentPane) and p.pane_id
+        }
 
     # -- layout -----------------------------------------------------------------------------
 
@@ -244,82 +246,14 @@ class OrgApp(App[None]):
         self.call_after_refresh(self._layout_grid)
 
     def on_agent_pane_resized(self, message: AgentPane.Resized) -> None:
-        self._resize_window(message.pane)
-
-    def _resize_window(self, pane: AgentPane, force: bool = False) -> None:
-        """Make the agent's window the size its cell wants (never below the agent's size)."""
-        if not self.stream or not pane.window_id or not pane.display or pane.size.width == 0:
-            return
-        want = pane.wanted_size()
-        if force or self._sizes.get(pane.agent) != want:
-            self._sizes[pane.agent] = want
-            self.stream.command(
-                "resize-window", "-t", pane.window_id, "-x", str(want[0]), "-y", str(want[1])
-            )
-            if pane.pane_id:
-                self._pending.add(pane.pane_id)
-                self._wake()
-
-    # -- the frame pump ---------------------------------------------------------------------
-
-    def _wake(self) -> None:
-        if self.stream:
-            self._pending |= self.stream.take_dirty()
-        if self._pending and self._pump_handle is None:
-            self._pump_handle = asyncio.get_running_loop().call_soon(self._pump)
-
-    def _pump(self) -> None:
-        """Capture the dirty panes that are due: the focused and taken-over pane at once
-        (capped at FOCUSED_FPS), the others at BACKGROUND_FPS."""
-        self._pump_handle = None
-        now = time.monotonic()
-        by_pane = {p.pane_id: p for p in self._visible() if p.pane_id}
-        front = {
-            p.pane_id for p in (self.taken, self.focused) if isinstance(p, AgentPane) and p.pane_id
-        }
-        later = float("inf")
-        for pane_id in list(self._pending):
-            pane = by_pane.get(pane_id)
-            if pane is None:
-                continue  # not on screen: stays pending until it is
-            if pane_id in self._in_flight:
-                continue
-            period = 1 / (FOCUSED_FPS if pane_id in front else BACKGROUND_FPS)
-            due = self._last_capture.get(pane_id, 0) + period
-            if due <= now:
-                self._pending.discard(pane_id)
-                self._in_flight.add(pane_id)
-                self._last_capture[pane_id] = now
-                asyncio.ensure_future(self._capture(pane))
-            else:
-                later = min(later, due)
-        if later != float("inf") and self._pump_handle is None:
-            self._pump_handle = asyncio.get_running_loop().call_later(later - now, self._pump)
-
-    async def _capture(self, pane: AgentPane) -> None:
-        assert self.stream and pane.pane_id
-        try:
-            screen = self.stream.command("capture-pane", "-p", "-e", "-N", "-t", pane.pane_id)
-            cursor = self.stream.command("display-message", "-p", "-t", pane.pane_id, CURSOR_FORMAT)
-            lines = await asyncio.wrap_future(screen)
-            info = (await asyncio.wrap_future(cursor))[0].split()
-        except Exception:
-            return
-        finally:
-            self._in_flight.discard(pane.pane_id)
-        cx, cy, flag, w, h = (int(x) for x in info[:5])
-        pane.set_screen(decode("\n".join(lines), w, h), (w, h), (cx, cy, flag == 1))
-        if (w, h) != pane.wanted_size() and time.monotonic() - self._last_input < 5:
-            # Another cockpit resized it; the one used most recently wins.
-            self._resize_window(pane, force=True)
-        if pane.pane_id in self._pending:
-            self._wake()
+        if self.feed:
+            self.feed.resize(message.pane)
 
     # -- takeover ---------------------------------------------------------------------------
 
     async def on_event(self, event: events.Event) -> None:
-        if isinstance(event, events.Key | events.MouseDown):
-            self._last_input = time.monotonic()
+        if isinstance(event, events.Key | events.MouseDown) and self.feed:
+            self.feed.last_input = time.monotonic()
         if self.taken is not None and isinstance(event, events.Key | events.Paste):
             # Before bindings (priority ones included) and widgets see it: the agent's key.
             event.stop()
@@ -428,32 +362,50 @@ class OrgApp(App[None]):
             self.notify(str(e), severity="error", timeout=8)
 
     def action_attach(self) -> None:
-        """Suspend the cockpit and run a real tmux client on the agent's window through a
-        grouped session sized to the terminal; back to the grid on detach."""
+        """Step aside for a real tmux client on the agent's window; back on detach."""
         pane = self.focused
         if not isinstance(pane, AgentPane) or not pane.window_id:
             return
-        view = f"{self.rt.name}-view-{os.getpid()}"
-        run = lambda *a: subprocess.run(
-            ["tmux", "-S", str(self.rt.tmux_sock), *a], env=tmux_env(), check=False
-        )  # noqa: E731
         with self.suspend():
-            cols, rows = os.get_terminal_size()
-            w, h = max(cols, pane.min_size[0]), max(rows - 1, pane.min_size[1])
-            run("new-session", "-d", "-t", f"={self.rt.name}", "-s", view)
-            run("select-window", "-t", pane.window_id)
-            run("resize-window", "-t", pane.window_id, "-x", str(w), "-y", str(h))
-            run("attach-session", "-t", f"={view}")
-            run("kill-session", "-t", f"={view}")
-        self._sizes.clear()
-        for p in self._visible():
-            self._resize_window(p, force=True)
+            attach_window(self.rt.tmux_sock, self.rt.name, pane.window_id, pane.min_size)
+        if self.feed:
+            for p in self._visible():
+                self.feed.resize(p, force=True)
 
-    def action_panel(self) -> None:
-        self.notify("The side panel arrives with the comms and branches views.", timeout=3)
+    async def _ensure_panel(self) -> SidePanel | None:
+        if self.panel is None and self.status:
+            info = read_info(self.rt.dir) or {}
+            workdir = Path(self.status["workdir"])
+            agents = [(a["name"], Path(a["worktree"])) for a in self.status["agents"]]
+            author = os.environ.get("ORGTUI_AGENT") or getpass.getuser()
+            self.panel = SidePanel(
+                workdir / "comms",
+                Path(info.get("repo", workdir)),
+                self.status.get("program", ""),
+                agents,
+                orgd_poster(self.rt.orgd_sock, author),
+                id="side",
+            )
+            self.panel.display = False
+            await self.query_one("#main", Horizontal).mount(self.panel)
+        return self.panel
 
-    def action_section(self, name: str) -> None:
-        self.action_panel()
+    async def action_panel(self) -> None:
+        panel = await self._ensure_panel()
+        if panel is not None:
+            panel.display = not panel.display
+            if panel.display:
+                panel.show_section(panel.section)
+            elif isinstance(self.focused, AgentPane) or not self._visible():
+                pass
+            else:
+                self._visible()[0].focus()
+
+    async def action_section(self, name: str) -> None:
+        panel = await self._ensure_panel()
+        if panel is not None:
+            panel.display = True
+            panel.show_section(name)  # type: ignore[arg-type]
 
     def get_system_commands(self, screen: Screen[Any]):  # type: ignore[no-untyped-def]
         yield from super().get_system_commands(screen)

@@ -245,3 +245,45 @@ def test_help_and_palette_list_the_actions(write_org, orgtui):
                 assert title in titles
 
     asyncio.run(main())
+
+
+def test_side_panel_comms_and_branches_over_the_real_org(write_org, orgtui, tmp_path):
+    rt = start(write_org, orgtui)
+    board = tmp_path / ".orgtui" / "cockpit" / "comms" / "board.md"
+
+    async def main() -> None:
+        from textual.widgets import Input
+
+        from orgtui.tui.sidepanel import SidePanel
+
+        app = OrgApp(rt)
+        async with app.run_test(size=(200, 50)) as pilot:
+            await until(pilot, lambda: len(app.panes) == 3 and all(p.frames for p in app.panes.values()))
+            width_before = app.panes["keys"].size.width
+            await pilot.press("p")
+            panel = app.query_one(SidePanel)
+            assert panel.display and panel.section == "comms"
+            await until(pilot, lambda: app.panes["keys"].size.width < width_before, what="the grid to make room")
+            box = panel.query_one(Input)
+            box.focus()
+            await pilot.pause()
+            await pilot.press(*"posted from the cockpit")
+            await pilot.press("enter")
+            await until(pilot, lambda: "posted from the cockpit" in board.read_text(), what="the post on the board")
+            await pilot.press("escape")
+            app.panes["shell"].focus()
+            await pilot.pause()
+            await pilot.press("g")
+            assert panel.section == "branches"
+            await until(pilot, lambda: len(panel.branches.branches) == 3, what="the branches view")
+            assert [b.branch for b in panel.branches.branches] == [
+                "program/cockpit--keys",
+                "program/cockpit--shell",
+                "program/cockpit--third",
+            ]
+            app.panes["shell"].focus()
+            await pilot.pause()
+            await pilot.press("p")
+            assert not panel.display
+
+    asyncio.run(main())

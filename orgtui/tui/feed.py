@@ -1,0 +1,114 @@
+"""Keeping the agent panes' screens current: the cockpit's data path.
+
+The stream's dirty flags are folded into a pending set; a dirty pane on screen is captured
+(`capture-pane -e -p -N` and the cursor, through the one control-mode client) when it is due:
+the focused and taken-over pane as soon as it changes (at most FOCUSED_FPS), the others at
+BACKGROUND_FPS. At most one capture per pane is in flight. Each agent's window is kept at the
+size its cell wants, never below the agent's own size.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+
+from orgtui.tmux.stream import PaneStream
+from orgtui.tui.ansi import decode
+from orgtui.tui.pane import AgentPane
+
+FOCUSED_FPS = 60.0
+BACKGROUND_FPS = 8.0
+CURSOR_FORMAT = "#{cursor_x} #{cursor_y} #{cursor_flag} #{pane_width} #{pane_height}"
+RECENT_INPUT = 5.0
+
+
+class PaneFeed:
+    """Captures dirty panes at their rate and hands the decoded rows to their widgets."""
+
+    def __init__(
+        self,
+        stream: PaneStream,
+        visible: Callable[[], list[AgentPane]],
+        front: Callable[[], set[str]],
+    ) -> None:
+        self.stream = stream
+        self.visible = visible
+        self.front = front
+        self.pending: set[str] = set()
+        self.last_input = time.monotonic()
+        self._in_flight: set[str] = set()
+        self._last_capture: dict[str, float] = {}
+        self._sizes: dict[str, tuple[int, int]] = {}
+        self._handle: asyncio.Handle | None = None
+
+    async def map_panes(self, panes: dict[str, AgentPane]) -> None:
+        """Which tmux pane and window each agent has (again after windows come and go)."""
+        fmt = "#{window_name}\t#{window_id}\t#{pane_id}"
+        lines = await asyncio.wrap_future(self.stream.command("list-panes", "-s", "-F", fmt))
+        for line in lines:
+            name, window, pane_id = (line.split("\t") + ["", "", ""])[:3]
+            if name in panes:
+                panes[name].window_id, panes[name].pane_id = window, pane_id
+                self.pending.add(pane_id)
+                self.resize(panes[name])
+        self.wake()
+
+    def resize(self, pane: AgentPane, force: bool = False) -> None:
+        """Make the agent's window the size its cell wants (never below the agent's size)."""
+        if not pane.window_id or not pane.display or pane.size.width == 0:
+            return
+        want = pane.wanted_size()
+        if force or self._sizes.get(pane.agent) != want:
+            self._sizes[pane.agent] = want
+            self.stream.command(
+                "resize-window", "-t", pane.window_id, "-x", str(want[0]), "-y", str(want[1])
+            )
+            if pane.pane_id:
+                self.pending.add(pane.pane_id)
+                self.wake()
+
+    def wake(self) -> None:
+        self.pending |= self.stream.take_dirty()
+        if self.pending and self._handle is None:
+            self._handle = asyncio.get_running_loop().call_soon(self._pump)
+
+    def _pump(self) -> None:
+        self._handle = None
+        now = time.monotonic()
+        on_screen = {p.pane_id: p for p in self.visible() if p.pane_id}
+        front = self.front()
+        later = float("inf")
+        for pane_id in list(self.pending):
+            pane = on_screen.get(pane_id)
+            if pane is None or pane_id in self._in_flight:
+                continue  # off screen, or being captured: stays pending
+            period = 1 / (FOCUSED_FPS if pane_id in front else BACKGROUND_FPS)
+            due = self._last_capture.get(pane_id, 0.0) + period
+            if due <= now:
+                self.pending.discard(pane_id)
+                self._in_flight.add(pane_id)
+                self._last_capture[pane_id] = now
+                asyncio.ensure_future(self._capture(pane, pane_id))
+            else:
+                later = min(later, due)
+        if later != float("inf") and self._handle is None:
+            self._handle = asyncio.get_running_loop().call_later(later - now, self._pump)
+
+    async def _capture(self, pane: AgentPane, pane_id: str) -> None:
+        try:
+            screen = self.stream.command("capture-pane", "-p", "-e", "-N", "-t", pane_id)
+            cursor = self.stream.command("display-message", "-p", "-t", pane_id, CURSOR_FORMAT)
+            lines = await asyncio.wrap_future(screen)
+            info = (await asyncio.wrap_future(cursor))[0].split()
+        except Exception:  # the pane or the client went away: the next map fixes it
+            return
+        finally:
+            self._in_flight.discard(pane_id)
+        cx, cy, flag, w, h = (int(x) for x in info[:5])
+        pane.set_screen(decode("\n".join(lines), w, h), (w, h), (cx, cy, flag == 1))
+        if (w, h) != pane.wanted_size() and time.monotonic() - self.last_input < RECENT_INPUT:
+            # Another cockpit resized it; the one used most recently wins.
+            self.resize(pane, force=True)
+        if pane_id in self.pending:
+            self.wake()
