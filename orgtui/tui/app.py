@@ -163,10 +163,21 @@ class OrgApp(App[None]):
             await self._build_panes(agents)
         for info in agents:
             self.panes[info["name"]].set_info(info)
+        self._update_bar()
+
+    def _update_bar(self) -> None:
+        if not self.status:
+            return
+        agents = self.status["agents"]
         busy = sum(a["activity"] == "busy" and a["state"] == "running" for a in agents)
-        bar.update(
-            f" [b]orgtui · {self.rt.name}[/b]  {len(agents)} agents, {busy} busy"
-            f"  [dim]program {message.status.get('program', '')} · {message.status['workdir']}[/]"
+        where = f"[dim]program {self.status.get('program', '')} · {self.status['workdir']}[/]"
+        if self.taken:
+            where = (
+                f"[reverse b] ⌨ {self.taken.agent} has the keyboard [/] "
+                f"{self.escape_label} or Ctrl-] gives it back"
+            )
+        self.query_one("#topbar", Static).update(
+            f" [b]orgtui · {self.rt.name}[/b]  {len(agents)} agents, {busy} busy  {where}"
         )
 
     async def _build_panes(self, agents: list[dict[str, Any]]) -> None:
@@ -178,10 +189,10 @@ class OrgApp(App[None]):
             pane = AgentPane(info["name"], (int(size[0]), int(size[1])))
             self.panes[info["name"]] = pane
         await grid.mount_all(self.panes.values())
-        self._layout_grid()
-        await self._map_panes()
         if self.panes and self.focused is None:
             next(iter(self.panes.values())).focus()
+        self._layout_grid()
+        await self._map_panes()
 
     async def _map_panes(self) -> None:
         if self.feed:
@@ -282,6 +293,7 @@ class OrgApp(App[None]):
         if isinstance(pane, AgentPane):
             self.taken = pane
             pane.set_taken(True)
+            self._update_bar()
             self.notify(
                 f"{pane.agent} has the keyboard; {self.escape_label} or Ctrl-] gives it back",
                 timeout=3,
@@ -292,6 +304,7 @@ class OrgApp(App[None]):
             self.taken.set_taken(False)
             self.taken.focus()
         self.taken = None
+        self._update_bar()
 
     # -- actions ----------------------------------------------------------------------------
 

@@ -64,9 +64,9 @@ class PaneFeed:
             self.stream.command(
                 "resize-window", "-t", pane.window_id, "-x", str(want[0]), "-y", str(want[1])
             )
-            if pane.pane_id:
-                self.pending.add(pane.pane_id)
-                self.wake()
+        if pane.pane_id:  # a new cell size shows another part of the screen: draw it again
+            self.pending.add(pane.pane_id)
+            self.wake()
 
     def wake(self) -> None:
         self.pending |= self.stream.take_dirty()

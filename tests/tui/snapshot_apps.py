@@ -9,7 +9,9 @@ from textual.containers import Grid
 from orgtui.tui.ansi import decode
 from orgtui.tui.pane import AgentPane
 
-GRADIENT = "".join(f"\x1b[38;2;{255 - i * 8};{i * 8};200m█" for i in range(32)) + "\x1b[0m truecolor"
+GRADIENT = (
+    "".join(f"\x1b[38;2;{255 - i * 8};{i * 8};200m█" for i in range(32)) + "\x1b[0m truecolor"
+)
 CAPTURES = {
     "claude-1": (
         "$ python train.py --time 300 --seed 1\n"

@@ -170,7 +170,9 @@ def test_ctrl_bracket_also_gives_the_keyboard_back(write_org, orgtui):
     async def main() -> None:
         app = OrgApp(rt)
         async with app.run_test(size=(120, 40)) as pilot:
-            await until(pilot, lambda: len(app.panes) == 3)
+            await until(
+                pilot, lambda: len(app.panes) == 3 and all(p.pane_id for p in app.panes.values())
+            )
             app.panes["shell"].focus()
             await pilot.pause()
             await pilot.press("t")
@@ -258,18 +260,32 @@ def test_side_panel_comms_and_branches_over_the_real_org(write_org, orgtui, tmp_
 
         app = OrgApp(rt)
         async with app.run_test(size=(200, 50)) as pilot:
-            await until(pilot, lambda: len(app.panes) == 3 and all(p.frames for p in app.panes.values()))
+            await until(
+                pilot, lambda: len(app.panes) == 3 and all(p.frames for p in app.panes.values())
+            )
             width_before = app.panes["keys"].size.width
             await pilot.press("p")
             panel = app.query_one(SidePanel)
             assert panel.display and panel.section == "comms"
-            await until(pilot, lambda: app.panes["keys"].size.width < width_before, what="the grid to make room")
+            await until(
+                pilot,
+                lambda: app.panes["keys"].size.width < width_before,
+                what="the grid to make room",
+            )
+            # Narrower cells show the screens again (a quiet pane included).
+            await until(
+                pilot, lambda: "bash-" in shown(app.panes["third"]), what="the quiet pane redrawn"
+            )
             box = panel.query_one(Input)
             box.focus()
             await pilot.pause()
             await pilot.press(*"posted from the cockpit")
             await pilot.press("enter")
-            await until(pilot, lambda: "posted from the cockpit" in board.read_text(), what="the post on the board")
+            await until(
+                pilot,
+                lambda: "posted from the cockpit" in board.read_text(),
+                what="the post on the board",
+            )
             await pilot.press("escape")
             app.panes["shell"].focus()
             await pilot.pause()
