@@ -3,8 +3,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PWD/.venv/bin:$PATH"
-ruff check orgtui tests bench
-ruff format --check orgtui tests bench
+ruff check orgtui tests bench screenshots
+ruff format --check orgtui tests bench screenshots
 mypy
 lint-imports
 pytest -q "$@"
