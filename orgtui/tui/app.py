@@ -128,6 +128,8 @@ class OrgApp(App[None]):
         gc.freeze()  # the startup objects never need collecting again: shorter GC pauses
 
     async def on_unmount(self) -> None:
+        if self.feed:
+            self.feed.close()
         if self.stream:
             self.stream.close()
         stats = os.environ.get("ORGTUI_TUI_STATS")
@@ -264,7 +266,7 @@ class OrgApp(App[None]):
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key | events.MouseDown) and self.feed:
-            self.feed.last_input = time.monotonic()
+            self.feed.reclaim(self._visible())
         if self.taken is not None and isinstance(event, events.Key | events.Paste):
             # Before bindings (priority ones included) and widgets see it: the agent's key.
             event.stop()

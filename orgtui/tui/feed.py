@@ -41,6 +41,13 @@ class PaneFeed:
         self._last_capture: dict[str, float] = {}
         self._sizes: dict[str, tuple[int, int]] = {}
         self._handle: asyncio.Handle | None = None
+        self.closed = False
+
+    def close(self) -> None:
+        """The cockpit is going: no more captures."""
+        self.closed = True
+        if self._handle is not None:
+            self._handle.cancel()
 
     async def map_panes(self, panes: dict[str, AgentPane]) -> None:
         """Which tmux pane and window each agent has (again after windows come and go)."""
@@ -68,13 +75,22 @@ class PaneFeed:
             self.pending.add(pane.pane_id)
             self.wake()
 
+    def reclaim(self, panes: list[AgentPane]) -> None:
+        """This cockpit is in use: windows another cockpit resized come back to our sizes."""
+        self.last_input = time.monotonic()
+        for pane in panes:
+            if pane.term_size != (0, 0) and pane.term_size != pane.wanted_size():
+                self.resize(pane, force=True)
+
     def wake(self) -> None:
         self.pending |= self.stream.take_dirty()
-        if self.pending and self._handle is None:
+        if self.pending and self._handle is None and not self.closed:
             self._handle = asyncio.get_running_loop().call_soon(self._pump)
 
     def _pump(self) -> None:
         self._handle = None
+        if self.closed:
+            return
         now = time.monotonic()
         on_screen = {p.pane_id: p for p in self.visible() if p.pane_id}
         front = self.front()
@@ -108,7 +124,7 @@ class PaneFeed:
         cx, cy, flag, w, h = (int(x) for x in info[:5])
         pane.set_screen(decode("\n".join(lines), w, h), (w, h), (cx, cy, flag == 1))
         if (w, h) != pane.wanted_size() and time.monotonic() - self.last_input < RECENT_INPUT:
-            # Another cockpit resized it; the one used most recently wins.
+            # Another cockpit resized it while this one is in use: this one wins.
             self.resize(pane, force=True)
         if pane_id in self.pending:
             self.wake()

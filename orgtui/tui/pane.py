@@ -104,6 +104,11 @@ class AgentPane(Widget, can_focus=True):
 
     # -- what the app tells it --------------------------------------------------------------
 
+    @property
+    def term_size(self) -> tuple[int, int]:
+        """The agent's terminal size as last captured."""
+        return self._term_size
+
     def wanted_size(self) -> tuple[int, int]:
         """The agent's terminal size for this cell: the cell, never below the agent's size."""
         w, h = self.size

@@ -132,3 +132,27 @@ def test_cockpit_inside_another_tmux(write_org, orgtui):
     finally:
         subprocess.run(["tmux", "-S", str(outer), "kill-server"], capture_output=True)
     wait_for(lambda: [a["state"] for a in orgtui.status()["agents"]] == ["running", "running"])
+
+
+def test_full_takeover_is_a_real_tmux_attach_and_f12_comes_back(write_org, orgtui):
+    orgtui("up", str(write_org(ORG)))
+    child = cockpit(orgtui)
+    child.expect("orgtui · pit")
+    child.expect("pit\\$")
+    child.send("a")  # full takeover of the focused pane ("sh")
+    child.expect("F12: back to the grid")  # the org's own tmux status line
+    child.send("echo attached-$((40+2))\r")
+    child.expect("attached-42")
+    child.send("\x1b[24~")  # F12 detaches ...
+    child.expect("orgtui · pit")  # ... and the cockpit is back
+    child.send("q")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    socket = orgtui.status()["tmux_socket"]
+    sessions = subprocess.run(
+        ["tmux", "-S", socket, "list-sessions", "-F", "#{session_name}"],
+        capture_output=True,
+        text=True,
+    )
+    assert sessions.stdout.split() == ["pit"]  # the attach's grouped session is gone

@@ -303,3 +303,118 @@ def test_side_panel_comms_and_branches_over_the_real_org(write_org, orgtui, tmp_
             assert not panel.display
 
     asyncio.run(main())
+
+
+def test_two_cockpits_sizes_follow_the_one_used_last(write_org, orgtui):
+    import pexpect
+
+    rt = start(write_org, orgtui)
+
+    async def main() -> None:
+        app = OrgApp(rt)
+        async with app.run_test(size=(200, 62)) as pilot:
+            await until(
+                pilot, lambda: len(app.panes) == 3 and all(p.frames for p in app.panes.values())
+            )
+            await until(
+                pilot, lambda: window_size(rt.tmux_sock, "shell") == (98, 28), what="A's size"
+            )
+            env = {**orgtui.env, "TERM": "xterm-256color"}
+            other = pexpect.spawn(
+                sys.executable,
+                ["-m", "orgtui", "attach", "cockpit"],
+                env=env,
+                dimensions=(30, 100),
+                encoding="utf-8",
+            )
+            try:
+                other.expect("orgtui · cockpit", timeout=20)
+                # The second cockpit's cells are small: it sets the agent's own size, 80x24.
+                await until(
+                    pilot, lambda: window_size(rt.tmux_sock, "shell") == (80, 24), what="B's size"
+                )
+                await pilot.press("j")  # the first cockpit is used again
+                await until(
+                    pilot,
+                    lambda: window_size(rt.tmux_sock, "shell") == (98, 28),
+                    what="A's size back",
+                )
+            finally:
+                other.terminate(force=True)
+
+    asyncio.run(main())
+
+
+def test_send_and_restart_from_the_cockpit(write_org, orgtui, tmp_path):
+    from textual.widgets import Input
+
+    from orgtui.tui.screens import MessageScreen
+
+    rt = start(write_org, orgtui)
+    marker = tmp_path / "from-cockpit.txt"
+
+    async def main() -> None:
+        app = OrgApp(rt)
+        async with app.run_test(size=(160, 48)) as pilot:
+            await until(
+                pilot, lambda: len(app.panes) == 3 and all(p.pane_id for p in app.panes.values())
+            )
+            app.panes["shell"].focus()
+            await pilot.pause()
+            await pilot.press("s")
+            assert isinstance(app.screen, MessageScreen)
+            app.screen.query_one(Input).value = f"echo sent > {marker}"
+            await pilot.press("enter")
+            await until(
+                pilot,
+                lambda: marker.exists() and marker.read_text() == "sent\n",
+                timeout=20,
+                what="the message",
+            )
+            pid = next(a["pane_pid"] for a in orgtui.status()["agents"] if a["name"] == "third")
+            app.panes["third"].focus()
+            await pilot.pause()
+            await pilot.press("r")
+            await until(
+                pilot,
+                lambda: (
+                    next(a for a in orgtui.status()["agents"] if a["name"] == "third")["pane_pid"]
+                    != pid
+                ),
+                what="the restart",
+            )
+
+    asyncio.run(main())
+
+
+def test_big_screen_and_many_agents(write_org, orgtui):
+    many = (
+        ORG
+        + '\n[[agent]]\nname = "crowd"\ncount = 9\ncommand = ["bash", "--norc", "--noprofile"]\n'
+    )
+    orgtui("up", str(write_org(many)))
+    rt = resolve("cockpit")
+
+    async def main() -> None:
+        app = OrgApp(rt)
+        async with app.run_test(size=(300, 100)) as pilot:
+            await until(
+                pilot,
+                lambda: len(app.panes) == 12 and all(p.frames for p in app.panes.values()),
+                timeout=20,
+            )
+            assert all(p.display for p in app.panes.values())  # 4x3 on one page
+            # Cells of about 73x30: taller than 24 rows, so windows grow; never narrower than 80.
+            crowd = app.panes["crowd-9"]
+            assert crowd.size.width < 80 and crowd.size.height >= 30
+            want = (80, crowd.size.height)
+            await until(pilot, lambda: window_size(rt.tmux_sock, "crowd-9") == want, what=f"{want}")
+        async with OrgApp(rt).run_test(size=(60, 20)) as pilot:
+            small = pilot.app
+            await until(pilot, lambda: len(small.panes) == 12, timeout=20)
+            shown_now = [p.agent for p in small.panes.values() if p.display]
+            assert 0 < len(shown_now) < 12  # the rest are on further pages
+            await pilot.press("right_square_bracket")
+            assert [p.agent for p in small.panes.values() if p.display] != shown_now
+
+    asyncio.run(main())
