@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import re
 
-_SAFE = re.compile(r"[A-Za-z0-9_./:%@,+=^-]+")
+# Words tmux's parser reads as they are. A `%` starts a directive (`%if`, `%hidden`) unless the
+# word is a bare pane id, so other words holding one are quoted.
+_SAFE = re.compile(r"%\d+|[A-Za-z0-9_./:@,+=^-]+")
 # C0 controls but tab and newline, DEL, and the C1 controls (ESC's 8-bit cousins, CSI among them).
 _CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\x80-\x9f]")
 

@@ -1,4 +1,4 @@
-"""A control-mode client that streams pane output, for the TUI.
+"""A control-mode client on a reader thread, for the TUI: commands and, optionally, output.
 
 A reader thread reads `tmux -C attach` and reduces the `%output` stream to a set of dirty
 pane ids, without decoding the output: under heavy output this is the hot path, so it only
@@ -22,6 +22,7 @@ from orgtui.tmux.server import TmuxError, tmux_env
 _OUTPUT = b"%output "
 _EXTENDED = b"%extended-output "
 _BEGIN = b"%begin "
+_NOTICES_IN_BLOCKS = (_OUTPUT, _EXTENDED)
 
 
 class PaneStream:
@@ -42,6 +43,7 @@ class PaneStream:
             stderr=subprocess.DEVNULL,
             env=tmux_env(),
         )
+        self._streams_output = "no-output" not in flags.split(",")
         self._on_dirty = on_dirty
         self._on_notice = on_notice
         self._lock = threading.Lock()
@@ -109,6 +111,10 @@ class PaneStream:
         skipping = False
         try:
             while raw := readline():
+                if self._streams_output and raw.startswith(_NOTICES_IN_BLOCKS):
+                    # tmux writes pane notifications between a reply's %begin and %end too.
+                    self._pane_notice(raw)
+                    continue
                 if block is not None or skipping:
                     if raw.startswith(end) or raw.startswith(error):
                         rest = raw[len(end) :] if raw.startswith(end) else raw[len(error) :]
@@ -120,14 +126,7 @@ class PaneStream:
                     if block is not None:
                         block.append(raw.decode(errors="replace").rstrip("\n"))
                     continue
-                if raw.startswith(_OUTPUT):
-                    self.output_lines += 1
-                    cut = raw.find(b" ", 8)
-                    self._mark(raw[8:cut].decode())
-                elif raw.startswith(_EXTENDED):
-                    cut = raw.find(b" ", 17)
-                    self._mark(raw[17:cut].decode())
-                elif raw.startswith(_BEGIN):
+                if raw.startswith(_BEGIN):
                     header = raw[len(_BEGIN) :].rstrip(b"\n")
                     end, error = b"%end " + header, b"%error " + header
                     # Only flags 1 blocks answer our commands; attach sends one of its own.
@@ -146,6 +145,14 @@ class PaneStream:
                 if not fut.done():
                     fut.set_exception(TmuxError("the tmux control client closed"))
             self._on_notice("%exit")
+
+    def _pane_notice(self, raw: bytes) -> None:
+        if raw.startswith(_OUTPUT):
+            self.output_lines += 1
+            self._mark(raw[8 : raw.find(b" ", 8)].decode())
+        elif raw.startswith(_EXTENDED):
+            self.output_lines += 1
+            self._mark(raw[17 : raw.find(b" ", 17)].decode())
 
     def _resolve(self, block: list[str], failed: bool) -> None:
         with self._write_lock:

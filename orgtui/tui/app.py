@@ -8,6 +8,7 @@ and the side panel. The app is a client: quitting it leaves the org running.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import getpass
 import json
@@ -32,6 +33,7 @@ from orgtui.tmux.server import TmuxServer
 from orgtui.tmux.stream import PaneStream
 from orgtui.tui.attach import attach_window
 from orgtui.tui.feed import BACKGROUND_FPS, PaneFeed
+from orgtui.tui.focus import FocusStream
 from orgtui.tui.keys import tmux_keys
 from orgtui.tui.layout import grid_shape
 from orgtui.tui.pane import AgentPane
@@ -97,6 +99,9 @@ class OrgApp(App[None]):
         self.zoomed: AgentPane | None = None
         self.page = 0
         self.stream: PaneStream | None = None
+        self.commands: PaneStream | None = None
+        self.focus_stream: FocusStream | None = None
+        self._remap_pending = False
         self.panel: SidePanel | None = None
         self.status: dict[str, Any] = {}
         self.feed: PaneFeed | None = None
@@ -114,24 +119,38 @@ class OrgApp(App[None]):
         self.poll_status()
         loop = asyncio.get_running_loop()
 
-        def on_dirty() -> None:  # on the stream's reader thread
-            loop.call_soon_threadsafe(self._wake)
+        def on_dirty() -> None:  # on a stream's reader thread
+            with contextlib.suppress(RuntimeError):  # the loop closed: the app is gone
+                loop.call_soon_threadsafe(self._wake)
 
         def on_notice(line: str) -> None:
-            loop.call_soon_threadsafe(self._notice, line)
+            with contextlib.suppress(RuntimeError):
+                loop.call_soon_threadsafe(self._notice, line)
 
-        self.stream = PaneStream(
-            self.rt.tmux_sock, self.rt.name, on_dirty=on_dirty, on_notice=on_notice
+        sock, org = self.rt.tmux_sock, self.rt.name
+        self.commands = PaneStream(sock, org, flags="no-output,ignore-size")
+        self.stream = PaneStream(sock, org, on_dirty=on_dirty, on_notice=on_notice)
+        self.focus_stream = FocusStream(sock, org, on_dirty)
+        self.feed = PaneFeed(
+            self.commands,
+            [
+                lambda: self.stream.take_dirty() if self.stream else set(),
+                self.focus_stream.take_dirty,
+            ],
+            self._visible,
+            self._front,
         )
-        self.feed = PaneFeed(self.stream, self._visible, self._front)
         self.set_interval(1 / BACKGROUND_FPS, self._wake)
         gc.freeze()  # the startup objects never need collecting again: shorter GC pauses
 
     async def on_unmount(self) -> None:
         if self.feed:
             self.feed.close()
-        if self.stream:
-            self.stream.close()
+        for client in (self.stream, self.commands):
+            if client:
+                client.close()
+        if self.focus_stream:
+            self.focus_stream.close()
         stats = os.environ.get("ORGTUI_TUI_STATS")
         if stats:  # for bench/cockpit.py: frames drawn per pane over the app's uptime
             frames = {agent: pane.frames for agent, pane in self.panes.items()}
@@ -196,17 +215,33 @@ class OrgApp(App[None]):
         self._layout_grid()
         await self._map_panes()
 
+    async def _remap(self) -> None:
+        self._remap_pending = False
+        await self._map_panes()
+
     async def _map_panes(self) -> None:
         if self.feed:
             await self.feed.map_panes(self.panes)
+            self._follow_front()
+
+    def _follow_front(self) -> None:
+        """Stream the front pane's output on its own (see focus.py)."""
+        front = self.taken or self.focused
+        if self.focus_stream and isinstance(front, AgentPane):
+            self.focus_stream.follow(front.window_id)
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        self._follow_front()
 
     def _notice(self, line: str) -> None:
         if not self.is_running or not self.screen.is_mounted:
             return
-        if line.startswith(
-            ("%window-add", "%window-close", "%unlinked-window-close", "%window-renamed")
-        ):
-            self.run_worker(self._map_panes(), group="map", exclusive=True)
+        # Windows of the org's session came or went (the focus session's links are
+        # `%unlinked-window-*` to this client, and need nothing).
+        if line.startswith(("%window-add", "%window-close", "%window-renamed")):
+            if not self._remap_pending:
+                self._remap_pending = True
+                self.call_later(self._remap)
         elif line == "%exit":
             self.query_one("#topbar", Static).update(
                 f" orgtui · {self.rt.name} · [red]the org's tmux server is gone[/]"
@@ -282,8 +317,8 @@ class OrgApp(App[None]):
 
     def _send_key(self, pane: AgentPane, event: events.Key) -> None:
         args = tmux_keys(event.key, event.character)
-        if args and self.stream and pane.pane_id:
-            self.stream.command("send-keys", "-t", pane.pane_id, *args)
+        if args and self.commands and pane.pane_id:
+            self.commands.command("send-keys", "-t", pane.pane_id, *args)
 
     @work(thread=True, group="paste")
     def _paste(self, pane: AgentPane, text: str) -> None:

@@ -1,7 +1,9 @@
 """Keeping the agent panes' screens current: the cockpit's data path.
 
-The stream's dirty flags are folded into a pending set; a dirty pane on screen is captured
-(`capture-pane -e -p -N` and the cursor, through the one control-mode client) when it is due:
+The output streams' dirty flags (the org session's, paced by tmux's pause-after, and the
+front pane's own, see `focus.py`) are folded into a pending set; a dirty pane on screen is captured
+(`capture-pane -e -p -N` and the cursor, through a control client that carries no output, so
+a capture never waits behind queued output) when it is due:
 the focused and taken-over pane as soon as it changes (at most FOCUSED_FPS), the others at
 BACKGROUND_FPS. At most one capture per pane is in flight. Each agent's window is kept at the
 size its cell wants, never below the agent's own size.
@@ -28,11 +30,13 @@ class PaneFeed:
 
     def __init__(
         self,
-        stream: PaneStream,
+        commands: PaneStream,
+        sources: list[Callable[[], set[str]]],
         visible: Callable[[], list[AgentPane]],
         front: Callable[[], set[str]],
     ) -> None:
-        self.stream = stream
+        self.stream = commands
+        self.sources = sources
         self.visible = visible
         self.front = front
         self.pending: set[str] = set()
@@ -83,8 +87,15 @@ class PaneFeed:
                 self.resize(pane, force=True)
 
     def wake(self) -> None:
-        self.pending |= self.stream.take_dirty()
-        if self.pending and self._handle is None and not self.closed:
+        for take_dirty in self.sources:
+            self.pending |= take_dirty()
+        if not self.pending or self.closed:
+            return
+        if isinstance(self._handle, asyncio.TimerHandle) and self.pending & self.front():
+            # The front pane changed: it does not wait for the background panes' next frame.
+            self._handle.cancel()
+            self._handle = None
+        if self._handle is None:
             self._handle = asyncio.get_running_loop().call_soon(self._pump)
 
     def _pump(self) -> None:

@@ -267,3 +267,10 @@ def test_tmux_renames_a_window_to_hostile_text_verbatim(control: Control, tmp_pa
     assert ok, reply
     assert window_names(control) == [name]
     assert not pwned.exists()
+
+
+def test_percent_words_are_quoted_except_pane_ids() -> None:
+    # Unquoted, `%3:continue` is a parse error: tmux reads a leading % as a directive.
+    assert quote("%3") == "%3"
+    assert quote("%3:continue") == "'%3:continue'"
+    assert quote("50%") == "'50%'"
