@@ -417,7 +417,7 @@ class Bench:
 
     def cockpit(self) -> None:
         args, r, echo = self.args, self.r, self.echo
-        env = {**self.term_env, "TEXTUAL_FPS": "120", "ORGTUI_TUI_STATS": str(self.stats_file)}
+        env = {**self.term_env, "ORGTUI_TUI_STATS": str(self.stats_file)}
         argv = [sys.executable, "-m", "orgtui", "attach", ORG]
         top = f"orgtui · {ORG}".encode()
         tui = self.spawn("cockpit", argv, env, top, b"echo ready")

@@ -85,7 +85,7 @@ def _attach_tmux(rt: OrgRuntime) -> int:
 
 def _cockpit(rt: OrgRuntime) -> int:
     # Read by Textual at import: a higher frame cap for the focused pane, truecolor through.
-    os.environ.setdefault("TEXTUAL_FPS", "120")
+    os.environ.setdefault("TEXTUAL_FPS", "240")
     os.environ.setdefault("COLORTERM", "truecolor")
     from orgtui.tui.app import run_app
 

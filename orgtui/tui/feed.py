@@ -19,8 +19,8 @@ from orgtui.tmux.stream import PaneStream
 from orgtui.tui.ansi import decode
 from orgtui.tui.pane import AgentPane
 
-FOCUSED_FPS = 60.0
-BACKGROUND_FPS = 8.0
+FOCUSED_FPS = 120.0
+BACKGROUND_FPS = 10.0
 CURSOR_FORMAT = "#{cursor_x} #{cursor_y} #{cursor_flag} #{pane_width} #{pane_height}"
 RECENT_INPUT = 5.0
 
