@@ -20,7 +20,7 @@ from typing import Any
 from textual import events, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
-from textual.containers import Grid, Horizontal
+from textual.containers import Horizontal
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Static
@@ -34,8 +34,8 @@ from orgtui.tmux.stream import PaneStream
 from orgtui.tui.attach import attach_window
 from orgtui.tui.feed import BACKGROUND_FPS, PaneFeed
 from orgtui.tui.focus import FocusStream
+from orgtui.tui.grid import PaneGrid
 from orgtui.tui.keys import tmux_keys
-from orgtui.tui.layout import grid_shape
 from orgtui.tui.pane import AgentPane
 from orgtui.tui.screens import HelpScreen, MessageScreen
 from orgtui.tui.sidepanel import SidePanel, orgd_poster
@@ -94,10 +94,7 @@ class OrgApp(App[None]):
         self.escape_keys = {escape, "ctrl+right_square_bracket"}
         self.escape_label = escape.upper()
         self.tmux = TmuxServer(rt.tmux_sock)
-        self.panes: dict[str, AgentPane] = {}
         self.taken: AgentPane | None = None
-        self.zoomed: AgentPane | None = None
-        self.page = 0
         self.stream: PaneStream | None = None
         self.commands: PaneStream | None = None
         self.focus_stream: FocusStream | None = None
@@ -111,7 +108,7 @@ class OrgApp(App[None]):
     def compose(self) -> ComposeResult:
         yield Static(f" orgtui · {self.rt.name}", id="topbar")
         with Horizontal(id="main"):
-            yield Grid(id="grid")
+            yield PaneGrid(id="grid")
         yield Footer()
 
     async def on_mount(self) -> None:
@@ -202,17 +199,9 @@ class OrgApp(App[None]):
         )
 
     async def _build_panes(self, agents: list[dict[str, Any]]) -> None:
-        grid = self.query_one("#grid", Grid)
-        await grid.remove_children()
-        self.panes = {}
-        for info in agents:
-            size = info.get("size") or [80, 24]
-            pane = AgentPane(info["name"], (int(size[0]), int(size[1])))
-            self.panes[info["name"]] = pane
-        await grid.mount_all(self.panes.values())
+        await self.grid.set_agents(agents)
         if self.panes and self.focused is None:
             next(iter(self.panes.values())).focus()
-        self._layout_grid()
         await self._map_panes()
 
     async def _remap(self) -> None:
@@ -259,39 +248,20 @@ class OrgApp(App[None]):
 
     # -- layout -----------------------------------------------------------------------------
 
+    @property
+    def grid(self) -> PaneGrid:
+        return self.query_one(PaneGrid)
+
+    @property
+    def panes(self) -> dict[str, AgentPane]:
+        return self.grid.panes
+
+    @property
+    def zoomed(self) -> AgentPane | None:
+        return self.grid.zoomed
+
     def _visible(self) -> list[AgentPane]:
-        if self.zoomed:
-            return [self.zoomed]
-        panes = list(self.panes.values())
-        grid = self.query_one("#grid", Grid)
-        n = max(1, self._per_page(grid))
-        return panes[self.page * n : (self.page + 1) * n]
-
-    def _per_page(self, grid: Grid) -> int:
-        cols, rows = grid_shape(
-            len(self.panes),
-            grid.size.width or self.size.width,
-            grid.size.height or self.size.height,
-        )
-        return cols * rows
-
-    def _layout_grid(self) -> None:
-        grid = self.query_one("#grid", Grid)
-        if not self.panes:
-            return
-        width, height = grid.size.width or self.size.width, grid.size.height or self.size.height
-        cols, rows = (1, 1) if self.zoomed else grid_shape(len(self.panes), width, height)
-        pages = max(1, -(-len(self.panes) // (cols * rows)))
-        self.page = min(self.page, pages - 1)
-        visible = set(map(id, self._visible()))
-        count = len(visible)
-        grid.styles.grid_size_columns = min(cols, count) if count < cols else cols
-        grid.styles.grid_size_rows = max(1, -(-count // max(1, min(cols, count))))
-        for pane in self.panes.values():
-            pane.display = id(pane) in visible
-
-    def on_resize(self, event: events.Resize) -> None:
-        self.call_after_refresh(self._layout_grid)
+        return self.grid.shown()
 
     def on_agent_pane_resized(self, message: AgentPane.Resized) -> None:
         if self.feed:
@@ -347,26 +317,19 @@ class OrgApp(App[None]):
 
     def action_zoom(self) -> None:
         pane = self.focused
-        self.zoomed = None if self.zoomed or not isinstance(pane, AgentPane) else pane
-        self._layout_grid()
+        self.grid.toggle_zoom(pane if isinstance(pane, AgentPane) else None)
 
     def action_move(self, dx: int, dy: int) -> None:
         visible = self._visible()
         if not visible:
             return
-        grid = self.query_one("#grid", Grid)
-        cols = max(1, int(grid.styles.grid_size_columns or 1))
         current = visible.index(self.focused) if self.focused in visible else 0
-        target = current + dx + dy * cols
+        target = current + dx + dy * self.grid.columns
         if 0 <= target < len(visible):
             visible[target].focus()
 
     def action_page(self, step: int) -> None:
-        grid = self.query_one("#grid", Grid)
-        pages = max(1, -(-len(self.panes) // max(1, self._per_page(grid))))
-        self.page = (self.page + step) % pages
-        self.zoomed = None
-        self._layout_grid()
+        self.grid.turn_page(step)
         if self._visible():
             self._visible()[0].focus()
 

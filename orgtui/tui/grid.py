@@ -1,0 +1,83 @@
+"""The grid of agent panes: its shape for the screen, pages when more agents than fit, zoom."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual import events
+from textual.containers import Grid
+
+from orgtui.tui.layout import grid_shape
+from orgtui.tui.pane import AgentPane
+
+
+class PaneGrid(Grid):
+    """Every agent's pane, laid out to fill the space (1, 2, 2x2, 3x2, 4x2, 3x3 ...)."""
+
+    DEFAULT_CSS = """
+    PaneGrid { grid-size: 2 2; grid-gutter: 0; width: 1fr; height: 1fr; }
+    """
+
+    def __init__(self, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.panes: dict[str, AgentPane] = {}
+        self.page = 0
+        self.zoomed: AgentPane | None = None
+
+    async def set_agents(self, agents: list[dict[str, Any]]) -> None:
+        """One pane per agent of a status (rebuilt when the agents change)."""
+        await self.remove_children()
+        self.panes = {}
+        for info in agents:
+            cols, rows = info.get("size") or [80, 24]
+            self.panes[info["name"]] = AgentPane(info["name"], (int(cols), int(rows)))
+        await self.mount_all(self.panes.values())
+        self.arrange_panes()
+
+    def _shape(self) -> tuple[int, int]:
+        if self.zoomed:
+            return 1, 1
+        width = self.size.width or self.app.size.width
+        height = self.size.height or self.app.size.height
+        return grid_shape(len(self.panes), width, height)
+
+    @property
+    def columns(self) -> int:
+        return min(self._shape()[0], max(1, len(self.shown())))
+
+    def pages(self) -> int:
+        cols, rows = self._shape()
+        return max(1, -(-len(self.panes) // (cols * rows)))
+
+    def shown(self) -> list[AgentPane]:
+        """The panes on screen: the zoomed one, or the current page."""
+        if self.zoomed:
+            return [self.zoomed]
+        cols, rows = self._shape()
+        n = cols * rows
+        return list(self.panes.values())[self.page * n : (self.page + 1) * n]
+
+    def arrange_panes(self) -> None:
+        """Show the current page (or the zoomed pane) in as many columns and rows as it needs."""
+        if not self.panes:
+            return
+        self.page = min(self.page, self.pages() - 1)
+        shown = self.shown()
+        cols = min(self._shape()[0], len(shown))
+        self.styles.grid_size_columns = cols
+        self.styles.grid_size_rows = -(-len(shown) // cols)
+        ids = set(map(id, shown))
+        for pane in self.panes.values():
+            pane.display = id(pane) in ids
+
+    def toggle_zoom(self, pane: AgentPane | None) -> None:
+        self.zoomed = None if self.zoomed or pane is None else pane
+        self.arrange_panes()
+
+    def turn_page(self, step: int) -> None:
+        self.page = (self.page + step) % self.pages()
+        self.zoomed = None
+        self.arrange_panes()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.call_after_refresh(self.arrange_panes)
