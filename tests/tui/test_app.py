@@ -418,3 +418,54 @@ def test_big_screen_and_many_agents(write_org, orgtui):
             assert [p.agent for p in small.panes.values() if p.display] != shown_now
 
     asyncio.run(main())
+
+
+def test_front_pane_streams_from_a_session_of_its_own(write_org, orgtui):
+    """The focused pane's window is linked into `<org>-focus-<pid>`, alone; the session follows
+    the focus, goes with the cockpit, and one left by a dead cockpit is removed."""
+    import os
+
+    rt = start(write_org, orgtui)
+    tmux = ["tmux", "-S", str(rt.tmux_sock)]
+    stale = "cockpit-focus-999999"  # no such process
+    subprocess.run([*tmux, "new-session", "-d", "-s", stale, "sleep", "100"], check=True)
+
+    def sessions() -> list[str]:
+        out = subprocess.run(
+            [*tmux, "list-sessions", "-F", "#{session_name}"], capture_output=True, text=True
+        )
+        return out.stdout.split()
+
+    def focus_windows() -> list[str]:
+        name = f"cockpit-focus-{os.getpid()}"
+        out = subprocess.run(
+            [*tmux, "list-windows", "-t", f"={name}", "-F", "#{window_name}"],
+            capture_output=True,
+            text=True,
+        )
+        return out.stdout.split()
+
+    async def main() -> None:
+        app = OrgApp(rt)
+        async with app.run_test(size=(160, 48)) as pilot:
+            await until(
+                pilot, lambda: len(app.panes) == 3 and all(p.pane_id for p in app.panes.values())
+            )
+            assert stale not in sessions()
+            await until(
+                pilot, lambda: focus_windows() == ["keys"], what="the first pane's window linked"
+            )
+            app.panes["third"].focus()
+            await until(
+                pilot, lambda: focus_windows() == ["third"], what="the focus session following"
+            )
+            # The org's own session still has every window.
+            out = subprocess.run(
+                [*tmux, "list-windows", "-t", "=cockpit", "-F", "#{window_name}"],
+                capture_output=True,
+                text=True,
+            )
+            assert out.stdout.split() == ["keys", "shell", "third"]
+        assert sessions() == ["cockpit"]
+
+    asyncio.run(main())
