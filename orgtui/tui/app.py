@@ -102,13 +102,14 @@ class OrgApp(App[None]):
         self.panel: SidePanel | None = None
         self.status: dict[str, Any] = {}
         self.feed: PaneFeed | None = None
+        self.grid = PaneGrid(id="grid")
 
     # -- building ---------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
         yield Static(f" orgtui · {self.rt.name}", id="topbar")
         with Horizontal(id="main"):
-            yield PaneGrid(id="grid")
+            yield self.grid
         yield Footer()
 
     async def on_mount(self) -> None:
@@ -247,10 +248,6 @@ class OrgApp(App[None]):
         }
 
     # -- layout -----------------------------------------------------------------------------
-
-    @property
-    def grid(self) -> PaneGrid:
-        return self.query_one(PaneGrid)
 
     @property
     def panes(self) -> dict[str, AgentPane]:
