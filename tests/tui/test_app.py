@@ -96,8 +96,10 @@ def start(write_org, orgtui):
     return resolve("cockpit")
 
 
-def test_grid_shows_every_agent_live(write_org, orgtui):
+def test_grid_shows_every_agent_live(write_org, orgtui, tmp_path, monkeypatch):
     rt = start(write_org, orgtui)
+    stats = tmp_path / "stats.json"
+    monkeypatch.setenv("ORGTUI_TUI_STATS", str(stats))  # what bench/cockpit.py reads
 
     async def main() -> None:
         app = OrgApp(rt)
