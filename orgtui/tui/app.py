@@ -29,8 +29,9 @@ from textual.worker import get_current_worker
 from orgtui.config.runtime import OrgRuntime, read_info
 from orgtui.protocol.client import DaemonUnreachable, call
 from orgtui.protocol.messages import RequestError
+from orgtui.tmux.control import ControlClient
 from orgtui.tmux.server import TmuxServer
-from orgtui.tmux.stream import PaneStream
+from orgtui.tmux.watch import OutputWatcher
 from orgtui.tui.attach import attach_window
 from orgtui.tui.feed import BACKGROUND_FPS, PaneFeed
 from orgtui.tui.focus import FocusStream
@@ -95,8 +96,8 @@ class OrgApp(App[None]):
         self.escape_label = escape.upper()
         self.tmux = TmuxServer(rt.tmux_sock)
         self.taken: AgentPane | None = None
-        self.stream: PaneStream | None = None
-        self.commands: PaneStream | None = None
+        self.stream: OutputWatcher | None = None
+        self.commands: ControlClient | None = None
         self.focus_stream: FocusStream | None = None
         self._remap_pending = False
         self.panel: SidePanel | None = None
@@ -126,15 +127,14 @@ class OrgApp(App[None]):
                 loop.call_soon_threadsafe(self._notice, line)
 
         sock, org = self.rt.tmux_sock, self.rt.name
-        self.commands = PaneStream(sock, org, flags="no-output,ignore-size")
-        self.stream = PaneStream(sock, org, on_dirty=on_dirty, on_notice=on_notice)
+        self.commands = await ControlClient.attach(sock, org, flags="no-output,ignore-size")
+        self.stream = OutputWatcher(
+            sock, org, on_dirty=on_dirty, on_notice=on_notice, flags="ignore-size"
+        )
         self.focus_stream = FocusStream(sock, org, on_dirty)
         self.feed = PaneFeed(
             self.commands,
-            [
-                lambda: self.stream.take_dirty() if self.stream else set(),
-                self.focus_stream.take_dirty,
-            ],
+            [self.stream.take_dirty, self.focus_stream.take_dirty],
             self._visible,
             self._front,
         )
@@ -144,9 +144,10 @@ class OrgApp(App[None]):
     async def on_unmount(self) -> None:
         if self.feed:
             self.feed.close()
-        for client in (self.stream, self.commands):
-            if client:
-                client.close()
+        if self.stream:
+            self.stream.close()
+        if self.commands:
+            await self.commands.close()
         if self.focus_stream:
             self.focus_stream.close()
         stats = os.environ.get("ORGTUI_TUI_STATS")
@@ -284,8 +285,8 @@ class OrgApp(App[None]):
 
     def _send_key(self, pane: AgentPane, event: events.Key) -> None:
         args = tmux_keys(event.key, event.character)
-        if args and self.commands and pane.pane_id:
-            self.commands.command("send-keys", "-t", pane.pane_id, *args)
+        if args and self.feed and pane.pane_id:
+            self.feed.send("send-keys", "-t", pane.pane_id, *args)
 
     @work(thread=True, group="paste")
     def _paste(self, pane: AgentPane, text: str) -> None:

@@ -15,7 +15,8 @@ import asyncio
 import time
 from collections.abc import Callable
 
-from orgtui.tmux.stream import PaneStream
+from orgtui.tmux.control import ControlClient
+from orgtui.tmux.server import TmuxError
 from orgtui.tui.ansi import decode
 from orgtui.tui.pane import AgentPane
 
@@ -30,12 +31,12 @@ class PaneFeed:
 
     def __init__(
         self,
-        commands: PaneStream,
+        commands: ControlClient,
         sources: list[Callable[[], set[str]]],
         visible: Callable[[], list[AgentPane]],
         front: Callable[[], set[str]],
     ) -> None:
-        self.stream = commands
+        self.commands = commands
         self.sources = sources
         self.visible = visible
         self.front = front
@@ -56,7 +57,7 @@ class PaneFeed:
     async def map_panes(self, panes: dict[str, AgentPane]) -> None:
         """Which tmux pane and window each agent has (again after windows come and go)."""
         fmt = "#{window_name}\t#{window_id}\t#{pane_id}"
-        lines = await asyncio.wrap_future(self.stream.command("list-panes", "-s", "-F", fmt))
+        lines = await self.commands.command("list-panes", "-s", "-F", fmt)
         for line in lines:
             name, window, pane_id = (line.split("\t") + ["", "", ""])[:3]
             if name in panes:
@@ -72,9 +73,7 @@ class PaneFeed:
         want = pane.wanted_size()
         if force or self._sizes.get(pane.agent) != want:
             self._sizes[pane.agent] = want
-            self.stream.command(
-                "resize-window", "-t", pane.window_id, "-x", str(want[0]), "-y", str(want[1])
-            )
+            self.send("resize-window", "-t", pane.window_id, "-x", str(want[0]), "-y", str(want[1]))
         if pane.pane_id:  # a new cell size shows another part of the screen: draw it again
             self.pending.add(pane.pane_id)
             self.wake()
@@ -85,6 +84,12 @@ class PaneFeed:
         for pane in panes:
             if pane.term_size != (0, 0) and pane.term_size != pane.wanted_size():
                 self.resize(pane, force=True)
+
+    def send(self, *args: str) -> None:
+        """Run a tmux command without waiting for it (a key, a resize); a failure means the
+        pane or the server went away, which the next status and map show."""
+        task = asyncio.ensure_future(self.commands.command(*args))
+        task.add_done_callback(lambda t: t.cancelled() or isinstance(t.exception(), TmuxError))
 
     def wake(self) -> None:
         for take_dirty in self.sources:
@@ -124,10 +129,11 @@ class PaneFeed:
 
     async def _capture(self, pane: AgentPane, pane_id: str) -> None:
         try:
-            screen = self.stream.command("capture-pane", "-p", "-e", "-N", "-t", pane_id)
-            cursor = self.stream.command("display-message", "-p", "-t", pane_id, CURSOR_FORMAT)
-            lines = await asyncio.wrap_future(screen)
-            info = (await asyncio.wrap_future(cursor))[0].split()
+            lines, cursor = await asyncio.gather(
+                self.commands.command("capture-pane", "-p", "-e", "-N", "-t", pane_id),
+                self.commands.command("display-message", "-p", "-t", pane_id, CURSOR_FORMAT),
+            )
+            info = cursor[0].split()
         except Exception:  # the pane or the client went away: the next map fixes it
             return
         finally:

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from orgtui.tmux.server import TmuxError, TmuxServer
-from orgtui.tmux.stream import PaneStream
+from orgtui.tmux.watch import OutputWatcher
 
 
 class FocusStream:
@@ -29,7 +29,7 @@ class FocusStream:
         self.name = f"{org}-focus-{os.getpid()}"
         self.on_dirty = on_dirty
         self.window_id: str | None = None
-        self.stream: PaneStream | None = None
+        self.stream: OutputWatcher | None = None
         self._reap_stale()
 
     def _reap_stale(self) -> None:
@@ -65,9 +65,7 @@ class FocusStream:
         except TmuxError:
             self.close()
             return
-        self.stream = PaneStream(
-            self.socket, self.name, on_dirty=self.on_dirty, flags="ignore-size,read-only"
-        )
+        self.stream = OutputWatcher(self.socket, self.name, on_dirty=self.on_dirty)
 
     def take_dirty(self) -> set[str]:
         return self.stream.take_dirty() if self.stream else set()
