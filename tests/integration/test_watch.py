@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import subprocess
 import tempfile
-import time
 from pathlib import Path
 
 from orgtui.tmux.watch import OutputWatcher
@@ -62,8 +61,8 @@ def test_watcher_reports_dirty_panes_and_window_notices() -> None:
             check=True,
         ).stdout.strip()
         wait_for(lambda: flood in watcher.take_dirty(), what="the flooding pane")
-        time.sleep(0.5)
-        assert watcher.chunks > 1 and not watcher.closed.is_set()
+        wait_for(lambda: watcher.chunks > 1, what="the flood read in several chunks")
+        assert not watcher.closed.is_set()
     finally:
         watcher.close()
         subprocess.run([*tmux, "kill-server"], capture_output=True)
