@@ -140,7 +140,14 @@ def _listing(orgs: list[OrgRuntime]) -> str:
 
 def resolve(org: str | None, running_only: bool = True) -> OrgRuntime:
     """The org ORG names (a name or an org file). Without ORG: the org of the agent pane this
-    runs in (`ORGTUI_ORG`), else the one org running for this user, else AddressError."""
+    runs in (`ORGTUI_ORG`), else the one org running for this user, else AddressError. With
+    `running_only` False (`down`, `logs`), an org that is not running is found too, but a
+    running one is preferred."""
+    if not running_only:
+        try:
+            return resolve(org, running_only=True)
+        except AddressError:
+            pass
     candidates = running_orgs() if running_only else known_orgs()
     if org is None and os.environ.get("ORGTUI_ORG"):
         org = os.environ["ORGTUI_ORG"]

@@ -355,3 +355,21 @@ def test_resolve_from_orgtui_org_naming_a_stopped_org(
     monkeypatch.setenv("ORGTUI_ORG", "beta")
     with pytest.raises(AddressError, match="no org named 'beta' is running"):
         resolve(None)
+
+
+def test_resolve_prefers_the_running_org_over_a_stopped_one_of_the_same_name(
+    runtime_dir: Path, tmp_path: Path
+) -> None:
+
+    stopped = org_runtime("same", tmp_path / "a" / "same.toml").ensure()
+    write_info(stopped, tmp_path / "a" / "wd", tmp_path / "a")
+    live = org_runtime("same", tmp_path / "b" / "same.toml").ensure()
+    write_info(live, tmp_path / "b" / "wd", tmp_path / "b")
+    proc = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)", "orgtui.daemon"])
+    try:
+        live.pid_file.write_text(f"{proc.pid}\n")
+        assert resolve("same", running_only=False).dir == live.dir
+        assert resolve(str(tmp_path / "a" / "same.toml"), running_only=False).dir == stopped.dir
+    finally:
+        proc.kill()
+        proc.wait()
