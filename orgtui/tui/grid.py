@@ -37,8 +37,8 @@ class PaneGrid(Grid):
     def _shape(self) -> tuple[int, int]:
         if self.zoomed:
             return 1, 1
-        width = self.size.width or self.app.size.width
-        height = self.size.height or self.app.size.height
+        # Before the first layout (or after the last) the grid has no size: assume a terminal.
+        width, height = self.size.width or 160, self.size.height or 48
         return grid_shape(len(self.panes), width, height)
 
     @property
