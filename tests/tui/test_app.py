@@ -50,6 +50,18 @@ async def until(
         await pilot.pause(0.05)
 
 
+async def drawn(pilot: Pilot, app: OrgApp, n: int = 3, timeout: float = 10.0) -> None:
+    """Wait until the cockpit has all `n` panes and has drawn each at least once."""
+    await until(
+        pilot, lambda: len(app.panes) == n and all(p.frames for p in app.panes.values()), timeout
+    )
+
+
+async def mapped(pilot: Pilot, app: OrgApp, n: int = 3) -> None:
+    """Wait until the cockpit knows each of its `n` panes' tmux pane."""
+    await until(pilot, lambda: len(app.panes) == n and all(p.pane_id for p in app.panes.values()))
+
+
 def pane_text(socket: Path, window: str) -> str:
     return subprocess.run(
         [
@@ -104,9 +116,7 @@ def test_grid_shows_every_agent_live(write_org, orgtui, tmp_path, monkeypatch):
     async def main() -> None:
         app = OrgApp(rt)
         async with app.run_test(size=(160, 48)) as pilot:
-            await until(
-                pilot, lambda: len(app.panes) == 3 and all(p.frames for p in app.panes.values())
-            )
+            await drawn(pilot, app)
             panes = app.panes
             assert [p.agent for p in panes.values()] == ["keys", "shell", "third"]
             assert all(p.display for p in panes.values())
@@ -172,9 +182,7 @@ def test_ctrl_bracket_also_gives_the_keyboard_back(write_org, orgtui):
     async def main() -> None:
         app = OrgApp(rt)
         async with app.run_test(size=(120, 40)) as pilot:
-            await until(
-                pilot, lambda: len(app.panes) == 3 and all(p.pane_id for p in app.panes.values())
-            )
+            await mapped(pilot, app)
             app.panes["shell"].focus()
             await pilot.pause()
             await pilot.press("t")
@@ -191,9 +199,7 @@ def test_zoom_and_window_sizes(write_org, orgtui):
     async def main() -> None:
         app = OrgApp(rt)
         async with app.run_test(size=(200, 62)) as pilot:
-            await until(
-                pilot, lambda: len(app.panes) == 3 and all(p.frames for p in app.panes.values())
-            )
+            await drawn(pilot, app)
             shell = app.panes["shell"]
             # Cells of 100x30 (content 98x28): bigger than the agent's 80x24, so the window follows.
             await until(pilot, lambda: window_size(rt.tmux_sock, "shell") == (98, 28), what="98x28")
@@ -220,9 +226,7 @@ def test_small_screen_crops_and_says_so(write_org, orgtui):
     async def main() -> None:
         app = OrgApp(rt)
         async with app.run_test(size=(80, 24)) as pilot:
-            await until(
-                pilot, lambda: len(app.panes) == 3 and all(p.frames for p in app.panes.values())
-            )
+            await drawn(pilot, app)
             pane = app.panes["shell"]
             assert pane.cropped and "cropped 80x24" in str(pane.border_subtitle)
             assert window_size(rt.tmux_sock, "shell") == (80, 24)  # never below the agent's size
@@ -262,9 +266,7 @@ def test_side_panel_comms_and_branches_over_the_real_org(write_org, orgtui, tmp_
 
         app = OrgApp(rt)
         async with app.run_test(size=(200, 50)) as pilot:
-            await until(
-                pilot, lambda: len(app.panes) == 3 and all(p.frames for p in app.panes.values())
-            )
+            await drawn(pilot, app)
             width_before = app.panes["keys"].size.width
             await pilot.press("p")
             panel = app.query_one(SidePanel)
@@ -315,9 +317,7 @@ def test_two_cockpits_sizes_follow_the_one_used_last(write_org, orgtui):
     async def main() -> None:
         app = OrgApp(rt)
         async with app.run_test(size=(200, 62)) as pilot:
-            await until(
-                pilot, lambda: len(app.panes) == 3 and all(p.frames for p in app.panes.values())
-            )
+            await drawn(pilot, app)
             await until(
                 pilot, lambda: window_size(rt.tmux_sock, "shell") == (98, 28), what="A's size"
             )
@@ -358,9 +358,7 @@ def test_send_and_restart_from_the_cockpit(write_org, orgtui, tmp_path):
     async def main() -> None:
         app = OrgApp(rt)
         async with app.run_test(size=(160, 48)) as pilot:
-            await until(
-                pilot, lambda: len(app.panes) == 3 and all(p.pane_id for p in app.panes.values())
-            )
+            await mapped(pilot, app)
             app.panes["shell"].focus()
             await pilot.pause()
             await pilot.press("s")
@@ -450,9 +448,7 @@ def test_front_pane_streams_from_a_session_of_its_own(write_org, orgtui):
     async def main() -> None:
         app = OrgApp(rt)
         async with app.run_test(size=(160, 48)) as pilot:
-            await until(
-                pilot, lambda: len(app.panes) == 3 and all(p.pane_id for p in app.panes.values())
-            )
+            await mapped(pilot, app)
             assert stale not in sessions()
             await until(
                 pilot, lambda: focus_windows() == ["keys"], what="the first pane's window linked"
