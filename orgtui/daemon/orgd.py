@@ -132,7 +132,7 @@ class Orgd:
         return window_spec(self.cfg, self.rt, agent.spec, agent.worktree)
 
     def _launched(self, agent: Agent, pane: str, now: float) -> None:
-        pid = int(self.tmux.run("display-message", "-p", "-t", pane, "#{pane_pid}").strip() or 0)
+        pid = self.tmux.pane_pid(pane)
         agent.life.launched(pane, pid, now)
         self._pipe_log(agent.spec.name, pane)
         log.info("started %s (pane %s, pid %s)", agent.spec.name, pane, pid)
@@ -203,10 +203,8 @@ class Orgd:
             pane = await asyncio.to_thread(self.tmux.new_window, self.session, spec)
         else:
             await asyncio.to_thread(self.tmux.respawn, pane, spec)
-        pid_text = await asyncio.to_thread(
-            self.tmux.run, "display-message", "-p", "-t", pane, "#{pane_pid}"
-        )
-        agent.life.restarted(pane, int(pid_text.strip() or 0), time.time())
+        pid = await asyncio.to_thread(self.tmux.pane_pid, pane)
+        agent.life.restarted(pane, pid, time.time())
         await asyncio.to_thread(self._pipe_log, agent.spec.name, pane)
         log.info("restarted %s (restart %d)", agent.spec.name, agent.life.restarts)
 

@@ -179,6 +179,11 @@ class TmuxServer:
         self.run("resize-window", "-t", pane, "-x", str(spec.cols), "-y", str(spec.rows))
         return pane
 
+    def pane_pid(self, pane: str) -> int:
+        """The pid of the program running in `pane` (0 if tmux does not say)."""
+        out = self.run("display-message", "-p", "-t", pane, "#{pane_pid}").strip()
+        return int(out) if out.isdigit() else 0
+
     def respawn(self, pane: str, spec: WindowSpec) -> None:
         """Run the agent's command again in its dead pane."""
         self.run(

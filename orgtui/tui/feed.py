@@ -88,8 +88,7 @@ class PaneFeed:
     def send(self, *args: str) -> None:
         """Run a tmux command without waiting for it (a key, a resize); a failure means the
         pane or the server went away, which the next status and map show."""
-        task = asyncio.ensure_future(self.commands.command(*args))
-        task.add_done_callback(lambda t: t.cancelled() or isinstance(t.exception(), TmuxError))
+        asyncio.ensure_future(self.commands.command(*args)).add_done_callback(_settle)
 
     def wake(self) -> None:
         for take_dirty in self.sources:
@@ -145,3 +144,9 @@ class PaneFeed:
             self.resize(pane, force=True)
         if pane_id in self.pending:
             self.wake()
+
+
+def _settle(task: asyncio.Future[list[str]]) -> None:
+    """Collect a fire-and-forget command's outcome, so a failure is not reported as unhandled."""
+    if not task.cancelled() and not isinstance(task.exception(), TmuxError | None):
+        raise task.exception()  # type: ignore[misc]

@@ -15,6 +15,7 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
+from orgtui.daemon import procs
 from orgtui.tmux.server import TmuxError, TmuxServer
 from orgtui.tmux.watch import OutputWatcher
 
@@ -36,7 +37,7 @@ class FocusStream:
         with contextlib.suppress(TmuxError):
             for name in self.tmux.run("list-sessions", "-F", "#{session_name}").split():
                 prefix, _, pid = name.rpartition("-focus-")
-                if prefix == self.org and pid.isdigit() and not _alive(int(pid)):
+                if prefix == self.org and pid.isdigit() and not procs.alive({int(pid)}):
                     self.tmux.run("kill-session", "-t", f"={name}", check=False)
 
     def follow(self, window_id: str | None) -> None:
@@ -76,13 +77,3 @@ class FocusStream:
             self.stream = None
         self.tmux.run("kill-session", "-t", f"={self.name}", check=False)
         self.window_id = None
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True

@@ -100,7 +100,7 @@ class AgentPane(Widget, can_focus=True):
         self._term_size = (0, 0)
         self._cursor = (0, 0, False)
         self._offset = (0, 0)
-        self._blank = Strip([])
+        self._title_key: tuple[Any, ...] = ()
 
     # -- what the app tells it --------------------------------------------------------------
 
@@ -127,7 +127,12 @@ class AgentPane(Widget, can_focus=True):
         title, subtitle = title_for(self.info, self.taken)
         if self.cropped:
             subtitle = f"[yellow]cropped {self._term_size[0]}x{self._term_size[1]}[/] · " + subtitle
-        self.border_title, self.border_subtitle = title, subtitle
+        # Setting a border title repaints the whole pane: only when it changed (status comes
+        # every second for every pane).
+        key = (title.plain, tuple(title.spans), subtitle)
+        if key != self._title_key:
+            self._title_key = key
+            self.border_title, self.border_subtitle = title, subtitle
 
     def set_screen(
         self, rows: list[Strip], size: tuple[int, int], cursor: tuple[int, int, bool]
