@@ -26,7 +26,7 @@ from rich.segment import Segment
 from rich.style import Style
 from textual.strip import Strip
 
-__all__ = ["decode", "with_cursor"]
+__all__ = ["decode", "last_written", "with_cursor"]
 
 # One regex splits a row into text and escapes: group 1 holds an SGR's parameters; any other
 # match (CSI, OSC, DCS/APC/PM/SOS, a lone ESC sequence, a control character) is dropped.
@@ -38,6 +38,7 @@ _TOKEN: Final = re.compile(
     r"|\x1b[ -/]*[0-~]?"
     r"|[\x00-\x08\x0a-\x1f\x7f-\x9f]"
 )
+_SGR: Final = re.compile(r"\x1b\[([0-9;:]*)m")
 # Characters whose width tmux 3.3a and rich disagree on: VS16, and the skin-tone modifiers.
 _WIDTH_FIX: Final = re.compile("\ufe0f|([\U0001f3fb-\U0001f3ff])")
 
@@ -190,20 +191,34 @@ def _blank_row(width: int) -> Strip:
     return _blank_rows[width]
 
 
-def decode(capture: str, width: int, height: int | None = None) -> list[Strip]:
+def decode(
+    capture: str, width: int, height: int | None = None, top: int = 0, left: int = 0
+) -> list[Strip]:
     """One Strip per row, each exactly `width` cells (cropped or padded with blank unstyled
-    cells); `height` rows if given (padding with blank rows / dropping extra)."""
+    cells); `height` rows if given (padding with blank rows / dropping extra). `top` and
+    `left` give the view's corner in the capture: rows above it are only read for the
+    colours they leave set, columns left of it are cut off."""
     width = max(width, 0)
     if capture.endswith("\n"):
         capture = capture[:-1]
     lines = capture.split("\n") if capture else []
     if height is not None:
-        del lines[max(height, 0) :]
+        del lines[top + max(height, 0) :]
     split, ops, styles, parse = _TOKEN.split, _ops, _styles, _parse
     fg, bg, attrs = _DEFAULT, _DEFAULT, 0
     style: Style | None = None
+    for line in lines[:top]:  # the colours set above the view carry into it
+        for params in _SGR.findall(line):
+            clear, set_, new_fg, new_bg = ops[params] if params in ops else parse(params)
+            attrs = attrs & ~clear | set_
+            fg = fg if new_fg == _KEEP else new_fg
+            bg = bg if new_bg == _KEEP else new_bg
+    if top:
+        style = styles.get((fg, bg, attrs), _UNSET)
+        if style is _UNSET:
+            style = _style(fg, bg, attrs)
     strips: list[Strip] = []
-    for line in lines:
+    for line in lines[top:]:
         ascii_only = line.isascii()
         if not ascii_only:
             line = _WIDTH_FIX.sub(_fix_widths, line)
@@ -241,7 +256,10 @@ def decode(capture: str, width: int, height: int | None = None) -> list[Strip]:
             segments.append(Segment(run, run_style))
         measure = len if ascii_only else cell_len
         length = sum([measure(segment.text) for segment in segments])
-        if length < width:
+        if left:
+            strip = Strip(segments, length).crop(left, left + width)
+            strips.append(strip.adjust_cell_length(width))
+        elif length < width:
             pad = " " * (width - length)
             if segments and segments[-1].style is None:
                 segments[-1] = Segment(segments[-1].text + pad)
@@ -255,6 +273,15 @@ def decode(capture: str, width: int, height: int | None = None) -> list[Strip]:
     if height is not None and len(strips) < height:
         strips.extend([_blank_row(width)] * (height - len(strips)))
     return strips
+
+
+def last_written(capture: str) -> int:
+    """The index of a capture's last row with visible text (0 if none has)."""
+    lines = capture.rstrip("\n").split("\n")
+    for y in range(len(lines) - 1, -1, -1):
+        if _TOKEN.sub("", lines[y]).strip():
+            return y
+    return 0
 
 
 def _cursor_style(style: Style | None) -> Style:

@@ -1,7 +1,6 @@
 """The cockpit: a full-screen Textual app over a running org.
 
-Every agent's live terminal in a grid (read from tmux through one streaming control-mode
-client), titles from orgd's status, takeover of a pane's keyboard, zoom, a full `tmux attach`,
+Every agent's live terminal in a grid (read from tmux as `feed.py` says), titles from orgd's status, takeover of a pane's keyboard, zoom, a full `tmux attach`,
 and the side panel. The app is a client: quitting it leaves the org running.
 """
 
@@ -31,9 +30,8 @@ from orgtui.protocol.client import DaemonUnreachable, call
 from orgtui.protocol.messages import RequestError
 from orgtui.tmux.control import ControlClient
 from orgtui.tmux.server import TmuxServer
-from orgtui.tmux.watch import OutputWatcher
 from orgtui.tui.attach import attach_window
-from orgtui.tui.feed import BACKGROUND_FPS, PaneFeed
+from orgtui.tui.feed import PaneFeed
 from orgtui.tui.focus import FocusStream
 from orgtui.tui.grid import PaneGrid
 from orgtui.tui.keys import tmux_keys
@@ -96,12 +94,13 @@ class OrgApp(App[None]):
         self.escape_label = escape.upper()
         self.tmux = TmuxServer(rt.tmux_sock)
         self.taken: AgentPane | None = None
-        self.stream: OutputWatcher | None = None
         self.commands: ControlClient | None = None
+        self.front_commands: ControlClient | None = None
         self.focus_stream: FocusStream | None = None
         self._remap_pending = False
         self.panel: SidePanel | None = None
         self.status: dict[str, Any] = {}
+        self._bar_text = ""
         self.feed: PaneFeed | None = None
         self.grid = PaneGrid(id="grid")
 
@@ -122,32 +121,29 @@ class OrgApp(App[None]):
             with contextlib.suppress(RuntimeError):  # the loop closed: the app is gone
                 loop.call_soon_threadsafe(self._wake)
 
-        def on_notice(line: str) -> None:
-            with contextlib.suppress(RuntimeError):
-                loop.call_soon_threadsafe(self._notice, line)
-
         sock, org = self.rt.tmux_sock, self.rt.name
-        self.commands = await ControlClient.attach(sock, org, flags="no-output,ignore-size")
-        self.stream = OutputWatcher(
-            sock, org, on_dirty=on_dirty, on_notice=on_notice, flags="ignore-size"
+        self.commands = await ControlClient.attach(
+            sock, org, flags="no-output,ignore-size", on_notice=self._notice
         )
         self.focus_stream = FocusStream(sock, org, on_dirty)
+        self.front_commands = await ControlClient.attach(sock, org, flags="no-output,ignore-size")
         self.feed = PaneFeed(
             self.commands,
-            [self.stream.take_dirty, self.focus_stream.take_dirty],
+            self.front_commands,
+            [self.focus_stream.take_dirty],
             self._visible,
             self._front,
         )
-        self.set_interval(1 / BACKGROUND_FPS, self._wake)
+        self.feed.start()
+        self._watch_server(self.commands)
         gc.freeze()  # the startup objects never need collecting again: shorter GC pauses
 
     async def on_unmount(self) -> None:
         if self.feed:
             self.feed.close()
-        if self.stream:
-            self.stream.close()
-        if self.commands:
-            await self.commands.close()
+        for client in (self.commands, self.front_commands):
+            if client:
+                await client.close()
         if self.focus_stream:
             self.focus_stream.close()
         stats = os.environ.get("ORGTUI_TUI_STATS")
@@ -173,9 +169,10 @@ class OrgApp(App[None]):
                 time.sleep(0.1)
 
     async def on_status_update(self, message: StatusUpdate) -> None:
-        bar = self.query_one("#topbar", Static)
         if message.status is None:
-            bar.update(f" orgtui · {self.rt.name} · [red]orgd is not answering: {message.error}[/]")
+            self._set_bar(
+                f" orgtui · {self.rt.name} · [red]orgd is not answering: {message.error}[/]"
+            )
             return
         self.status = message.status
         agents = message.status["agents"]
@@ -196,9 +193,15 @@ class OrgApp(App[None]):
                 f"[reverse b] ⌨ {self.taken.agent} has the keyboard [/] "
                 f"{self.escape_label} or Ctrl-] gives it back"
             )
-        self.query_one("#topbar", Static).update(
+        self._set_bar(
             f" [b]orgtui · {self.rt.name}[/b]  {len(agents)} agents, {busy} busy  {where}"
         )
+
+    def _set_bar(self, text: str) -> None:
+        # Only a change is drawn: the status comes every second.
+        if text != self._bar_text:
+            self._bar_text = text
+            self.query_one("#topbar", Static).update(text, layout=False)
 
     async def _build_panes(self, agents: list[dict[str, Any]]) -> None:
         await self.grid.set_agents(agents)
@@ -229,14 +232,16 @@ class OrgApp(App[None]):
             return
         # Windows of the org's session came or went (the focus session's links are
         # `%unlinked-window-*` to this client, and need nothing).
-        if line.startswith(("%window-add", "%window-close", "%window-renamed")):
-            if not self._remap_pending:
-                self._remap_pending = True
-                self.call_later(self._remap)
-        elif line == "%exit":
-            self.query_one("#topbar", Static).update(
-                f" orgtui · {self.rt.name} · [red]the org's tmux server is gone[/]"
-            )
+        windows = line.startswith(("%window-add", "%window-close", "%window-renamed"))
+        if windows and not self._remap_pending:
+            self._remap_pending = True
+            self.call_later(self._remap)
+
+    @work(group="server")
+    async def _watch_server(self, commands: ControlClient) -> None:
+        await commands.closed.wait()
+        if self.is_running and self.screen.is_mounted and self.feed and not self.feed.closed:
+            self._set_bar(f" orgtui · {self.rt.name} · [red]the org's tmux server is gone[/]")
 
     def _wake(self) -> None:
         if self.feed:

@@ -1,24 +1,32 @@
 """One agent's live terminal in the grid, drawn through Textual's line API.
 
-The app hands it decoded rows (`set_screen`); it keeps one cached Strip per visible row and
+The app hands it captures (`show`); it decodes the part in view, keeps one Strip per row and
 refreshes only the rows that changed. A cell smaller than the agent's terminal shows the part
 that matters (the bottom rows, moved to keep the cursor in view) and says it is cropped.
+
+The pane draws its frame (titles saying who the agent is) itself and hands its rows to the
+compositor as they are (`render_lines`), past Textual's per-widget styles cache and border
+rendering: with 8 busy panes at 12 frames a second, that work on every changed row was most
+of the cockpit's time, and the time the front pane waited for.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
+from textual.color import Color
 from textual.content import Content
-from textual.geometry import Region
+from textual.filter import ANSIToTruecolor
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.strip import Strip
 from textual.widget import Widget
 
-from orgtui.tui.ansi import with_cursor
+from orgtui.tui.ansi import decode, last_written, with_cursor
 from orgtui.tui.layout import crop_window
 
 STATE_MARKS = {
@@ -63,21 +71,23 @@ def title_for(info: dict[str, Any], taken: bool) -> tuple[Content, str]:
     return title, subtitle
 
 
-class AgentPane(Widget, can_focus=True):
-    """An agent's terminal, as tmux holds it."""
+_BOXES = {  # corners and edges: top-left, top, top-right, side, bottom-left, bottom-right
+    "round": "╭─╮│╰╯",
+    "heavy": "┏━┓┃┗┛",
+}
+# The frame's colour (a theme variable) and box, by the pane's state.
+_FRAMES = {"": ("panel-lighten-2", "round"), "focus": ("accent", "round"),
+           "taken": ("warning", "heavy")}  # fmt: skip
 
-    DEFAULT_CSS = """
-    AgentPane {
-        width: 1fr;
-        height: 1fr;
-        border: round $panel-lighten-2;
-        border-title-align: left;
-        border-subtitle-align: right;
-        background: $background;
-    }
-    AgentPane:focus { border: round $accent; }
-    AgentPane.-taken { border: heavy $warning; }
+
+class AgentPane(Widget, can_focus=True):
+    """An agent's terminal, as tmux holds it, in a frame that says whose it is.
+
+    One widget draws it all, frame included, from cached strips (`render_lines`): the rows
+    of the agent's screen go to the compositor as they are, in the terminal's own colours.
     """
+
+    DEFAULT_CSS = "AgentPane { width: 1fr; height: 1fr; }"
 
     class Resized(Message):
         """The pane's cell changed size: its agent's window should follow."""
@@ -96,11 +106,25 @@ class AgentPane(Widget, can_focus=True):
         self.taken = False
         self.cropped = False
         self.frames = 0
-        self._rows: list[Strip] = []
+        self.rows: list[Strip] = []  # the view's rows, each exactly the view's width
+        self._lines: dict[int, Strip] = {}  # drawn lines (frame included) by widget row
         self._term_size = (0, 0)
         self._cursor = (0, 0, False)
+        self._shown_cursor: tuple[int, int] | None = None  # (x, y) in the view
         self._offset = (0, 0)
+        # The frame's title and subtitle (not Textual's border titles: setting one of those
+        # repaints the whole pane, and the status sets them every second).
+        self.title: Content = Content(agent)
+        self.subtitle = ""
         self._title_key: tuple[Any, ...] = ()
+        self._frame_key: tuple[Any, ...] = ()
+        self._edges: tuple[Segment, Strip, Strip] | None = None  # side, top, bottom
+
+    @property
+    def view_size(self) -> Size:
+        """The agent's screen area: the pane inside its frame."""
+        width, height = self.size
+        return Size(max(0, width - 2), max(0, height - 2))
 
     # -- what the app tells it --------------------------------------------------------------
 
@@ -111,7 +135,7 @@ class AgentPane(Widget, can_focus=True):
 
     def wanted_size(self) -> tuple[int, int]:
         """The agent's terminal size for this cell: the cell, never below the agent's size."""
-        w, h = self.size
+        w, h = self.view_size
         return max(w, self.min_size[0]), max(h, self.min_size[1])
 
     def set_info(self, info: dict[str, Any]) -> None:
@@ -122,62 +146,171 @@ class AgentPane(Widget, can_focus=True):
         self.taken = taken
         self.set_class(taken, "-taken")
         self._update_title()
+        self._show_cursor()
+        self._redraw_frame()
 
     def _update_title(self) -> None:
         title, subtitle = title_for(self.info, self.taken)
         if self.cropped:
             subtitle = f"[yellow]cropped {self._term_size[0]}x{self._term_size[1]}[/] · " + subtitle
-        # Setting a border title repaints the whole pane: only when it changed (status comes
-        # every second for every pane).
         key = (title.plain, tuple(title.spans), subtitle)
         if key != self._title_key:
             self._title_key = key
-            self.border_title, self.border_subtitle = title, subtitle
+            self.title, self.subtitle = title, subtitle
+            self._redraw_frame(titles_only=True)
 
-    def set_screen(
-        self, rows: list[Strip], size: tuple[int, int], cursor: tuple[int, int, bool]
-    ) -> None:
-        """New contents: `rows` of the agent's `size` terminal, the cursor (x, y, visible)."""
+    def show(self, capture: str, size: tuple[int, int], cursor: tuple[int, int, bool]) -> None:
+        """New contents: a capture (`capture-pane -p -e -N`) of the agent's `size` terminal,
+        the cursor (x, y, visible). Only the part the view shows is decoded, at its width."""
         self.frames += 1
-        width, height = self.size
+        width, height = self.view_size
         cropped = size[0] > width or size[1] > height
         offset = (0, 0)
         if cropped:
-            last = next((y for y in range(len(rows) - 1, -1, -1) if rows[y].text.strip()), 0)
-            offset = crop_window(size, (width, height), cursor[:2], last)
+            offset = crop_window(size, (width, height), cursor[:2], last_written(capture))
         if cropped != self.cropped or size != self._term_size:
             self.cropped, self._term_size = cropped, size
             self._update_title()
         ox, oy = offset
-        visible = [row.crop(ox, ox + width) if ox else row for row in rows[oy : oy + height]]
-        moved = offset != self._offset or len(visible) != len(self._rows)
-        old_cursor_row = self._cursor[1] - self._offset[1]
+        rows = decode(capture, width, min(height, size[1]), top=oy, left=ox)
+        old = self.rows
+        self.rows = rows
+        if offset != self._offset or len(rows) != len(old):
+            self._redraw(range(len(rows)))
+            self._redraw(range(len(rows), len(old)))
+        else:
+            self._redraw([y for y, row in enumerate(rows) if row != old[y]])
         self._offset, self._cursor = offset, cursor
-        if moved:
-            self._rows = visible
-            self.refresh()
+        self._show_cursor()
+
+    def draw_now(self) -> None:
+        """Put the pane's changed rows on the terminal now rather than at the screen's next
+        update, which waits for a message to the screen, its idle turn and its timer: under
+        load those hops cost the front pane's echo ~10 ms. Textual has no public call for
+        this, so it does what the screen's update does (textual 8.2), and leaves it to the
+        screen while a layout is pending."""
+        screen = self.screen
+        if screen is not self.app.screen or self.app._batch_count or screen._layout_required:
             return
-        for y, (new, old) in enumerate(zip(visible, self._rows, strict=True)):
-            if new != old:
-                self._rows[y] = new
-                self.refresh(Region(0, y, width, 1))
-        # The cursor's old and new rows redraw too (it may have moved without text changing).
-        for y in {old_cursor_row, cursor[1] - oy}:
-            if 0 <= y < height:
-                self.refresh(Region(0, y, width, 1))
+        screen._compositor.update_widgets(screen._dirty_widgets | {self})
+        screen._compositor_refresh()
+
+    def _show_cursor(self) -> None:
+        (cx, cy, visible), (ox, oy) = self._cursor, self._offset
+        shown = (cx - ox, cy - oy) if visible and (self.has_focus or self.taken) else None
+        if shown != self._shown_cursor:
+            self._redraw([xy[1] for xy in (self._shown_cursor, shown) if xy is not None])
+            self._shown_cursor = shown
+
+    def on_focus(self) -> None:
+        self._show_cursor()
+        self._redraw_frame()
+
+    def on_blur(self) -> None:
+        self._show_cursor()
+        self._redraw_frame()
 
     def on_resize(self, event: events.Resize) -> None:
-        self._rows = []
+        self.rows = []
+        self._lines.clear()
+        self._edges = None
         self.post_message(self.Resized(self))
 
     # -- drawing ----------------------------------------------------------------------------
 
-    def render_line(self, y: int) -> Strip:
+    def _redraw(self, view_rows: Iterable[int]) -> None:
+        """Draw these rows of the view again."""
         width = self.size.width
-        if y >= len(self._rows):
-            return Strip([Segment(" " * width, Style())], width)
-        strip = self._rows[y]
-        cx, cy, visible = self._cursor
-        if visible and (self.has_focus or self.taken) and y == cy - self._offset[1]:
-            strip = with_cursor(strip, cx - self._offset[0])
+        regions = []
+        for y in view_rows:
+            self._lines.pop(y + 1, None)
+            regions.append(Region(0, y + 1, width, 1))
+        if regions:
+            self.refresh(*regions)
+
+    def _redraw_frame(self, titles_only: bool = False) -> None:
+        """Draw the frame again: its top and bottom rows for new titles, else all of it (a
+        new colour)."""
+        self._edges = None
+        if not titles_only:
+            self._lines.clear()
+            self.refresh()
+            return
+        width, height = self.size
+        for y in {0, height - 1}:
+            self._lines.pop(y, None)
+            self.refresh(Region(0, y, width, 1))
+
+    def render_line(self, y: int) -> Strip:
+        """Row y of the agent's screen as the pane shows it (the cursor included)."""
+        return self._row(y, self.view_size.width)
+
+    def _row(self, y: int, width: int) -> Strip:
+        if y >= len(self.rows):
+            return Strip.blank(width)
+        strip = self.rows[y]
+        if self._shown_cursor is not None and y == self._shown_cursor[1]:
+            strip = with_cursor(strip, self._shown_cursor[0])
         return strip.adjust_cell_length(width) if strip.cell_length != width else strip
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        width, height = self.size
+        side, top, bottom = self._frame()
+        lines = self._lines
+        strips = []
+        for y in crop.line_range:
+            line = lines.get(y)
+            if line is None:
+                if y == 0:
+                    line = top
+                elif y == height - 1:
+                    line = bottom
+                else:
+                    line = Strip([side, *self._row(y - 1, width - 2), side], width)
+                lines[y] = line
+            strips.append(line)
+        # Terminal colours stay the terminal's own; other filters (no colour, dim) apply.
+        filters = [f for f in self.app.get_line_filters() if not isinstance(f, ANSIToTruecolor)]
+        for line_filter in filters:
+            background = self.background_colors[1]
+            strips = [strip.apply_filter(line_filter, background) for strip in strips]
+        x1, x2 = crop.column_span
+        if (x1, x2) != (0, width):
+            strips = [strip.crop(x1, x2) for strip in strips]
+        return strips
+
+    def _frame(self) -> tuple[Segment, Strip, Strip]:
+        """The frame's side, top (with the title) and bottom (with the subtitle)."""
+        state = "taken" if self.taken else "focus" if self.has_focus else ""
+        if self._edges is None or self._frame_key != (state, self.app.theme):
+            self._frame_key = (state, self.app.theme)
+            variable, box = _FRAMES[state]
+            colour = self.app.get_css_variables().get(variable, "grey50")
+            style = Style(color=Color.parse(colour).rich_color)
+            tl, edge, tr, side, bl, br = tuple(_BOXES[box])
+            width = self.size.width
+            title = _label(self.title, width - 4, style)
+            subtitle = _label(self.subtitle, width - 4, style)
+            fill = max(0, width - 3 - _cells(title))
+            top = [Segment(tl + edge, style), *title, Segment(edge * fill + tr, style)]
+            fill = max(0, width - 3 - _cells(subtitle))
+            bottom = [Segment(bl + edge * fill, style), *subtitle, Segment(edge + br, style)]
+            self._edges = (
+                Segment(side, style),
+                Strip(top).crop(0, width),
+                Strip(bottom).crop(0, width),
+            )
+        return self._edges
+
+
+def _label(text: Content | str | None, room: int, base: Style) -> list[Segment]:
+    """A title's segments, a space either side, cut to `room` cells."""
+    if not text or room < 3:
+        return []
+    content = text if isinstance(text, Content) else Content.from_markup(text)
+    segments = content.truncate(room - 2, ellipsis=True).render_segments()
+    return [Segment(" ", base), *segments, Segment(" ", base)]
+
+
+def _cells(segments: list[Segment]) -> int:
+    return sum(segment.cell_length for segment in segments)

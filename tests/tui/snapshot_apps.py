@@ -6,7 +6,6 @@ from __future__ import annotations
 from textual.app import App, ComposeResult
 from textual.containers import Grid
 
-from orgtui.tui.ansi import decode
 from orgtui.tui.pane import AgentPane
 
 GRADIENT = (
@@ -56,9 +55,8 @@ class PanesApp(App[None]):
     def feed(self) -> None:
         for pane in self.query(AgentPane):
             pane.set_info(INFOS[pane.agent])
-            width, height = pane.size
+            width, height = pane.view_size
             capture = CAPTURES.get(pane.agent, "")
-            rows = decode(capture, width, height)
             last = capture.split("\n")[-1]
-            pane.set_screen(rows, (width, height), (len(last), capture.count("\n"), True))
+            pane.show(capture, (width, height), (len(last), capture.count("\n"), True))
         self.query(AgentPane).first().focus()

@@ -100,7 +100,7 @@ def window_size(socket: Path, window: str) -> tuple[int, int]:
 
 
 def shown(pane: AgentPane) -> str:
-    return "\n".join(pane.render_line(y).text for y in range(pane.size.height))
+    return "\n".join(pane.render_line(y).text for y in range(pane.view_size.height))
 
 
 def start(write_org, orgtui):
@@ -121,11 +121,9 @@ def test_grid_shows_every_agent_live(write_org, orgtui, tmp_path, monkeypatch):
             assert [p.agent for p in panes.values()] == ["keys", "shell", "third"]
             assert all(p.display for p in panes.values())
             # 3 panes in a 2x2 grid, each about half the screen.
-            assert {p.size.width for p in panes.values()} == {78}
+            assert {p.view_size.width for p in panes.values()} == {78}
             await until(pilot, lambda: "keylogger ready" in shown(panes["keys"]))
-            assert "keys" in str(panes["keys"].border_title) and "solo" in str(
-                panes["keys"].border_title
-            )
+            assert "keys" in str(panes["keys"].title) and "solo" in str(panes["keys"].title)
             orgtui("send", "shell", "echo live-$((6*7))")
             await until(
                 pilot,
@@ -210,9 +208,9 @@ def test_zoom_and_window_sizes(write_org, orgtui):
             assert app.zoomed is shell and not app.panes["keys"].display
             await until(
                 pilot,
-                lambda: window_size(rt.tmux_sock, "shell") == (shell.size.width, shell.size.height),
+                lambda: window_size(rt.tmux_sock, "shell") == tuple(shell.view_size),
             )
-            assert shell.size.width == 198
+            assert shell.view_size.width == 198
             await pilot.press("z")
             assert app.zoomed is None and app.panes["keys"].display
             await until(pilot, lambda: window_size(rt.tmux_sock, "shell") == (98, 28))
@@ -228,7 +226,7 @@ def test_small_screen_crops_and_says_so(write_org, orgtui):
         async with app.run_test(size=(80, 24)) as pilot:
             await drawn(pilot, app)
             pane = app.panes["shell"]
-            assert pane.cropped and "cropped 80x24" in str(pane.border_subtitle)
+            assert pane.cropped and "cropped 80x24" in str(pane.subtitle)
             assert window_size(rt.tmux_sock, "shell") == (80, 24)  # never below the agent's size
 
     asyncio.run(main())
@@ -267,13 +265,13 @@ def test_side_panel_comms_and_branches_over_the_real_org(write_org, orgtui, tmp_
         app = OrgApp(rt)
         async with app.run_test(size=(200, 50)) as pilot:
             await drawn(pilot, app)
-            width_before = app.panes["keys"].size.width
+            width_before = app.panes["keys"].view_size.width
             await pilot.press("p")
             panel = app.query_one(SidePanel)
             assert panel.display and panel.section == "comms"
             await until(
                 pilot,
-                lambda: app.panes["keys"].size.width < width_before,
+                lambda: app.panes["keys"].view_size.width < width_before,
                 what="the grid to make room",
             )
             # Narrower cells show the screens again (a quiet pane included).
@@ -406,8 +404,8 @@ def test_big_screen_and_many_agents(write_org, orgtui):
             assert all(p.display for p in app.panes.values())  # 4x3 on one page
             # Cells of about 73x30: taller than 24 rows, so windows grow; never narrower than 80.
             crowd = app.panes["crowd-9"]
-            assert crowd.size.width < 80 and crowd.size.height >= 30
-            want = (80, crowd.size.height)
+            assert crowd.view_size.width < 80 and crowd.view_size.height >= 30
+            want = (80, crowd.view_size.height)
             await until(pilot, lambda: window_size(rt.tmux_sock, "crowd-9") == want, what=f"{want}")
         async with OrgApp(rt).run_test(size=(60, 20)) as pilot:
             small = pilot.app
