@@ -191,88 +191,126 @@ def _blank_row(width: int) -> Strip:
     return _blank_rows[width]
 
 
+RowCache = dict[tuple[str, "SgrState", int, int], tuple[Strip, "SgrState"]]
+
+
 def decode(
-    capture: str, width: int, height: int | None = None, top: int = 0, left: int = 0
+    capture: str,
+    width: int,
+    height: int | None = None,
+    top: int = 0,
+    left: int = 0,
+    cache: RowCache | None = None,
 ) -> list[Strip]:
     """One Strip per row, each exactly `width` cells (cropped or padded with blank unstyled
     cells); `height` rows if given (padding with blank rows / dropping extra). `top` and
     `left` give the view's corner in the capture: rows above it are only read for the
-    colours they leave set, columns left of it are cut off."""
+    colours they leave set, columns left of it are cut off. `cache` keeps rows decoded from
+    one call to the next (a row that is on screen again, or scrolled, is not decoded again):
+    the caller's, cleared of what this call did not use."""
     width = max(width, 0)
     if capture.endswith("\n"):
         capture = capture[:-1]
     lines = capture.split("\n") if capture else []
     if height is not None:
         del lines[top + max(height, 0) :]
-    split, ops, styles, parse = _TOKEN.split, _ops, _styles, _parse
+    ops, parse = _ops, _parse
     fg, bg, attrs = _DEFAULT, _DEFAULT, 0
-    style: Style | None = None
     for line in lines[:top]:  # the colours set above the view carry into it
         for params in _SGR.findall(line):
             clear, set_, new_fg, new_bg = ops[params] if params in ops else parse(params)
             attrs = attrs & ~clear | set_
             fg = fg if new_fg == _KEEP else new_fg
             bg = bg if new_bg == _KEEP else new_bg
-    if top:
-        style = styles.get((fg, bg, attrs), _UNSET)
-        if style is _UNSET:
-            style = _style(fg, bg, attrs)
+    state: SgrState = (fg, bg, attrs)
     strips: list[Strip] = []
+    used: RowCache = {}
     for line in lines[top:]:
-        ascii_only = line.isascii()
-        if not ascii_only:
-            line = _WIDTH_FIX.sub(_fix_widths, line)
-        if "\t" in line:
-            line = _expand_tabs(line)
-        parts = split(line)
-        segments: list[Segment] = []
-        run, run_style = parts[0], style
-        for i in range(1, len(parts), 2):
-            params = parts[i]
-            if params is not None:
-                op = ops.get(params)
-                if op is None:
-                    if len(ops) > _CACHE_LIMIT:
-                        ops.clear()
-                    op = ops[params] = parse(params)
-                clear, set_, new_fg, new_bg = op
-                attrs = attrs & ~clear | set_
-                if new_fg != _KEEP:
-                    fg = new_fg
-                if new_bg != _KEEP:
-                    bg = new_bg
-                style = styles.get((fg, bg, attrs), _UNSET)
-                if style is _UNSET:
-                    style = _style(fg, bg, attrs)
-            text = parts[i + 1]
-            if text:
-                if style is run_style:
-                    run += text
-                else:
-                    if run:
-                        segments.append(Segment(run, run_style))
-                    run, run_style = text, style
-        if run:
-            segments.append(Segment(run, run_style))
-        measure = len if ascii_only else cell_len
-        length = sum([measure(segment.text) for segment in segments])
-        if left:
-            strip = Strip(segments, length).crop(left, left + width)
-            strips.append(strip.adjust_cell_length(width))
-        elif length < width:
-            pad = " " * (width - length)
-            if segments and segments[-1].style is None:
-                segments[-1] = Segment(segments[-1].text + pad)
-            else:
-                segments.append(Segment(pad))
-            strips.append(Strip(segments, width))
-        elif length > width:
-            strips.append(Strip(segments, length).crop(0, width))
-        else:
-            strips.append(Strip(segments, width))
+        key = (line, state, width, left)
+        hit = cache.get(key) if cache is not None else None
+        if hit is None:
+            hit = _decode_row(line, state, width, left)
+        used[key] = hit
+        strip, state = hit
+        strips.append(strip)
+    if cache is not None:
+        cache.clear()
+        cache.update(used)
     if height is not None and len(strips) < height:
         strips.extend([_blank_row(width)] * (height - len(strips)))
     return strips
+
+
+def _decode_row(line: str, state: SgrState, width: int, left: int) -> tuple[Strip, SgrState]:
+    """One row of a capture, starting in SGR `state`: its Strip and the state it leaves."""
+    ops, styles, parse = _ops, _styles, _parse
+    fg, bg, attrs = state
+    style = styles.get(state, _UNSET)
+    if style is _UNSET:
+        style = _style(fg, bg, attrs)
+    ascii_only = line.isascii()
+    if not ascii_only:
+        line = _WIDTH_FIX.sub(_fix_widths, line)
+    if "\t" in line:
+        line = _expand_tabs(line)
+    parts = _TOKEN.split(line)
+    segments: list[Segment] = []
+    # An ASCII row is cut at the view's edge as it is read; the rest only sets colours.
+    room = width if ascii_only and not left else -1
+    run, run_style = parts[0], style
+    if room >= 0 and len(run) >= room:
+        run, room = run[:room], 0
+    elif room >= 0:
+        room -= len(run)
+    for i in range(1, len(parts), 2):
+        params = parts[i]
+        if params is not None:
+            op = ops.get(params)
+            if op is None:
+                if len(ops) > _CACHE_LIMIT:
+                    ops.clear()
+                op = ops[params] = parse(params)
+            clear, set_, new_fg, new_bg = op
+            attrs = attrs & ~clear | set_
+            if new_fg != _KEEP:
+                fg = new_fg
+            if new_bg != _KEEP:
+                bg = new_bg
+            style = styles.get((fg, bg, attrs), _UNSET)
+            if style is _UNSET:
+                style = _style(fg, bg, attrs)
+        text = parts[i + 1]
+        if not text or room == 0:
+            continue
+        if room > 0:
+            if len(text) >= room:
+                text, room = text[:room], 0
+            else:
+                room -= len(text)
+        if style is run_style:
+            run += text
+        else:
+            if run:
+                segments.append(Segment(run, run_style))
+            run, run_style = text, style
+    if run:
+        segments.append(Segment(run, run_style))
+    after = (fg, bg, attrs)
+    measure = len if ascii_only else cell_len
+    length = sum([measure(segment.text) for segment in segments])
+    if left:
+        strip = Strip(segments, length).crop(left, left + width)
+        return strip.adjust_cell_length(width), after
+    if length < width:
+        pad = " " * (width - length)
+        if segments and segments[-1].style is None:
+            segments[-1] = Segment(segments[-1].text + pad)
+        else:
+            segments.append(Segment(pad))
+        return Strip(segments, width), after
+    if length > width:
+        return Strip(segments, length).crop(0, width), after
+    return Strip(segments, width), after
 
 
 def last_written(capture: str) -> int:
@@ -325,3 +363,31 @@ def with_cursor(strip: Strip, x: int) -> Strip:
         if end < len(text):
             segments.append(Segment(text[end:], style))
     return Strip(segments, strip.cell_length)
+
+
+# -- the SGR state, for `vt.py` ---------------------------------------------------------------
+
+SgrState = tuple[int, int, int]  # (fg, bg, attribute bits)
+DEFAULT_STATE: Final[SgrState] = (_DEFAULT, _DEFAULT, 0)
+
+
+def sgr(state: SgrState, params: str) -> SgrState:
+    """The state after an SGR (`ESC [ params m`)."""
+    op = _ops.get(params)
+    if op is None:
+        if len(_ops) > _CACHE_LIMIT:
+            _ops.clear()
+        op = _ops[params] = _parse(params)
+    clear, set_, fg, bg = op
+    old_fg, old_bg, attrs = state
+    return (old_fg if fg == _KEEP else fg, old_bg if bg == _KEEP else bg, attrs & ~clear | set_)
+
+
+def style_of(state: SgrState) -> Style | None:
+    """The rich style of an SGR state (None: the terminal's default)."""
+    style = _styles.get(state, _UNSET)
+    return _style(*state) if style is _UNSET else style
+
+
+def default_background(state: SgrState) -> bool:
+    return state[1] == _DEFAULT and not state[2] & _REVERSE

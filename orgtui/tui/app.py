@@ -6,12 +6,11 @@ and the side panel. The app is a client: quitting it leaves the org running.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import gc
 import getpass
 import json
 import os
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -19,7 +18,6 @@ from typing import Any
 from textual import events, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
-from textual.containers import Horizontal
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Static
@@ -32,8 +30,7 @@ from orgtui.tmux.control import ControlClient
 from orgtui.tmux.server import TmuxServer
 from orgtui.tui.attach import attach_window
 from orgtui.tui.feed import PaneFeed
-from orgtui.tui.focus import FocusStream
-from orgtui.tui.grid import PaneGrid
+from orgtui.tui.grid import CockpitScreen, MainRow, PaneGrid
 from orgtui.tui.keys import tmux_keys
 from orgtui.tui.pane import AgentPane
 from orgtui.tui.screens import HelpScreen, MessageScreen
@@ -54,6 +51,10 @@ KEYS: list[tuple[str, str]] = [
     ("?", "this help"),
     ("q", "quit the cockpit; the org keeps running"),
 ]
+
+
+FULL_GC_EVERY = 30.0
+QUIET_FOR_GC = 2.0
 
 
 class StatusUpdate(Message):
@@ -96,7 +97,6 @@ class OrgApp(App[None]):
         self.taken: AgentPane | None = None
         self.commands: ControlClient | None = None
         self.front_commands: ControlClient | None = None
-        self.focus_stream: FocusStream | None = None
         self._remap_pending = False
         self.panel: SidePanel | None = None
         self.status: dict[str, Any] = {}
@@ -106,52 +106,55 @@ class OrgApp(App[None]):
 
     # -- building ---------------------------------------------------------------------------
 
+    def get_default_screen(self) -> Screen[Any]:
+        return CockpitScreen(id="_default")
+
     def compose(self) -> ComposeResult:
         yield Static(f" orgtui · {self.rt.name}", id="topbar")
-        with Horizontal(id="main"):
+        with MainRow(id="main"):
             yield self.grid
         yield Footer()
 
     async def on_mount(self) -> None:
         self.sub_title = self.rt.name
         self.poll_status()
-        loop = asyncio.get_running_loop()
-
-        def on_dirty() -> None:  # on a stream's reader thread
-            with contextlib.suppress(RuntimeError):  # the loop closed: the app is gone
-                loop.call_soon_threadsafe(self._wake)
-
         sock, org = self.rt.tmux_sock, self.rt.name
         self.commands = await ControlClient.attach(
             sock, org, flags="no-output,ignore-size", on_notice=self._notice
         )
-        self.focus_stream = FocusStream(sock, org, on_dirty)
         self.front_commands = await ControlClient.attach(sock, org, flags="no-output,ignore-size")
-        self.feed = PaneFeed(
-            self.commands,
-            self.front_commands,
-            [self.focus_stream.take_dirty],
-            self._visible,
-            self._front,
-        )
-        self.feed.start()
+        self.feed = PaneFeed(self.commands, self.front_commands, self._visible, self._front)
+        await self.feed.start(sock, org)
         self._watch_server(self.commands)
-        gc.freeze()  # the startup objects never need collecting again: shorter GC pauses
+        # Garbage is collected in full only while nobody types (see _collect); the
+        # collector's automatic passes see only what is newer, and stay short.
+        gc.freeze()
+        self.set_interval(FULL_GC_EVERY, self._collect)
+        # A thread waiting for the interpreter (the one writing frames to the terminal)
+        # gets it within 1 ms, not 5, of asking.
+        sys.setswitchinterval(0.001)
 
     async def on_unmount(self) -> None:
         if self.feed:
-            self.feed.close()
+            await self.feed.close()
         for client in (self.commands, self.front_commands):
             if client:
                 await client.close()
-        if self.focus_stream:
-            self.focus_stream.close()
         stats = os.environ.get("ORGTUI_TUI_STATS")
         if stats:  # for bench/cockpit.py: frames drawn per pane over the app's uptime
             frames = {agent: pane.frames for agent, pane in self.panes.items()}
             seconds = time.perf_counter() - self._start_time
             with open(stats, "w") as f:
                 json.dump({"seconds": seconds, "frames": frames}, f)
+
+    def _collect(self) -> None:
+        """A full garbage collection, while no key has come for a while: everything is
+        looked at (and what is garbage freed), and what lives is set aside again, so that
+        no automatic full pass (~20-90 ms on a busy machine) lands under a person's keys."""
+        if self.feed and time.monotonic() - self.feed.last_input > QUIET_FOR_GC:
+            gc.unfreeze()
+            gc.collect()
+            gc.freeze()
 
     @work(thread=True, exclusive=True, group="status")
     def poll_status(self) -> None:
@@ -221,8 +224,8 @@ class OrgApp(App[None]):
     def _follow_front(self) -> None:
         """Stream the front pane's output on its own (see focus.py)."""
         front = self.taken or self.focused
-        if self.focus_stream and isinstance(front, AgentPane):
-            self.focus_stream.follow(front.window_id)
+        if self.feed and isinstance(front, AgentPane):
+            self.feed.focus.follow(front.window_id)
 
     def on_descendant_focus(self, event: events.DescendantFocus) -> None:
         self._follow_front()
@@ -242,10 +245,6 @@ class OrgApp(App[None]):
         await commands.closed.wait()
         if self.is_running and self.screen.is_mounted and self.feed and not self.feed.closed:
             self._set_bar(f" orgtui · {self.rt.name} · [red]the org's tmux server is gone[/]")
-
-    def _wake(self) -> None:
-        if self.feed:
-            self.feed.wake()
 
     def _front(self) -> set[str]:
         """The panes drawn at the focused rate: the taken-over and the focused one."""
@@ -403,7 +402,7 @@ class OrgApp(App[None]):
                 id="side",
             )
             self.panel.display = False
-            await self.query_one("#main", Horizontal).mount(self.panel)
+            await self.query_one("#main", MainRow).mount(self.panel)
         return self.panel
 
     async def action_panel(self) -> None:

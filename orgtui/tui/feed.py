@@ -5,10 +5,11 @@ that carries no output, so a capture never waits behind queued output. Which pan
 comes from two places:
 
 - The front (focused or taken-over) pane's output streams on a control client of its own
-  (`focus.py`): it is captured as soon as it changes, up to FOCUSED_FPS, so a key's echo is
-  drawn at once.
-- Every other pane is polled. Each frame (BACKGROUND_FPS) one `list-panes` gives every
-  window's last activity, in whole seconds; a pane that printed in this second or the last is
+  (`focus.py`). What it prints is drawn as it arrives where it is a plain echo (`vt.py`), and
+  the pane is captured, through that client, as soon as it changes (up to FOCUSED_FPS): the
+  capture shows the truth, and the output that followed its reply is drawn on top of it.
+- Every other pane is polled. Each frame (BACKGROUND_FPS; every IDLE_POLLS frames while
+  nothing changes) one `list-panes` gives every window's last activity, in whole seconds; a pane that printed in this second or the last is
   "hot" and is captured every frame until it has been quiet for a whole second. A frame's
   captures go to tmux together (one round trip) and are drawn one by one across the frame,
   so no single screen update draws every busy pane while the front pane waits behind it.
@@ -23,19 +24,26 @@ Each agent's window is kept at the size its cell wants, never below the agent's 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import math
 import time
+from collections import deque
 from collections.abc import Callable
+from pathlib import Path
 
-from orgtui.tmux.control import ControlClient
+from orgtui.tmux.control import ControlClient, Reply
 from orgtui.tmux.server import TmuxError
+from orgtui.tui.focus import FocusStream
 from orgtui.tui.pane import AgentPane
+from orgtui.tui.vt import unescape
 
 FOCUSED_FPS = 120.0
 BACKGROUND_FPS = 12.0
 CURSOR_FORMAT = "#{cursor_x} #{cursor_y} #{cursor_flag} #{pane_width} #{pane_height}"
 ACTIVITY_FORMAT = "#{pane_id} #{window_activity}"
 RECENT_INPUT = 5.0
+IDLE_POLLS = 4  # with nothing changing, every 4th frame polls
+STREAM_LOG = 256  # the front pane's latest output lines kept, to replay after a capture
 
 Capture = tuple[list[str], list[str]]
 
@@ -47,13 +55,11 @@ class PaneFeed:
         self,
         commands: ControlClient,
         front_commands: ControlClient,
-        sources: list[Callable[[], set[str]]],
         visible: Callable[[], list[AgentPane]],
         front: Callable[[], set[str]],
     ) -> None:
         self.commands = commands
         self.front_commands = front_commands
-        self.sources = sources
         self.visible = visible
         self.front = front
         self.pending: set[str] = set()
@@ -65,19 +71,26 @@ class PaneFeed:
         self._activity: dict[str, int] = {}
         self._handle: asyncio.Handle | None = None
         self._frames: asyncio.Task[None] | None = None
+        self._kick = asyncio.Event()  # a pane to draw came up: no waiting for the next frame
+        # The front pane's output, as (client, its output count, pane, data).
+        self._log: deque[tuple[ControlClient, int, str, bytes]] = deque(maxlen=STREAM_LOG)
+        self.focus: FocusStream
         self.closed = False
 
-    def start(self) -> None:
-        """Begin the background frames (on the running loop)."""
+    async def start(self, socket: Path, org: str) -> None:
+        """Begin the background frames and the front pane's stream (on the running loop)."""
+        self.focus = FocusStream(socket, org, self.front_commands, self._front_output)
+        await self.focus.reap_stale()
         self._frames = asyncio.get_running_loop().create_task(self._background())
 
-    def close(self) -> None:
+    async def close(self) -> None:
         """The cockpit is going: no more captures."""
         self.closed = True
         if self._handle is not None:
             self._handle.cancel()
         if self._frames is not None:
             self._frames.cancel()
+        await self.focus.close()
 
     async def map_panes(self, panes: dict[str, AgentPane]) -> None:
         """Which tmux pane and window each agent has (again after windows come and go)."""
@@ -151,7 +164,12 @@ class PaneFeed:
                 if rest:
                     await asyncio.sleep(max(0.0, deadline - time.monotonic()) / (rest + 1))
             tick = max(tick + period, time.monotonic())
-            await asyncio.sleep(max(0.0, tick - time.monotonic()))
+            if not (self.hot or self.pending):  # nothing changes: look less often
+                tick += (IDLE_POLLS - 1) * period
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(max(0.0, tick - time.monotonic())):
+                    await self._kick.wait()
+            self._kick.clear()
 
     def _heat(self, lines: list[str], asked: int) -> None:
         """Which panes printed lately, from the window activity stamps."""
@@ -171,9 +189,21 @@ class PaneFeed:
 
     # -- the front pane: captured as soon as its stream says it changed ----------------------
 
+    def _front_output(self, pane_id: str, data: bytes) -> None:
+        """The front pane printed (on the focus client's reader, in the stream's order)."""
+        client = self.focus.client
+        if client is None or self.closed:
+            return
+        self._log.append((client, client.outputs, pane_id, data))
+        self.pending.add(pane_id)
+        pane = next((p for p in self.visible() if p.pane_id == pane_id), None)
+        if pane is not None and pane.pane_id in self.front() and pane.apply(unescape(data)):
+            pane.draw_now()
+        self.wake()
+
     def wake(self) -> None:
-        for take_dirty in self.sources:
-            self.pending |= take_dirty()
+        if self.pending - self.front():
+            self._kick.set()
         if self.closed or not (self.pending | self.hot) & self.front():
             return
         if isinstance(self._handle, asyncio.TimerHandle) and self.pending & self.front():
@@ -209,16 +239,37 @@ class PaneFeed:
             self._handle = asyncio.get_running_loop().call_later(later - now, self._pump)
 
     async def _capture_front(self, pane: AgentPane, pane_id: str) -> None:
+        live = self.focus.client_for(pane.window_id)
         try:
-            capture = await self._capture_of(pane_id, self.front_commands)
+            if live is None:
+                capture = await self._capture_of(pane_id, self.front_commands)
+            else:  # at once, so the cursor and the rows are of one moment in the stream
+                rows, cursor = await live.commands(
+                    ("capture-pane", "-p", "-e", "-N", "-t", pane_id),
+                    ("display-message", "-p", "-t", pane_id, CURSOR_FORMAT),
+                )
+                capture = rows, cursor
         except (TmuxError, TimeoutError):  # the pane or the client went away: a map fixes it
             return
         finally:
             self._in_flight.discard(pane_id)
-        if not self.closed:
-            self._show(pane, capture)
-            pane.draw_now()
-            self.wake()
+        if self.closed:
+            return
+        self._show(pane, capture, live=live is not None)
+        if live is not None and isinstance(capture[0], Reply):
+            self._replay(pane, pane_id, live, capture[0].mark)
+        pane.draw_now()
+        self.wake()
+
+    def _replay(self, pane: AgentPane, pane_id: str, client: ControlClient, mark: int) -> None:
+        """Draw on a fresh capture the output that came after its reply."""
+        log = [(n, data) for c, n, p, data in self._log if c is client and p == pane_id]
+        if any(n > mark for n, _ in log) and not any(n == mark + 1 for n, _ in log):
+            pane.apply_off()  # what came next is no longer kept: wait for the next capture
+            return
+        for n, data in log:
+            if n > mark and not pane.apply(unescape(data)):
+                return
 
     # -- both --------------------------------------------------------------------------------
 
@@ -230,13 +281,13 @@ class PaneFeed:
         )
         return lines, cursor
 
-    def _show(self, pane: AgentPane, capture: Capture) -> None:
+    def _show(self, pane: AgentPane, capture: Capture, live: bool = False) -> None:
         lines, cursor = capture
         info = cursor[0].split() if cursor else []
         if len(info) < 5 or not all(x.isdigit() for x in info[:5]):
             return
         cx, cy, flag, w, h = (int(x) for x in info[:5])
-        pane.show("\n".join(lines), (w, h), (cx, cy, flag == 1))
+        pane.show("\n".join(lines), (w, h), (cx, cy, flag == 1), live=live)
         if (w, h) != pane.wanted_size() and time.monotonic() - self.last_input < RECENT_INPUT:
             # Another cockpit resized it while this one is in use: this one wins.
             self.resize(pane, force=True)

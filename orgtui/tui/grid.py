@@ -1,11 +1,15 @@
-"""The grid of agent panes: its shape for the screen, pages when more agents than fit, zoom."""
+"""The grid of agent panes: its shape for the screen, pages when more agents than fit, zoom;
+and the containers behind it."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from textual import events
-from textual.containers import Grid
+from textual.containers import Grid, Horizontal
+from textual.geometry import Region
+from textual.screen import Screen
+from textual.strip import Strip
 
 from orgtui.tui.layout import grid_shape
 from orgtui.tui.pane import AgentPane
@@ -79,5 +83,29 @@ class PaneGrid(Grid):
         self.zoomed = None
         self.arrange_panes()
 
+    def render_lines(self, crop: Region) -> list[Strip]:
+        return _blank(self, crop)
+
     def on_resize(self, event: events.Resize) -> None:
         self.call_after_refresh(self.arrange_panes)
+
+
+class MainRow(Horizontal):
+    """The row holding the grid and the side panel."""
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        return _blank(self, crop)
+
+
+class CockpitScreen(Screen[None]):
+    """The cockpit's screen."""
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        return _blank(self, crop)
+
+
+def _blank(widget: Grid | Horizontal | Screen[None], crop: Region) -> list[Strip]:
+    """A container's own lines: blank, and (but for an empty grid cell) hidden behind what
+    it holds, yet asked for on every screen update, which with busy panes is many times a
+    second: blanks in its background, without the styles cache's work."""
+    return [Strip.blank(crop.width, widget.visual_style.rich_style)] * crop.height

@@ -26,8 +26,9 @@ from textual.message import Message
 from textual.strip import Strip
 from textual.widget import Widget
 
-from orgtui.tui.ansi import decode, last_written, with_cursor
+from orgtui.tui.ansi import RowCache, decode, last_written, with_cursor
 from orgtui.tui.layout import crop_window
+from orgtui.tui.vt import Screen, apply
 
 STATE_MARKS = {
     "starting": ("◌", "yellow"),
@@ -39,8 +40,12 @@ STATE_MARKS = {
 
 
 def _age(seconds: float) -> str:
-    if seconds < 60:
+    """How long, as a title shows it: seconds up to 10, then in steps that keep a title
+    from changing every second (a title drawn again costs the whole status tick)."""
+    if seconds < 10:
         return f"{seconds:.0f}s"
+    if seconds < 60:
+        return f"{seconds // 10 * 10:.0f}s"
     if seconds < 3600:
         return f"{seconds / 60:.0f}m"
     return f"{seconds / 3600:.1f}h"
@@ -105,7 +110,8 @@ class AgentPane(Widget, can_focus=True):
         self.info: dict[str, Any] = {"name": agent}
         self.taken = False
         self.cropped = False
-        self.frames = 0
+        self.frames = 0  # captures shown
+        self.applied = 0  # outputs drawn as they came (see `apply`)
         self.rows: list[Strip] = []  # the view's rows, each exactly the view's width
         self._lines: dict[int, Strip] = {}  # drawn lines (frame included) by widget row
         self._term_size = (0, 0)
@@ -119,6 +125,8 @@ class AgentPane(Widget, can_focus=True):
         self._title_key: tuple[Any, ...] = ()
         self._frame_key: tuple[Any, ...] = ()
         self._edges: tuple[Segment, Strip, Strip] | None = None  # side, top, bottom
+        self._vt: Screen | None = None  # the screen output is applied to, when it can be
+        self._row_cache: RowCache = {}  # the last capture's rows, by their text
 
     @property
     def view_size(self) -> Size:
@@ -159,9 +167,16 @@ class AgentPane(Widget, can_focus=True):
             self.title, self.subtitle = title, subtitle
             self._redraw_frame(titles_only=True)
 
-    def show(self, capture: str, size: tuple[int, int], cursor: tuple[int, int, bool]) -> None:
+    def show(
+        self,
+        capture: str,
+        size: tuple[int, int],
+        cursor: tuple[int, int, bool],
+        live: bool = False,
+    ) -> None:
         """New contents: a capture (`capture-pane -p -e -N`) of the agent's `size` terminal,
-        the cursor (x, y, visible). Only the part the view shows is decoded, at its width."""
+        the cursor (x, y, visible). Only the part the view shows is decoded, at its width.
+        `live`: the pane's output from the capture on will be applied (`apply`)."""
         self.frames += 1
         width, height = self.view_size
         cropped = size[0] > width or size[1] > height
@@ -172,16 +187,37 @@ class AgentPane(Widget, can_focus=True):
             self.cropped, self._term_size = cropped, size
             self._update_title()
         ox, oy = offset
-        rows = decode(capture, width, min(height, size[1]), top=oy, left=ox)
+        rows = decode(capture, width, min(height, size[1]), oy, ox, self._row_cache)
         old = self.rows
         self.rows = rows
         if offset != self._offset or len(rows) != len(old):
             self._redraw(range(len(rows)))
             self._redraw(range(len(rows), len(old)))
         else:
-            self._redraw([y for y, row in enumerate(rows) if row != old[y]])
+            self._redraw([y for y, row in enumerate(rows) if row is not old[y] and row != old[y]])
         self._offset, self._cursor = offset, cursor
         self._show_cursor()
+        self._vt = Screen(rows, width, offset, cursor[:2], size[0]) if live else None
+
+    def apply(self, output: bytes) -> bool:
+        """Draw what the agent printed since the last capture, if it is a plain echo (see
+        `vt.py`); False (and no more until the next live capture) if it is more."""
+        if self._vt is None:
+            return False
+        changed = apply(self._vt, output)
+        if changed is None:
+            self._vt = None
+            return False
+        self.applied += 1
+        self.rows = self._vt.rows
+        self._cursor = (*self._vt.cursor, self._cursor[2])
+        self._redraw(changed)
+        self._show_cursor()
+        return True
+
+    def apply_off(self) -> None:
+        """Output can no longer be applied until the next live capture."""
+        self._vt = None
 
     def draw_now(self) -> None:
         """Put the pane's changed rows on the terminal now rather than at the screen's next
@@ -212,6 +248,7 @@ class AgentPane(Widget, can_focus=True):
 
     def on_resize(self, event: events.Resize) -> None:
         self.rows = []
+        self._vt = None
         self._lines.clear()
         self._edges = None
         self.post_message(self.Resized(self))

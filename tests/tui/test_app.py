@@ -174,6 +174,37 @@ def test_takeover_routes_every_key_to_the_agent(write_org, orgtui):
     asyncio.run(main())
 
 
+def test_taken_over_shell_echoes_as_it_types(write_org, orgtui):
+    """A shell's echo of each key is drawn from its output stream as it arrives (no capture
+    waited for), and what the pane shows then matches tmux's screen."""
+    rt = start(write_org, orgtui)
+
+    async def main() -> None:
+        app = OrgApp(rt)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await drawn(pilot, app)
+            shell = app.panes["shell"]
+            shell.focus()
+            await until(pilot, lambda: "bash" in pane_text(rt.tmux_sock, "shell"), what="a prompt")
+            await pilot.press("t")
+            for key in "echo typed":
+                await pilot.press("space" if key == " " else key)
+                await pilot.pause(0.05)
+            await until(pilot, lambda: "echo typed" in shown(shell), what="the echo drawn")
+            assert shell.applied > 0  # drawn from the stream, not only from captures
+            await pilot.press("enter")
+            await until(pilot, lambda: "\ntyped" in shown(shell), what="the command's output")
+
+            def same_as_tmux() -> bool:
+                ours = [row.rstrip() for row in shown(shell).splitlines() if row.strip()]
+                theirs = [row.rstrip() for row in pane_text(rt.tmux_sock, "shell").splitlines()]
+                return ours == [row for row in theirs if row][-len(ours) :]
+
+            await until(pilot, same_as_tmux, what="the pane to show what tmux holds")
+
+    asyncio.run(main())
+
+
 def test_ctrl_bracket_also_gives_the_keyboard_back(write_org, orgtui):
     rt = start(write_org, orgtui)
 
