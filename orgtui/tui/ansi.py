@@ -263,6 +263,9 @@ def _decode_row(line: str, state: SgrState, width: int, left: int) -> tuple[Stri
     elif room >= 0:
         room -= len(run)
     for i in range(1, len(parts), 2):
+        if room == 0:  # past the view's edge: only the colours the row leaves set matter
+            fg, bg, attrs = _state_after(parts[i::2], (fg, bg, attrs))
+            break
         params = parts[i]
         if params is not None:
             op = ops.get(params)
@@ -280,7 +283,7 @@ def _decode_row(line: str, state: SgrState, width: int, left: int) -> tuple[Stri
             if style is _UNSET:
                 style = _style(fg, bg, attrs)
         text = parts[i + 1]
-        if not text or room == 0:
+        if not text:
             continue
         if room > 0:
             if len(text) >= room:
@@ -311,6 +314,20 @@ def _decode_row(line: str, state: SgrState, width: int, left: int) -> tuple[Stri
     if length > width:
         return Strip(segments, length).crop(0, width), after
     return Strip(segments, width), after
+
+
+def _state_after(params: list[str | None], state: SgrState) -> SgrState:
+    """The SGR state after a row's remaining SGRs (None: an escape that is not one), read
+    from the last reset on."""
+    start = 0
+    for j in range(len(params) - 1, -1, -1):
+        if params[j] in ("", "0"):
+            start, state = j + 1, DEFAULT_STATE
+            break
+    for p in params[start:]:
+        if p is not None:
+            state = sgr(state, p)
+    return state
 
 
 def last_written(capture: str) -> int:

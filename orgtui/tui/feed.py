@@ -11,8 +11,9 @@ comes from two places:
 - Every other pane is polled. Each frame (BACKGROUND_FPS; every IDLE_POLLS frames while
   nothing changes) one `list-panes` gives every window's last activity, in whole seconds; a pane that printed in this second or the last is
   "hot" and is captured every frame until it has been quiet for a whole second. A frame's
-  captures go to tmux together (one round trip) and are drawn one by one across the frame,
-  so no single screen update draws every busy pane while the front pane waits behind it.
+  captures go to tmux together (one round trip) and are drawn in DRAWS_PER_FRAME screen
+  updates spread across the frame, so no single update draws every busy pane while the front
+  pane waits behind it.
 
 The org session's %output stream is not read at all: under a flood (8 panes, ~20 MB/s) a
 control client cannot drain it, tmux 3.3a's memory grows with what is queued for it, replies
@@ -38,10 +39,11 @@ from orgtui.tui.pane import AgentPane
 from orgtui.tui.vt import unescape
 
 FOCUSED_FPS = 120.0
-BACKGROUND_FPS = 12.0
+BACKGROUND_FPS = 11.0
 CURSOR_FORMAT = "#{cursor_x} #{cursor_y} #{cursor_flag} #{pane_width} #{pane_height}"
 ACTIVITY_FORMAT = "#{pane_id} #{window_activity}"
 RECENT_INPUT = 5.0
+DRAWS_PER_FRAME = 2  # screen updates a frame's background panes are drawn in
 IDLE_POLLS = 4  # with nothing changing, every 4th frame polls
 STREAM_LOG = 256  # the front pane's latest output lines kept, to replay after a capture
 
@@ -128,7 +130,7 @@ class PaneFeed:
         pane or the server went away, which the next status and map show."""
         asyncio.ensure_future(self.front_commands.command(*args)).add_done_callback(_settle)
 
-    # -- the background panes: polled, captured together, drawn one by one ------------------
+    # -- the background panes: polled, captured together, drawn spread out -----------------
 
     async def _background(self) -> None:
         period = 1 / BACKGROUND_FPS
@@ -154,14 +156,15 @@ class PaneFeed:
                 self._heat(activity, asked)
                 self.wake()  # the front pane may be hot
             deadline = tick + 0.8 * period
+            # Spread the frame's drawing over a few screen updates, a few panes each.
+            per = -(-len(panes) // DRAWS_PER_FRAME) if panes else 1
             for i, (pane, capture) in enumerate(zip(panes, captures, strict=True)):
                 if self.closed:
                     return
                 if isinstance(capture, tuple):
                     self._show(pane, capture)
-                # Spread the frame's drawing: each screen update draws one pane or so.
-                rest = len(panes) - i - 1
-                if rest:
+                rest = -(-(len(panes) - i - 1) // per)  # draws still to come
+                if rest and (i + 1) % per == 0:
                     await asyncio.sleep(max(0.0, deadline - time.monotonic()) / (rest + 1))
             tick = max(tick + period, time.monotonic())
             if not (self.hot or self.pending):  # nothing changes: look less often

@@ -256,14 +256,17 @@ class AgentPane(Widget, can_focus=True):
     # -- drawing ----------------------------------------------------------------------------
 
     def _redraw(self, view_rows: Iterable[int]) -> None:
-        """Draw these rows of the view again."""
-        width = self.size.width
-        regions = []
-        for y in view_rows:
+        """Draw these rows of the view again (as one region from the first to the last: the
+        compositor's work grows with the number of regions more than with their size)."""
+        rows = sorted(view_rows)
+        if not rows:
+            return
+        for y in rows:
             self._lines.pop(y + 1, None)
-            regions.append(Region(0, y + 1, width, 1))
-        if regions:
-            self.refresh(*regions)
+        if len(rows) > 1 and rows[-1] - rows[0] + 1 > 2 * len(rows):  # far apart: each alone
+            self.refresh(*[Region(0, y + 1, self.size.width, 1) for y in rows])
+        else:
+            self.refresh(Region(0, rows[0] + 1, self.size.width, rows[-1] - rows[0] + 1))
 
     def _redraw_frame(self, titles_only: bool = False) -> None:
         """Draw the frame again: its top and bottom rows for new titles, else all of it (a

@@ -88,6 +88,24 @@ def test_colour_carries_over_the_newline() -> None:
     assert cells(strips[1])[2][1] is None
 
 
+def test_colours_set_past_the_cut_carry_to_the_next_row() -> None:
+    rows = decode("abcdef\x1b[1mX\x1b[31mY\nnext\nlong\x1b[0mtail\x1b[7mZ\x1b[0m!\nlast", 4)
+    assert [r.text for r in rows] == ["abcd", "next", "long", "last"]
+    (_, style), *_ = cells(rows[1])
+    assert style is not None and style.bold and style.color == Color.parse("color(1)")
+    # A reset past the cut ends it all: the row after is plain.
+    assert all(style is None for _, style in cells(rows[3]))
+
+
+def test_rows_from_the_cache_are_the_same_rows() -> None:
+    cache: dict = {}
+    first = decode("\x1b[32mgreen\nplain\x1b[0m", 10, cache=cache)
+    again = decode("\x1b[32mgreen\nplain\x1b[0m", 10, cache=cache)
+    assert again == first and again[0] is first[0] and len(cache) == 2
+    shifted = decode("plain\x1b[0m", 10, cache=cache)  # starts without the green
+    assert shifted[0] != first[1] and len(cache) == 1
+
+
 def test_truecolor_foreground_and_background() -> None:
     (strip,) = decode("\x1b[38;2;255;0;10m\x1b[48;2;1;2;3mx\x1b[39my\x1b[49mz", 3)
     assert style_at(strip, 0).color == Color.from_rgb(255, 0, 10)
