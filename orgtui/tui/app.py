@@ -123,8 +123,10 @@ class OrgApp(App[None]):
             sock, org, flags="no-output,ignore-size", on_notice=self._notice
         )
         self.front_commands = await ControlClient.attach(sock, org, flags="no-output,ignore-size")
-        self.feed = PaneFeed(self.commands, self.front_commands, self._visible, self._front)
-        await self.feed.start(sock, org)
+        self.feed = PaneFeed(
+            self.commands, self.front_commands, sock, org, self._visible, self._front
+        )
+        await self.feed.start()
         self._watch_server(self.commands)
         # Garbage is collected in full only while nobody types (see _collect); the
         # collector's automatic passes see only what is newer, and stay short.

@@ -57,6 +57,8 @@ class PaneFeed:
         self,
         commands: ControlClient,
         front_commands: ControlClient,
+        socket: Path,
+        org: str,
         visible: Callable[[], list[AgentPane]],
         front: Callable[[], set[str]],
     ) -> None:
@@ -76,12 +78,11 @@ class PaneFeed:
         self._kick = asyncio.Event()  # a pane to draw came up: no waiting for the next frame
         # The front pane's output, as (client, its output count, pane, data).
         self._log: deque[tuple[ControlClient, int, str, bytes]] = deque(maxlen=STREAM_LOG)
-        self.focus: FocusStream
+        self.focus = FocusStream(socket, org, front_commands, self._front_output)
         self.closed = False
 
-    async def start(self, socket: Path, org: str) -> None:
-        """Begin the background frames and the front pane's stream (on the running loop)."""
-        self.focus = FocusStream(socket, org, self.front_commands, self._front_output)
+    async def start(self) -> None:
+        """Begin the background frames (on the running loop)."""
         await self.focus.reap_stale()
         self._frames = asyncio.get_running_loop().create_task(self._background())
 

@@ -81,7 +81,7 @@ _BOXES = {  # corners and edges: top-left, top, top-right, side, bottom-left, bo
     "heavy": "┏━┓┃┗┛",
 }
 # The frame's colour (a theme variable) and box, by the pane's state.
-_FRAMES = {"": ("panel-lighten-2", "round"), "focus": ("accent", "round"),
+_FRAMES = {"": ("panel-lighten-3", "round"), "focus": ("accent", "round"),
            "taken": ("warning", "heavy")}  # fmt: skip
 
 
