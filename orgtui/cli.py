@@ -83,23 +83,36 @@ def _attach_tmux(rt: OrgRuntime) -> int:
     return 0  # not reached
 
 
-def _cockpit(rt: OrgRuntime) -> int:
+def _escape(spec: str | None) -> str:
+    """The escape chord: --escape, else $ORGTUI_ESCAPE, else F12."""
+    spec = spec or os.environ.get("ORGTUI_ESCAPE") or "f12"
+    from orgtui.tui.keys import escape_chord
+
+    try:
+        return escape_chord(spec)[0]
+    except ValueError as e:
+        raise CliError(str(e), BAD_INPUT) from None
+
+
+def _cockpit(rt: OrgRuntime, escape: str) -> int:
     # Read by Textual at import: a higher frame cap for the focused pane, truecolor through.
     os.environ.setdefault("TEXTUAL_FPS", "240")
     os.environ.setdefault("COLORTERM", "truecolor")
     from orgtui.tui.app import run_app
 
-    run_app(rt)
+    run_app(rt, escape)
     return 0
 
 
 def cmd_attach(args: argparse.Namespace) -> int:
+    escape = _escape(args.escape)
     rt = _org(args)
-    return _attach_tmux(rt) if args.tmux else _cockpit(rt)
+    return _attach_tmux(rt) if args.tmux else _cockpit(rt, escape)
 
 
 def cmd_main_job(orgfile: str) -> int:
-    return _cockpit(up(Path(orgfile)).rt)
+    escape = _escape(None)  # a bad $ORGTUI_ESCAPE is refused before the org starts
+    return _cockpit(up(Path(orgfile)).rt, escape)
 
 
 def cmd_status(args: argparse.Namespace) -> int:
@@ -243,6 +256,12 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("org_arg", nargs="?", metavar="ORG")
     _org_option(p)
     p.add_argument("--tmux", action="store_true", help="attach a plain tmux client instead")
+    p.add_argument(
+        "--escape",
+        metavar="KEY",
+        help="the key that gives a taken-over pane's keyboard back: f1..f12 or ctrl+<letter> "
+        "(default $ORGTUI_ESCAPE or f12; ctrl+] always works too)",
+    )
     p.set_defaults(func=cmd_attach)
 
     p = sub.add_parser("down", help="stop the org")

@@ -31,7 +31,7 @@ from orgtui.tmux.server import TmuxServer
 from orgtui.tui.attach import attach_window
 from orgtui.tui.feed import PaneFeed
 from orgtui.tui.grid import CockpitScreen, MainRow, PaneGrid
-from orgtui.tui.keys import tmux_keys
+from orgtui.tui.keys import escape_chord, tmux_keys
 from orgtui.tui.pane import AgentPane
 from orgtui.tui.screens import HelpScreen, MessageScreen
 from orgtui.tui.sidepanel import SidePanel, orgd_poster
@@ -92,7 +92,10 @@ class OrgApp(App[None]):
         super().__init__()
         self.rt = rt
         self.escape_keys = {escape, "ctrl+right_square_bracket"}
-        self.escape_label = escape.upper()
+        self.escape_label = escape.upper() if escape.startswith("f") else escape.title()
+        self.escape_tmux = escape_chord(escape)[1]
+        # Shown in the footer while a pane has the keyboard (on_event acts on the key).
+        self.bind(escape, "release", description="Give the keyboard back")
         self.tmux = TmuxServer(rt.tmux_sock)
         self.taken: AgentPane | None = None
         self.commands: ControlClient | None = None
@@ -306,10 +309,19 @@ class OrgApp(App[None]):
             self.taken = pane
             pane.set_taken(True)
             self._update_bar()
+            self.refresh_bindings()
             self.notify(
                 f"{pane.agent} has the keyboard; {self.escape_label} or Ctrl-] gives it back",
                 timeout=3,
             )
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "release":
+            return self.taken is not None  # in the footer only while a pane is taken over
+        return True
+
+    def action_release(self) -> None:
+        self.release()
 
     def release(self) -> None:
         if self.taken:
@@ -317,6 +329,7 @@ class OrgApp(App[None]):
             self.taken.focus()
         self.taken = None
         self._update_bar()
+        self.refresh_bindings()
 
     # -- actions ----------------------------------------------------------------------------
 
@@ -385,7 +398,9 @@ class OrgApp(App[None]):
         if not isinstance(pane, AgentPane) or not pane.window_id:
             return
         with self.suspend():
-            attach_window(self.rt.tmux_sock, self.rt.name, pane.window_id, pane.min_size)
+            attach_window(
+                self.rt.tmux_sock, self.rt.name, pane.window_id, pane.min_size, self.escape_tmux
+            )
         if self.feed:
             for p in self._visible():
                 self.feed.resize(p, force=True)
@@ -448,6 +463,7 @@ _ACTIONS = {
 }
 
 
-def run_app(rt: OrgRuntime) -> None:
-    """Run the cockpit in this terminal."""
-    OrgApp(rt).run()
+def run_app(rt: OrgRuntime, escape: str = "f12") -> None:
+    """Run the cockpit in this terminal; `escape` (a Textual key name) gives a taken-over
+    pane's keyboard back."""
+    OrgApp(rt, escape).run()

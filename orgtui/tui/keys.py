@@ -58,3 +58,17 @@ def tmux_keys(key: str, character: str | None) -> list[str]:
         prefix = prefix.replace("S-", "")
         name = name.upper()
     return [prefix + name]
+
+
+def escape_chord(spec: str) -> tuple[str, str]:
+    """(Textual key, tmux key) for the chord that gives a taken-over pane's keyboard back:
+    `f1` .. `f12` or `ctrl+<letter>`; ValueError for anything else."""
+    key = spec.strip().lower().replace("-", "+")
+    if key in {f"f{n}" for n in range(1, 13)}:
+        return key, key.upper()
+    mod, _, letter = key.partition("+")
+    if mod in ("ctrl", "c") and len(letter) == 1 and letter.isalpha():
+        return f"ctrl+{letter}", f"C-{letter}"
+    raise ValueError(
+        f"escape chord {spec!r}: use f1 .. f12 or ctrl+<letter> (ctrl+] always works too)"
+    )

@@ -38,11 +38,11 @@ def tmux_capture(socket: Path | str, target: str, *flags: str) -> str:
     ).stdout
 
 
-def cockpit(orgtui) -> pexpect.spawn:
+def cockpit(orgtui, *args: str) -> pexpect.spawn:
     env = {**orgtui.env, "TERM": "xterm-256color", "COLORTERM": "truecolor"}
     return pexpect.spawn(
         sys.executable,
-        ["-m", "orgtui", "attach", "pit"],
+        ["-m", "orgtui", "attach", "pit", *args],
         env=env,
         dimensions=(48, 160),
         timeout=20,
@@ -156,3 +156,47 @@ def test_full_takeover_is_a_real_tmux_attach_and_f12_comes_back(write_org, orgtu
         text=True,
     )
     assert sessions.stdout.split() == ["pit"]  # the attach's grouped session is gone
+
+
+def test_a_configured_escape_chord_gives_the_keyboard_back_and_detaches(write_org, orgtui):
+    orgtui("up", str(write_org(ORG)))
+    child = cockpit(orgtui, "--escape", "f11")
+    child.expect("orgtui · pit")
+    child.expect("pit\\$")
+    child.send("\r")  # take over
+    child.expect("F11 or Ctrl-\\] gives it back")
+    child.expect("Give the keyboard back")  # the footer says so while a pane has it
+    child.send("\x1b[23~")  # F11
+    child.expect("Take over")
+    child.send("a")  # full takeover: F11 detaches there too
+    child.expect("F11: back to the grid")
+    child.send("echo attached-$((40+2))\r")
+    child.expect("attached-42")
+    child.send("\x1b[23~")
+    child.expect("orgtui · pit")
+    child.send("q")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    socket = orgtui.status()["tmux_socket"]
+    keys = subprocess.run(
+        ["tmux", "-S", socket, "list-keys", "-T", "root"], capture_output=True, text=True
+    ).stdout
+    assert "F11" not in keys and "F12" in keys  # bound for the attach only
+
+
+def test_a_bad_escape_chord_is_refused(write_org, orgtui):
+    orgtui("up", str(write_org(ORG)))
+    result = subprocess.run(
+        [sys.executable, "-m", "orgtui", "attach", "pit", "--escape", "alt+x"],
+        env=orgtui.env, capture_output=True, text=True,
+    )  # fmt: skip
+    assert result.returncode == 2
+    assert "escape chord 'alt+x': use f1 .. f12 or ctrl+<letter>" in result.stderr
+    org = write_org(ORG.replace('name = "pit"', 'name = "pit2"'), "pit2.toml")
+    result = subprocess.run(
+        [sys.executable, "-m", "orgtui", str(org)],
+        env={**orgtui.env, "ORGTUI_ESCAPE": "q"}, capture_output=True, text=True,
+    )  # fmt: skip
+    assert result.returncode == 2 and "escape chord 'q'" in result.stderr
+    assert orgtui("status", "pit2", check=False).returncode == 2  # it was not started

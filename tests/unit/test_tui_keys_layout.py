@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from orgtui.tui.keys import tmux_keys
+from orgtui.tui.keys import escape_chord, tmux_keys
 from orgtui.tui.layout import crop_window, grid_shape
 
 
@@ -69,3 +69,18 @@ def test_crop_shows_what_matters_and_keeps_the_cursor() -> None:
     # An editor with its cursor up top and a status line at the bottom: the cursor wins.
     assert crop_window((80, 24), (40, 10), (5, 2), last_row=23) == (0, 2)
     assert crop_window((80, 24), (40, 10), (70, 23), last_row=23) == (31, 14)
+
+
+@pytest.mark.parametrize(
+    "spec, expected",
+    [("f12", ("f12", "F12")), ("F11", ("f11", "F11")), ("ctrl+g", ("ctrl+g", "C-g")),
+     ("C-g", ("ctrl+g", "C-g")), ("Ctrl-A", ("ctrl+a", "C-a"))],
+)  # fmt: skip
+def test_escape_chords(spec: str, expected: tuple[str, str]) -> None:
+    assert escape_chord(spec) == expected
+
+
+@pytest.mark.parametrize("spec", ["", "q", "f13", "alt+x", "ctrl+1", "ctrl+]", "enter"])
+def test_escape_chords_that_are_refused(spec: str) -> None:
+    with pytest.raises(ValueError, match="use f1 .. f12 or ctrl"):
+        escape_chord(spec)
