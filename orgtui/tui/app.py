@@ -12,6 +12,7 @@ import json
 import os
 import sys
 import time
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -442,25 +443,26 @@ class OrgApp(App[None]):
 
     def get_system_commands(self, screen: Screen[Any]):  # type: ignore[no-untyped-def]
         yield from super().get_system_commands(screen)
-        for key, text in KEYS:
-            action = _ACTIONS.get(key)
-            if action:
-                yield SystemCommand(
-                    text.capitalize(), f"key: {key}", getattr(self, f"action_{action}")
-                )
+        for title, key, action in PALETTE:
+            yield SystemCommand(title, f"key: {key}", partial(self.run_action, action))
 
 
-_ACTIONS = {
-    "enter / t": "takeover",
-    "z": "zoom",
-    "a": "attach",
-    "s": "send",
-    "b": "broadcast",
-    "r": "restart",
-    "p": "panel",
-    "?": "help",
-    "q": "quit",
-}
+# Every action, for the command palette: (title, its key, the action).
+PALETTE = [
+    ("Take over the focused pane (every key goes to the agent)", "enter / t", "takeover"),
+    ("Zoom the focused pane to the whole screen, and back", "z", "zoom"),
+    ("Full takeover: a real tmux attach to the agent", "a", "attach"),
+    ("Send a message to the focused agent", "s", "send"),
+    ("Broadcast a message to every agent", "b", "broadcast"),
+    ("Restart the focused agent", "r", "restart"),
+    ("Show or hide the side panel", "p", "panel"),
+    ("Side panel: comms", "c", "section('comms')"),
+    ("Side panel: branches", "g", "section('branches')"),
+    ("Previous page of panes", "[", "page(-1)"),
+    ("Next page of panes", "]", "page(1)"),
+    ("Every key", "?", "help"),
+    ("Quit the cockpit (the org keeps running)", "q", "quit"),
+]
 
 
 def run_app(rt: OrgRuntime, escape: str = "f12") -> None:

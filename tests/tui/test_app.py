@@ -274,12 +274,30 @@ def test_help_and_palette_list_the_actions(write_org, orgtui):
             assert isinstance(app.screen, HelpScreen)
             await pilot.press("escape")
             assert not isinstance(app.screen, HelpScreen)
-            titles = [c.title for c in app.get_system_commands(app.screen)]
+            commands = {c.title: c for c in app.get_system_commands(app.screen)}
             for title in (
+                "Take over the focused pane (every key goes to the agent)",
                 "Zoom the focused pane to the whole screen, and back",
+                "Full takeover: a real tmux attach to the agent",
+                "Send a message to the focused agent",
+                "Broadcast a message to every agent",
                 "Restart the focused agent",
+                "Show or hide the side panel",
+                "Side panel: comms",
+                "Side panel: branches",
+                "Previous page of panes",
+                "Next page of panes",
+                "Every key",
+                "Quit the cockpit (the org keeps running)",
             ):
-                assert title in titles
+                assert title in commands, title
+            # A palette entry does what its key does.
+            app.panes["shell"].focus()
+            await pilot.pause()
+            await commands["Zoom the focused pane to the whole screen, and back"].callback()
+            assert app.zoomed is app.panes["shell"]
+            await commands["Side panel: branches"].callback()
+            await until(pilot, lambda: app.panel is not None and app.panel.display)
 
     asyncio.run(main())
 
