@@ -65,6 +65,8 @@ _styles: dict[tuple[int, int, int], Style | None] = {}
 _cursor_styles: dict[Style | None, Style] = {}
 _blank_rows: dict[int, Strip] = {}
 _UNSET: Final = Style()  # not in _styles
+SgrState = tuple[int, int, int]  # (fg, bg, attribute bits)
+DEFAULT_STATE: Final[SgrState] = (_DEFAULT, _DEFAULT, 0)
 
 
 def _int(text: str) -> int:
@@ -191,7 +193,7 @@ def _blank_row(width: int) -> Strip:
     return _blank_rows[width]
 
 
-RowCache = dict[tuple[str, "SgrState", int, int], tuple[Strip, "SgrState"]]
+RowCache = dict[tuple[str, SgrState, int, int], tuple[Strip, SgrState]]
 
 
 def decode(
@@ -214,15 +216,10 @@ def decode(
     lines = capture.split("\n") if capture else []
     if height is not None:
         del lines[top + max(height, 0) :]
-    ops, parse = _ops, _parse
-    fg, bg, attrs = _DEFAULT, _DEFAULT, 0
+    state = DEFAULT_STATE
     for line in lines[:top]:  # the colours set above the view carry into it
         for params in _SGR.findall(line):
-            clear, set_, new_fg, new_bg = ops[params] if params in ops else parse(params)
-            attrs = attrs & ~clear | set_
-            fg = fg if new_fg == _KEEP else new_fg
-            bg = bg if new_bg == _KEEP else new_bg
-    state: SgrState = (fg, bg, attrs)
+            state = sgr(state, params)
     strips: list[Strip] = []
     used: RowCache = {}
     for line in lines[top:]:
@@ -267,7 +264,7 @@ def _decode_row(line: str, state: SgrState, width: int, left: int) -> tuple[Stri
             fg, bg, attrs = _state_after(parts[i::2], (fg, bg, attrs))
             break
         params = parts[i]
-        if params is not None:
+        if params is not None:  # `sgr()`, inlined: this is the cockpit's hottest loop
             op = ops.get(params)
             if op is None:
                 if len(ops) > _CACHE_LIMIT:
@@ -384,18 +381,20 @@ def with_cursor(strip: Strip, x: int) -> Strip:
 
 # -- the SGR state, for `vt.py` ---------------------------------------------------------------
 
-SgrState = tuple[int, int, int]  # (fg, bg, attribute bits)
-DEFAULT_STATE: Final[SgrState] = (_DEFAULT, _DEFAULT, 0)
 
-
-def sgr(state: SgrState, params: str) -> SgrState:
-    """The state after an SGR (`ESC [ params m`)."""
+def _op(params: str) -> _Op:
+    """What an SGR's parameters do (cached)."""
     op = _ops.get(params)
     if op is None:
         if len(_ops) > _CACHE_LIMIT:
             _ops.clear()
         op = _ops[params] = _parse(params)
-    clear, set_, fg, bg = op
+    return op
+
+
+def sgr(state: SgrState, params: str) -> SgrState:
+    """The state after an SGR (`ESC [ params m`)."""
+    clear, set_, fg, bg = _op(params)
     old_fg, old_bg, attrs = state
     return (old_fg if fg == _KEEP else fg, old_bg if bg == _KEEP else bg, attrs & ~clear | set_)
 

@@ -29,6 +29,7 @@ from orgtui.protocol.client import DaemonUnreachable, call
 from orgtui.protocol.messages import RequestError
 from orgtui.tmux.control import ControlClient
 from orgtui.tmux.server import TmuxServer
+from orgtui.tui.actions import KEYS, PALETTE
 from orgtui.tui.attach import attach_window
 from orgtui.tui.feed import PaneFeed
 from orgtui.tui.grid import CockpitScreen, MainRow, PaneGrid
@@ -36,23 +37,6 @@ from orgtui.tui.keys import escape_chord, tmux_keys
 from orgtui.tui.pane import AgentPane
 from orgtui.tui.screens import HelpScreen, MessageScreen
 from orgtui.tui.sidepanel import SidePanel, orgd_poster
-
-KEYS: list[tuple[str, str]] = [
-    ("arrows / h j k l", "move between panes"),
-    ("enter / t", "take over the focused pane (every key goes to the agent)"),
-    ("z", "zoom the focused pane to the whole screen, and back"),
-    ("a", "full takeover: a real tmux attach to the agent (F12 comes back)"),
-    ("s", "send a message to the focused agent (once it is ready)"),
-    ("b", "broadcast a message to every agent"),
-    ("r", "restart the focused agent"),
-    ("p", "show or hide the side panel"),
-    ("c / g", "side panel: comms / branches"),
-    ("[ / ]", "previous / next page of panes"),
-    ("ctrl+p", "command palette"),
-    ("?", "this help"),
-    ("q", "quit the cockpit; the org keeps running"),
-]
-
 
 FULL_GC_EVERY = 30.0
 QUIET_FOR_GC = 2.0
@@ -445,24 +429,6 @@ class OrgApp(App[None]):
         yield from super().get_system_commands(screen)
         for title, key, action in PALETTE:
             yield SystemCommand(title, f"key: {key}", partial(self.run_action, action))
-
-
-# Every action, for the command palette: (title, its key, the action).
-PALETTE = [
-    ("Take over the focused pane (every key goes to the agent)", "enter / t", "takeover"),
-    ("Zoom the focused pane to the whole screen, and back", "z", "zoom"),
-    ("Full takeover: a real tmux attach to the agent", "a", "attach"),
-    ("Send a message to the focused agent", "s", "send"),
-    ("Broadcast a message to every agent", "b", "broadcast"),
-    ("Restart the focused agent", "r", "restart"),
-    ("Show or hide the side panel", "p", "panel"),
-    ("Side panel: comms", "c", "section('comms')"),
-    ("Side panel: branches", "g", "section('branches')"),
-    ("Previous page of panes", "[", "page(-1)"),
-    ("Next page of panes", "]", "page(1)"),
-    ("Every key", "?", "help"),
-    ("Quit the cockpit (the org keeps running)", "q", "quit"),
-]
 
 
 def run_app(rt: OrgRuntime, escape: str = "f12") -> None:

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import math
 import time
 from collections import deque
@@ -48,6 +49,7 @@ IDLE_POLLS = 4  # with nothing changing, every 4th frame polls
 STREAM_LOG = 256  # the front pane's latest output lines kept, to replay after a capture
 
 Capture = tuple[list[str], list[str]]
+log = logging.getLogger(__name__)
 
 
 class PaneFeed:
@@ -163,7 +165,10 @@ class PaneFeed:
                 if self.closed:
                     return
                 if isinstance(capture, tuple):
-                    self._show(pane, capture)
+                    try:
+                        self._show(pane, capture)
+                    except Exception:  # one pane's bad frame must not stop every pane's
+                        log.exception("drawing %s", pane.agent)
                 rest = -(-(len(panes) - i - 1) // per)  # draws still to come
                 if rest and (i + 1) % per == 0:
                     await asyncio.sleep(max(0.0, deadline - time.monotonic()) / (rest + 1))
