@@ -1,0 +1,76 @@
+"""Metrics parsed from real-format logs of nanochat and autoresearch, and the org's own
+regexes, into the ledger's canonical names and units."""
+
+from __future__ import annotations
+
+from orgtui.scheduler.metrics import MetricParser, parse_log
+
+NANOCHAT = """\
+\x1b[1mModel config:\x1b[0m {"sequence_len": 2048, "n_layer": 20}
+Number of parameters: 560,988,160
+step 00000/21400 (0.00%) | loss: 11.090355 | lrm: 1.00 | dt: 25154.26ms | tok/sec: 20,842 | mfu: 0.62 | total time: 0.00m
+Step 00000 | Validation bpb: 3.331546
+step 00010/21400 (0.05%) | loss: 8.308383 | lrm: 0.28 | dt: 138.48ms | tok/sec: 14,789 | bf16_mfu: 0.00 | total time: 0.02m
+\x1b[32mStep 00250 | Validation bpb: 1.856866\x1b[0m
+<|bos|>The capital of France is Paris. The chemical symbol of gold is Au.
+<|bos|>If yesterday was Friday, then tomorrow will be: 1.5
+Step 02000 | CORE metric: 0.2103
+step 21399/21400 (100.00%) | loss: 2.751213 | lrm: 0.01 | dt: 140.12ms | tok/sec: 1,148,210 | bf16_mfu: 48.31 | total time: 211.40m
+Step 21400 | Validation bpb: 0.812004
+Minimum validation bpb: 0.811993
+Step 21400 | Validation bpb: 0.812111
+Total training time: 211.40m
+"""
+
+AUTORESEARCH = """\
+step 00953 (100.0%) | loss: 3.012 | lrm: 0.00 | dt: 315ms | tok/sec: 1,585,000 | mfu: 39.8 | epoch: 1 | remaining: 0s
+---
+val_bpb:          0.997900
+training_seconds: 300.1
+total_seconds:    325.9
+peak_vram_mb:     45060.2
+mfu_percent:      39.80
+total_tokens_M:   499.6
+num_steps:        953
+num_params_M:     50.3
+depth:            8
+"""
+
+
+def test_nanochat() -> None:
+    m = parse_log(NANOCHAT)
+    assert m["val_bpb"] == 0.811993  # the minimum it reports, not a later validation line
+    assert m["core"] == 0.2103
+    assert m["step"] == 21399 and m["loss"] == 2.751213
+    assert m["tok_per_sec"] == 1_148_210 and m["mfu_percent"] == 48.31
+
+
+def test_nanochat_while_it_runs() -> None:
+    p = MetricParser()
+    head, _, _ = NANOCHAT.partition("<|bos|>")
+    p.feed(head[:200])
+    p.feed(head[200:])
+    assert p.metrics["val_bpb"] == 1.856866 and p.metrics["step"] == 10
+    assert p.metrics["tok_per_sec"] == 14_789
+
+
+def test_autoresearch_summary_in_canonical_units() -> None:
+    m = parse_log(AUTORESEARCH)
+    assert m["val_bpb"] == 0.9979
+    assert m["total_tokens"] == 499.6e6 and m["num_params"] == 50.3e6
+    assert m["peak_mem_mb"] == 45060.2 and m["mfu_percent"] == 39.8
+    assert m["training_seconds"] == 300.1 and m["num_steps"] == 953
+
+
+def test_the_orgs_own_regexes_and_a_line_cut_in_two() -> None:
+    p = MetricParser({"core": r"CORE metric: ([0-9.]+)", "acc": r"accuracy=([0-9.]+)%"})
+    p.feed("eval accuracy=81.")
+    assert "acc" not in p.metrics
+    p.feed("5% done\nstep 1/2 | loss: 2.0\n")
+    assert p.metrics["acc"] == 81.5 and p.metrics["loss"] == 2.0
+    p.feed("accuracy=90.0%")  # no newline yet: read at close
+    assert p.close()["acc"] == 90.0
+
+
+def test_noise_is_ignored() -> None:
+    assert parse_log("hello: world\nloss: nan?\n\x1b[2K\r[#####     ] 50%\n") == {}
