@@ -18,6 +18,7 @@ Anything else (text samples, progress bars) is ignored.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Mapping
 
@@ -85,10 +86,8 @@ class MetricParser:
             return
         for name, rx in self._extra.items():
             if m := rx.search(line):
-                try:
+                with contextlib.suppress(IndexError, ValueError):  # a regex without a number
                     self.metrics[name] = _num(m.group(1))
-                except (IndexError, ValueError):
-                    pass
         if m := _STEP.match(line):
             self.metrics["step"] = float(m.group(1))
             for fm in _FIELD.finditer(line):
