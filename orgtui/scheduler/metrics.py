@@ -91,9 +91,9 @@ class MetricParser:
         if m := _STEP.match(line):
             self.metrics["step"] = float(m.group(1))
             for fm in _FIELD.finditer(line):
-                name = STEP_FIELDS.get(fm.group(1).strip())
-                if name:
-                    self.metrics[name] = _num(fm.group(2))
+                canonical = STEP_FIELDS.get(fm.group(1).strip())
+                if canonical:
+                    self.metrics[canonical] = _num(fm.group(2))
         elif m := _MIN_VAL.match(line):
             self.metrics["val_bpb"] = _num(m.group(1))
             self._final_val = True
