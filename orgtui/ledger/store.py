@@ -1,0 +1,222 @@
+"""The results ledger: every job, its code, its compute and its metrics, in SQLite.
+
+Only orgd writes it. WAL mode on a local filesystem (a rollback journal on a network one,
+which WAL cannot share); every change is one committed transaction, made before orgd acts
+on it (a job is recorded `running` before its process starts, so a crash in between leaves a
+job that re-adoption marks `lost`, never a process nobody knows of). Each state change is
+also appended to `events`, so a job's history can be read back.
+
+The schema has room for judging results (DESIGN.md, "Where the results ledger is headed"):
+a job's kind (`baseline`, `experiment`, `verification`, `other`), the baseline it is compared
+with, the seed, and compute as columns of their own (wall and device seconds, tokens, FLOPs,
+parameters, peak memory, the device type).
+
+`job_json(row)` is the job's JSON with the stable keys `orgtui job show --json` prints.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sqlite3
+import time
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger("orgd.ledger")
+
+KINDS = ("baseline", "experiment", "verification", "other")
+STATES = ("queued", "running", "ok", "failed", "timeout", "cancelled", "lost")
+ENDED = ("ok", "failed", "timeout", "cancelled", "lost")
+COMPUTE = ("wall_seconds", "device_seconds", "tokens", "flops", "params", "peak_mem_mb")
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS jobs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    agent TEXT NOT NULL,
+    name TEXT NOT NULL DEFAULT '',
+    kind TEXT NOT NULL DEFAULT 'experiment',
+    baseline_id INTEGER REFERENCES jobs(id),
+    state TEXT NOT NULL DEFAULT 'queued',
+    exit_code INTEGER,
+    reason TEXT NOT NULL DEFAULT '',
+    queued_at REAL NOT NULL,
+    started_at REAL,
+    ended_at REAL,
+    device TEXT NOT NULL DEFAULT '',
+    device_type TEXT NOT NULL DEFAULT '',
+    gpus INTEGER NOT NULL DEFAULT 1,
+    priority INTEGER NOT NULL DEFAULT 0,
+    branch TEXT NOT NULL DEFAULT '',
+    "commit" TEXT NOT NULL DEFAULT '',
+    reproducible INTEGER NOT NULL DEFAULT 1,
+    seed INTEGER,
+    budget_time REAL NOT NULL,
+    budget_flops REAL,
+    command TEXT NOT NULL,
+    workdir TEXT NOT NULL DEFAULT '',
+    pid INTEGER,
+    pid_start INTEGER,
+    wall_seconds REAL,
+    device_seconds REAL,
+    tokens REAL,
+    flops REAL,
+    params REAL,
+    peak_mem_mb REAL,
+    metrics TEXT NOT NULL DEFAULT '{}',
+    description TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX IF NOT EXISTS jobs_state ON jobs(state);
+CREATE INDEX IF NOT EXISTS jobs_agent ON jobs(agent);
+CREATE TABLE IF NOT EXISTS events (
+    job INTEGER NOT NULL REFERENCES jobs(id),
+    at REAL NOT NULL,
+    state TEXT NOT NULL,
+    detail TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX IF NOT EXISTS events_job ON events(job);
+"""
+
+
+def on_network_fs(path: Path) -> bool:
+    """Whether `path`'s folder is on a network filesystem (Linux: /proc/self/mountinfo)."""
+    try:
+        target = os.path.realpath(path.parent)
+        best, fstype = "", ""
+        for line in Path("/proc/self/mountinfo").read_text().splitlines():
+            left, _, right = line.partition(" - ")
+            mount = left.split()[4]
+            if (target == mount or target.startswith(mount.rstrip("/") + "/")) and len(
+                mount
+            ) >= len(best):
+                best, fstype = mount, right.split()[0]
+        return fstype in ("nfs", "nfs4", "cifs", "smb3", "smbfs", "9p", "fuse.sshfs", "lustre")
+    except (OSError, IndexError):
+        return False
+
+
+class Ledger:
+    """The org's ledger at `path` (created if missing)."""
+
+    def __init__(self, path: Path, readonly: bool = False) -> None:
+        self.path = path
+        if readonly:  # for `orgtui results`: reading needs no orgd, writing stays orgd's
+            self.db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None)
+            self.db.row_factory = sqlite3.Row
+            self.journal = ""
+            return
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        self.db.row_factory = sqlite3.Row
+        if on_network_fs(path):
+            log.warning("%s is on a network filesystem: a rollback journal, not WAL", path)
+            self.journal = self.db.execute("PRAGMA journal_mode=DELETE").fetchone()[0]
+        else:
+            self.journal = self.db.execute("PRAGMA journal_mode=WAL").fetchone()[0]
+        self.db.execute(
+            "PRAGMA synchronous=NORMAL" if self.journal == "wal" else "PRAGMA synchronous=FULL"
+        )
+        self.db.execute("PRAGMA foreign_keys=ON")
+        self.db.executescript(SCHEMA)
+
+    def close(self) -> None:
+        self.db.close()
+
+    # -- writing ----------------------------------------------------------------------
+
+    def add(self, **fields: Any) -> int:
+        """A new job (queued); its id."""
+        fields.setdefault("queued_at", time.time())
+        fields.setdefault("state", "queued")
+        fields = _encode(fields)
+        columns = ", ".join(f'"{k}"' for k in fields)
+        marks = ", ".join("?" for _ in fields)
+        with self.db:
+            self.db.execute("BEGIN IMMEDIATE")
+            cur = self.db.execute(
+                f"INSERT INTO jobs ({columns}) VALUES ({marks})", list(fields.values())
+            )
+            job = int(cur.lastrowid or 0)
+            self.db.execute(
+                "INSERT INTO events (job, at, state) VALUES (?, ?, ?)",
+                (job, fields["queued_at"], fields["state"]),
+            )
+        return job
+
+    def update(self, job: int, detail: str = "", **fields: Any) -> None:
+        """Change a job (and, when its state changes, note it in `events`), committed."""
+        fields = _encode(fields)
+        sets = ", ".join(f'"{k}" = ?' for k in fields)
+        with self.db:
+            self.db.execute("BEGIN IMMEDIATE")
+            self.db.execute(f"UPDATE jobs SET {sets} WHERE id = ?", [*fields.values(), job])
+            if "state" in fields:
+                self.db.execute(
+                    "INSERT INTO events (job, at, state, detail) VALUES (?, ?, ?, ?)",
+                    (job, time.time(), fields["state"], detail),
+                )
+
+    # -- reading ----------------------------------------------------------------------
+
+    def get(self, job: int) -> sqlite3.Row | None:
+        return self.db.execute("SELECT * FROM jobs WHERE id = ?", (job,)).fetchone()
+
+    def jobs(
+        self, states: Iterable[str] | None = None, agent: str | None = None
+    ) -> list[sqlite3.Row]:
+        where, args = [], []
+        if states is not None:
+            states = list(states)
+            where.append(f"state IN ({', '.join('?' for _ in states)})")
+            args += states
+        if agent is not None:
+            where.append("agent = ?")
+            args.append(agent)
+        sql = "SELECT * FROM jobs" + (f" WHERE {' AND '.join(where)}" if where else "")
+        return self.db.execute(sql + " ORDER BY id", args).fetchall()
+
+    def events(self, job: int) -> list[sqlite3.Row]:
+        return self.db.execute(
+            "SELECT * FROM events WHERE job = ? ORDER BY rowid", (job,)
+        ).fetchall()
+
+
+def _encode(fields: dict[str, Any]) -> dict[str, Any]:
+    out = dict(fields)
+    for key in ("metrics", "command"):
+        if key in out and not isinstance(out[key], str):
+            out[key] = json.dumps(out[key])
+    if "reproducible" in out:
+        out["reproducible"] = int(bool(out["reproducible"]))
+    return out
+
+
+def job_json(row: sqlite3.Row) -> dict[str, Any]:
+    """A job as `orgtui job show --json` prints it (stable keys)."""
+    return {
+        "id": row["id"],
+        "agent": row["agent"],
+        "name": row["name"],
+        "kind": row["kind"],
+        "baseline_id": row["baseline_id"],
+        "state": row["state"],
+        "exit_code": row["exit_code"],
+        "reason": row["reason"],
+        "queued_at": row["queued_at"],
+        "started_at": row["started_at"],
+        "ended_at": row["ended_at"],
+        "device": row["device"],
+        "device_type": row["device_type"],
+        "gpus": row["gpus"],
+        "branch": row["branch"],
+        "commit": row["commit"],
+        "reproducible": bool(row["reproducible"]),
+        "seed": row["seed"],
+        "budget": {"time": row["budget_time"], "flops": row["budget_flops"]},
+        "compute": {k: row[k] for k in COMPUTE},
+        "metrics": json.loads(row["metrics"] or "{}"),
+        "command": json.loads(row["command"]),
+        "description": row["description"],
+    }
