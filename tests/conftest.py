@@ -103,7 +103,12 @@ class Orgtui:
         self.started: list[str] = []
 
     def __call__(
-        self, *args: str, check: bool = True, timeout: float = 90, env: dict[str, str] | None = None
+        self,
+        *args: str,
+        check: bool = True,
+        timeout: float = 90,
+        env: dict[str, str] | None = None,
+        cwd: Path | None = None,
     ) -> subprocess.CompletedProcess[str]:
         proc = subprocess.run(
             [sys.executable, "-m", "orgtui", *args],
@@ -111,6 +116,7 @@ class Orgtui:
             text=True,
             timeout=timeout,
             env={**self.env, **(env or {})},
+            cwd=cwd,
         )
         if args and args[0] == "up":
             self.started.append(args[1])

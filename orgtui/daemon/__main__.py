@@ -25,6 +25,8 @@ async def run(org_file: Path) -> int:
     await asyncio.to_thread(orgd.prepare)
     await asyncio.to_thread(orgd.start_panes)
     await orgd.attach_control()
+    await orgd.jobs.adopt()
+    await orgd.jobs.dispatch()
     rt.pid_file.write_text(f"{os.getpid()}\n")
     server = await serve(orgd, rt.orgd_sock)
     loop = asyncio.get_running_loop()
@@ -42,6 +44,7 @@ async def run(org_file: Path) -> int:
             rt.pid_file.unlink(missing_ok=True)
         if orgd.control:
             await orgd.control.close()
+        orgd.jobs.close()
         log.info("orgd %d stopped", os.getpid())
     return 0
 

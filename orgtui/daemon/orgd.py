@@ -19,12 +19,16 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from orgtui.agents.delivery import deliver
 from orgtui.agents.launch import comms_dir, window_spec, write_bin
 from orgtui.agents.lifecycle import AgentLife
 from orgtui.agents.prompts import PROMPT_FILES, write_prompt
 from orgtui.config.model import AgentSpec, OrgConfig
 from orgtui.config.runtime import OrgRuntime, write_info
 from orgtui.daemon import comms
+from orgtui.daemon.jobs import Jobs
+from orgtui.daemon.pane_io import TmuxPane
+from orgtui.scheduler.policy import home
 from orgtui.tmux.control import ControlClient
 from orgtui.tmux.quoting import escape_format
 from orgtui.tmux.server import (
@@ -66,9 +70,10 @@ class Orgd:
         self.control: ControlClient | None = None
         self.stopping = asyncio.Event()
         self.shutting_down = False
-        self._tick_lock = asyncio.Lock()
+        self.tick_lock = asyncio.Lock()
         self.started_at = time.time()
         self.applied_at = time.time()
+        self.jobs: Jobs  # after prepare: the work dir exists
 
     # -- paths --------------------------------------------------------------------------
 
@@ -104,6 +109,7 @@ class Orgd:
         comms.ensure(self.comms, org.name, self.agents)
         write_bin(self.workdir)
         write_info(self.rt, org.workdir, org.repo)
+        self.jobs = Jobs(self)
 
     def start_panes(self) -> None:
         """Start the tmux server with every agent's window, or adopt the running one and add
@@ -168,7 +174,7 @@ class Orgd:
     async def tick(self) -> None:
         """Read every pane once; apply restart policies. Also run before answering `status`,
         so what it reports is never a tick old."""
-        async with self._tick_lock:
+        async with self.tick_lock:
             await self._tick()
 
     async def _tick(self) -> None:
@@ -215,6 +221,7 @@ class Orgd:
                 return
             try:
                 await self.tick()
+                await self._jobs_tick()
             except TmuxError as e:
                 if self.control is None or self.control.closed.is_set():
                     log.error("the tmux server is gone: %s; orgd stops", e)
@@ -224,14 +231,32 @@ class Orgd:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.stopping.wait(), TICK_SECONDS)
 
+    async def _jobs_tick(self) -> None:
+        try:
+            await self.jobs.tick()
+        except Exception:  # the jobs' tick must not stop the agents'
+            log.exception("jobs tick")
+
     # -- for handlers -------------------------------------------------------------------
 
     def agent(self, name: str) -> Agent | None:
         return self.agents.get(name)
 
+    async def deliver(self, agent: Agent, text: str, timeout: float) -> None:
+        """Type `text` into the agent's pane once it is ready, and submit it (DeliveryError
+        after `timeout` seconds)."""
+        start = time.monotonic()
+        # One message at a time per agent, so two senders never interleave their text.
+        async with agent.lock:
+            left = max(0.0, timeout - (time.monotonic() - start))
+            pane = TmuxPane(self, agent)
+            await asyncio.wait_for(deliver(pane, text, agent.spec.ready, left), left + 5)
+
     def status(self) -> dict:
         now = time.time()
         agents = []
+        names = list(self.agents)
+        device_ids = [d.id for d in self.jobs.devices]
         for a in self.agents.values():
             activity, idle = a.life.activity_state(now)
             alive = a.life.state in ("starting", "running")
@@ -249,6 +274,10 @@ class Orgd:
                     "pane_pid": a.life.pid,
                     "restarts": a.life.restarts,
                     "size": [a.spec.cols, a.spec.rows],
+                    "device": device_ids[home(a.spec.name, names, device_ids)]
+                    if self.cfg.scheduler.mode == "dedicated" and device_ids
+                    else None,
+                    "last_metric": self.jobs.last_metric(a.spec.name),
                 }
             )
         return {
@@ -260,6 +289,8 @@ class Orgd:
             "tmux_socket": str(self.rt.tmux_sock),
             "started_at": self.started_at,
             "agents": agents,
+            "metric": self.cfg.research.metric,
+            "scheduler": self.jobs.status(),
             "config": {
                 "hash": self.cfg.source_hash,
                 "applied_at": self.applied_at,

@@ -42,6 +42,7 @@ CREATE TABLE IF NOT EXISTS jobs (
     state TEXT NOT NULL DEFAULT 'queued',
     exit_code INTEGER,
     reason TEXT NOT NULL DEFAULT '',
+    intent TEXT NOT NULL DEFAULT '',
     queued_at REAL NOT NULL,
     started_at REAL,
     ended_at REAL,

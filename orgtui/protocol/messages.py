@@ -12,7 +12,10 @@ from typing import Any
 
 VERSION = 1
 
-REQUEST_TYPES = ("hello", "status", "send", "post", "restart", "down")
+REQUEST_TYPES = (
+    "hello", "status", "send", "post", "restart", "down",
+    "job_submit", "job_list", "job_show", "job_cancel", "job_wait",
+)  # fmt: skip
 
 # Error codes a client can act on.
 BAD_REQUEST = "bad_request"

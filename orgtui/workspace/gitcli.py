@@ -70,11 +70,18 @@ class GitResult:
         return text or f"git exited with status {self.returncode}"
 
 
-def run_git(cwd: Path, args: Sequence[str], *, optional_locks: bool = True) -> GitResult:
+def run_git(
+    cwd: Path,
+    args: Sequence[str],
+    *,
+    optional_locks: bool = True,
+    env: dict[str, str] | None = None,
+) -> GitResult:
     """Run `git -C cwd args...` and return its result (never raises for a non-zero status).
 
     With `optional_locks=False` read-only commands such as `status` do not take the index
     lock, so a poll from orgtui never makes an agent's own `git commit` fail on `index.lock`.
+    `env` adds variables (a temporary index, an author) to the clean environment.
     """
     cmd = ["git"]
     if not optional_locks:
@@ -87,7 +94,7 @@ def run_git(cwd: Path, args: Sequence[str], *, optional_locks: bool = True) -> G
             capture_output=True,
             text=True,
             errors="surrogateescape",
-            env=git_environment(),
+            env={**git_environment(), **(env or {})},
             check=False,
         )
     except FileNotFoundError:

@@ -5,7 +5,19 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from orgtui.daemon.handlers import down, hello, post, restart, send, status
+from orgtui.daemon.handlers import (
+    down,
+    hello,
+    job_cancel,
+    job_list,
+    job_show,
+    job_submit,
+    job_wait,
+    post,
+    restart,
+    send,
+    status,
+)
 
 Handler = Callable[[Any, dict[str, Any], Any], Awaitable[Any]]
 
@@ -16,4 +28,9 @@ HANDLERS: dict[str, Handler] = {
     "post": post.handle,
     "restart": restart.handle,
     "down": down.handle,
+    "job_submit": job_submit.handle,
+    "job_list": job_list.handle,
+    "job_show": job_show.handle,
+    "job_cancel": job_cancel.handle,
+    "job_wait": job_wait.handle,
 }

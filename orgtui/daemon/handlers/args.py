@@ -32,3 +32,21 @@ def agent(orgd: Orgd, name: str) -> Agent:
             f"no agent named {name!r} in org {orgd.cfg.org.name} (agents: {names})", NOT_FOUND
         )
     return found
+
+
+def job(orgd: Orgd, args: dict[str, Any]) -> int:
+    value = args.get("job")
+    if isinstance(value, str) and value.isdigit():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise RequestError("'job' must be a job id (a number)", BAD_REQUEST)
+    if orgd.jobs.ledger.get(value) is None:
+        raise RequestError(f"no job {value} in org {orgd.cfg.org.name}", NOT_FOUND)
+    return value
+
+
+def row(orgd: Orgd, job: int) -> Any:
+    found = orgd.jobs.ledger.get(job)
+    if found is None:
+        raise RequestError(f"no job {job} in org {orgd.cfg.org.name}", NOT_FOUND)
+    return found

@@ -1,5 +1,7 @@
-"""`down`: stop the agents, every process still carrying this org's ORGTUI_ORG, the tmux server,
-and then orgd itself (right after this answer is sent)."""
+"""`down`: stop the jobs (queued ones cancelled, running ones stopped and recorded `cancelled`,
+reason "org down"; with `wait`, running ones finish first), then the agents, every process
+still carrying this org's ORGTUI_ORG, the tmux server, and orgd itself (right after this
+answer is sent)."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ if TYPE_CHECKING:
 
 async def handle(orgd: Orgd, args: dict[str, Any], peer: Any) -> dict[str, Any]:
     orgd.shutting_down = True
+    await orgd.jobs.stop_all("org down", wait=bool(args.get("wait")))
     left = await asyncio.to_thread(stop_org, orgd.tmux, orgd.cfg.file, {peer.pid})
     asyncio.get_running_loop().call_later(0.05, orgd.stopping.set)
     return {"org": orgd.cfg.org.name, "survivors": left}

@@ -12,7 +12,9 @@ if TYPE_CHECKING:
 
 async def handle(orgd: Orgd, args: dict[str, Any], peer: Any) -> dict[str, Any]:
     agent = A.agent(orgd, A.text(args, "agent"))
-    async with agent.lock:
+    # The tick's lock too: a tick that read the panes before the new window came would
+    # otherwise record the agent's old window as gone after the restart.
+    async with agent.lock, orgd.tick_lock:
         agent.life.quick_exits = 0
         agent.life.gave_up = False
         await orgd.respawn(agent)

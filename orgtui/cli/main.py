@@ -12,8 +12,9 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Any
 
+from orgtui.cli import jobs
+from orgtui.cli.common import BAD_INPUT, FAILED, CliError, _call, _org, _org_option
 from orgtui.config import ConfigError, load_org
 from orgtui.config.runtime import (
     AddressError,
@@ -25,33 +26,9 @@ from orgtui.config.runtime import (
 from orgtui.daemon.launcher import UpError, up
 from orgtui.daemon.shutdown import stop_org
 from orgtui.protocol.client import DaemonUnreachable, call
-from orgtui.protocol.messages import BAD_REQUEST, NOT_FOUND, RequestError
+from orgtui.protocol.messages import RequestError
 from orgtui.tmux.server import TmuxServer, tmux_env
 from orgtui.workspace import WorkspaceError, remove_worktrees
-
-BAD_INPUT = 2
-FAILED = 1
-
-
-class CliError(Exception):
-    def __init__(self, message: str, status: int = BAD_INPUT) -> None:
-        super().__init__(message)
-        self.status = status
-
-
-def _org(args: argparse.Namespace) -> OrgRuntime:
-    return resolve(getattr(args, "org", None) or getattr(args, "org_arg", None))
-
-
-def _call(rt: OrgRuntime, kind: str, timeout: float = 10.0, **kw: Any) -> Any:
-    try:
-        return call(rt.orgd_sock, kind, timeout=timeout, **kw)
-    except DaemonUnreachable as e:
-        raise CliError(f"{e}\n(is org {rt.name} up? `orgtui up {rt.file}`)", FAILED) from None
-    except RequestError as e:
-        status = BAD_INPUT if e.code in (BAD_REQUEST, NOT_FOUND) else FAILED
-        raise CliError(str(e), status) from None
-
 
 # -- commands ----------------------------------------------------------------------------
 
@@ -203,7 +180,8 @@ def cmd_logs(args: argparse.Namespace) -> int:
 def cmd_down(args: argparse.Namespace) -> int:
     rt = resolve(args.org or args.org_arg, running_only=False)
     try:
-        result = call(rt.orgd_sock, "down", timeout=60)
+        # With --wait, running jobs finish first: as long as their budgets.
+        result = call(rt.orgd_sock, "down", timeout=7 * 86400 if args.wait else 60, wait=args.wait)
         survivors = result["survivors"]
     except (DaemonUnreachable, RequestError):
         # orgd is gone (killed, crashed): stop what it left running ourselves.
@@ -233,12 +211,6 @@ def cmd_down(args: argparse.Namespace) -> int:
 
 
 # -- parser ------------------------------------------------------------------------------
-
-
-def _org_option(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "--org", help="the org's name or file (default: this pane's org, or the one running)"
-    )
 
 
 def parser() -> argparse.ArgumentParser:
@@ -310,13 +282,16 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("agent")
     _org_option(p)
     p.set_defaults(func=cmd_logs)
+
+    jobs.add_parsers(sub)
     return top
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     top = parser()
-    commands = {"up", "attach", "down", "status", "validate", "send", "post", "restart", "logs"}
+    commands = {"up", "attach", "down", "status", "validate", "send", "post", "restart", "logs",
+                "job", "results"}  # fmt: skip
     try:
         if len(argv) == 1 and argv[0] not in commands and not argv[0].startswith("-"):
             return cmd_main_job(argv[0])

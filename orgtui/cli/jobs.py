@@ -1,0 +1,246 @@
+"""`orgtui job ...` and `orgtui results`: agents submit their training runs, people and
+agents follow them, and read the results ledger.
+
+`job submit` prints the job's id alone on a line (its JSON with `--json`); with `--wait` it
+streams the job's log as it grows and prints the parsed metrics last, and exits 0 only if
+the job's outcome is `ok`. `results` reads the ledger read-only, so it works with orgd down.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from orgtui.cli.common import BAD_INPUT, FAILED, CliError, _call, _org, _org_option
+from orgtui.config import load_org
+from orgtui.config.runtime import read_info, resolve
+from orgtui.ledger.results import table, tsv
+from orgtui.ledger.store import ENDED, Ledger
+
+WAIT_FOREVER = 7 * 86400.0
+
+
+def add_parsers(sub: Any) -> None:
+    job = sub.add_parser("job", help="submit and follow training jobs")
+    jsub = job.add_subparsers(dest="job_command", metavar="JOB_COMMAND")
+
+    p = jsub.add_parser("submit", help="queue a job from an agent's worktree")
+    p.add_argument("--agent", help="whose job (default: $ORGTUI_AGENT, or the worktree here)")
+    p.add_argument("--gpus", type=int, help="devices (default: the agent's `gpus`)")
+    p.add_argument("--time", help='time budget, e.g. "5m" (default: the org\'s time_budget)')
+    p.add_argument("--flops", type=float, help="FLOPs budget, e.g. 1e18")
+    p.add_argument("--seed", type=int, help="the job's seed (default: a random one)")
+    p.add_argument("--kind", default="experiment",
+                   help="baseline, experiment, verification or other (default: experiment)")  # fmt: skip
+    p.add_argument("--baseline", type=int, help="the baseline job this one is compared with")
+    p.add_argument("--name", help="a short name (default: the command)")
+    p.add_argument("--priority", type=int, default=0, help="higher first, in pool mode")
+    p.add_argument("--in-place", action="store_true",
+                   help="run in the live worktree (the result is marked unreproducible)")  # fmt: skip
+    p.add_argument("--wait", action="store_true", help="stream the log; exit 0 only if ok")
+    p.add_argument("--json", action="store_true", help="print the job's JSON")
+    p.add_argument("command", nargs="*", help="after `--`: the command (default: research.train)")
+    _org_option(p)
+    p.set_defaults(func=cmd_submit)
+
+    p = jsub.add_parser("ls", help="list jobs")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--agent")
+    _org_option(p)
+    p.set_defaults(func=cmd_ls)
+
+    for name, func, doc in (("show", cmd_show, "one job"), ("cancel", cmd_cancel, "cancel a job"),
+                            ("wait", cmd_wait, "wait for a job to end; exit 0 only if ok")):  # fmt: skip
+        p = jsub.add_parser(name, help=doc)
+        p.add_argument("job", type=int)
+        if name == "show":
+            p.add_argument("--json", action="store_true")
+        _org_option(p)
+        p.set_defaults(func=func)
+
+    p = jsub.add_parser("logs", help="print a job's log")
+    p.add_argument("job", type=int)
+    p.add_argument("-f", "--follow", action="store_true", help="follow it until the job ends")
+    _org_option(p)
+    p.set_defaults(func=cmd_logs)
+    job.set_defaults(func=lambda args: _usage(job))
+
+    p = sub.add_parser("results", help="the results ledger")
+    p.add_argument("org_arg", nargs="?", metavar="ORG")
+    p.add_argument("--tsv", action="store_true", help="autoresearch's results.tsv columns first")
+    _org_option(p)
+    p.set_defaults(func=cmd_results)
+
+
+def _usage(parser: argparse.ArgumentParser) -> int:
+    parser.print_help(sys.stderr)
+    return BAD_INPUT
+
+
+# -- submit -----------------------------------------------------------------------------
+
+
+def cmd_submit(args: argparse.Namespace) -> int:
+    rt = _org(args)
+    command = list(args.command or [])
+    if command and command[0] == "--":
+        command = command[1:]
+    request = {
+        "agent": args.agent or os.environ.get("ORGTUI_AGENT") or None,
+        "cwd": os.getcwd(),
+        "command": command or None,
+        "time": args.time,
+        "flops": args.flops,
+        "seed": args.seed,
+        "kind": args.kind,
+        "baseline": args.baseline,
+        "name": args.name,
+        "gpus": args.gpus,
+        "priority": args.priority,
+        "in_place": args.in_place,
+    }
+    job = _call(rt, "job_submit", timeout=120, **request)
+    if args.json:
+        print(json.dumps(job, indent=2))
+    else:
+        print(job["id"])
+    if not args.wait:
+        return 0
+    sys.stdout.flush()
+    return _follow(rt, job["id"], Path(job["log"]), echo=True)
+
+
+def _follow(rt: Any, job: int, log: Path, echo: bool) -> int:
+    """Print the log as it grows until the job ends; then its metrics; 0 only if ok."""
+    offset = 0
+    while True:
+        row = _call(rt, "job_show", job=job)
+        offset = _print_from(log, offset) if echo else offset
+        if row["state"] in ENDED:
+            offset = _print_from(log, offset) if echo else offset
+            break
+        time.sleep(0.2)
+    _summary(row)
+    return 0 if row["state"] == "ok" else FAILED
+
+
+def _print_from(log: Path, offset: int) -> int:
+    try:
+        with log.open("rb") as f:
+            f.seek(offset)
+            data = f.read()
+    except OSError:
+        return offset
+    sys.stdout.buffer.write(data)
+    sys.stdout.flush()
+    return offset + len(data)
+
+
+def _summary(row: dict[str, Any]) -> None:
+    metrics = "  ".join(f"{k}={v:g}" for k, v in sorted(row["metrics"].items()))
+    wall = row["compute"]["wall_seconds"]
+    print(f"job {row['id']}: {row['state']}" + (f" ({row['reason']})" if row.get("reason") else "")
+          + (f" in {wall:.1f}s on {row['device']}" if wall is not None else ""))  # fmt: skip
+    print(f"metrics: {metrics or '(none)'}")
+
+
+# -- following --------------------------------------------------------------------------
+
+
+def cmd_ls(args: argparse.Namespace) -> int:
+    rt = _org(args)
+    rows = _call(rt, "job_list", agent=args.agent)
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return 0
+    metric = _call(rt, "status")["metric"]
+    lines = [("ID", "AGENT", "STATE", "KIND", "DEVICE", metric.upper(), "WALL", "NAME")]
+    for r in rows:
+        value = r["metrics"].get(metric)
+        wall = r["compute"]["wall_seconds"]
+        lines.append((str(r["id"]), r["agent"], r["state"], r["kind"], r["device"] or "-",
+                      "-" if value is None else f"{value:.6g}",
+                      "-" if wall is None else f"{wall:.0f}s", r["name"][:60]))  # fmt: skip
+    widths = [max(len(x) for x in col) for col in zip(*lines, strict=True)]
+    for line in lines:
+        print("  ".join(x.ljust(w) for x, w in zip(line, widths, strict=True)).rstrip())
+    return 0
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    row = _call(_org(args), "job_show", job=args.job)
+    if args.json:
+        print(json.dumps(row, indent=2))
+        return 0
+    for key in ("id", "agent", "name", "kind", "state", "reason", "exit_code", "device",
+                "branch", "commit", "seed", "reproducible", "baseline_id", "log"):  # fmt: skip
+        print(f"{key:13} {row[key] if row[key] is not None else '-'}")
+    print(
+        f"{'budget':13} {row['budget']['time']:g}s"
+        + (f", {row['budget']['flops']:g} FLOPs" if row["budget"]["flops"] else "")
+    )
+    print(f"{'command':13} {' '.join(row['command'])}")
+    for name, when in (
+        ("queued", row["queued_at"]),
+        ("started", row["started_at"]),
+        ("ended", row["ended_at"]),
+    ):
+        if when:
+            print(f"{name:13} {time.strftime('%Y-%m-%d %H:%M:%S', time.localtime(when))}")
+    compute = ", ".join(f"{k} {v:g}" for k, v in row["compute"].items() if v is not None)
+    print(f"{'compute':13} {compute or '-'}")
+    metrics = ", ".join(f"{k} {v:g}" for k, v in sorted(row["metrics"].items()))
+    print(f"{'metrics':13} {metrics or '-'}")
+    return 0
+
+
+def cmd_logs(args: argparse.Namespace) -> int:
+    rt = _org(args)
+    row = _call(rt, "job_show", job=args.job)
+    log = Path(row["log"])
+    if args.follow:
+        _follow(rt, args.job, log, echo=True)
+        return 0
+    if not log.exists():
+        print(f"job {args.job} has no log yet ({row['state']})", file=sys.stderr)
+        return 0
+    _print_from(log, 0)
+    return 0
+
+
+def cmd_cancel(args: argparse.Namespace) -> int:
+    result = _call(_org(args), "job_cancel", job=args.job)
+    print(f"job {result['id']}: {result['state']}")
+    return 0
+
+
+def cmd_wait(args: argparse.Namespace) -> int:
+    row = _call(_org(args), "job_wait", timeout=WAIT_FOREVER + 60, job=args.job,
+                timeout_s=WAIT_FOREVER)  # fmt: skip
+    _summary(row)
+    return 0 if row["state"] == "ok" else FAILED
+
+
+# -- results ----------------------------------------------------------------------------
+
+
+def cmd_results(args: argparse.Namespace) -> int:
+    rt = resolve(args.org or args.org_arg, running_only=False)
+    info = read_info(rt.dir) or {}
+    workdir = Path(info["workdir"]) if info.get("workdir") else load_org(rt.file).org.workdir
+    path = workdir / "ledger.sqlite"
+    if not path.exists():
+        raise CliError(f"org {rt.name} has no results yet (no {path})", BAD_INPUT)
+    metric = load_org(rt.file).research.metric
+    ledger = Ledger(path, readonly=True)
+    try:
+        rows = ledger.jobs()
+    finally:
+        ledger.close()
+    sys.stdout.write(tsv(rows, metric) if args.tsv else table(rows, metric))
+    return 0
