@@ -17,10 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from orgtui.cli.common import BAD_INPUT, FAILED, CliError, _call, _org, _org_option
-from orgtui.config import load_org
-from orgtui.config.runtime import read_info, resolve
-from orgtui.ledger.results import table, tsv
-from orgtui.ledger.store import ENDED, Ledger
+from orgtui.config.runtime import resolve
 
 WAIT_FOREVER = 7 * 86400.0
 
@@ -117,6 +114,8 @@ def cmd_submit(args: argparse.Namespace) -> int:
 
 def _follow(rt: Any, job: int, log: Path, echo: bool) -> int:
     """Print the log as it grows until the job ends; then its metrics; 0 only if ok."""
+    from orgtui.ledger.store import ENDED
+
     offset = 0
     while True:
         row = _call(rt, "job_show", job=job)
@@ -230,17 +229,22 @@ def cmd_wait(args: argparse.Namespace) -> int:
 
 
 def cmd_results(args: argparse.Namespace) -> int:
-    rt = resolve(args.org or args.org_arg, running_only=False)
-    info = read_info(rt.dir) or {}
-    workdir = Path(info["workdir"]) if info.get("workdir") else load_org(rt.file).org.workdir
-    path = workdir / "ledger.sqlite"
+    from orgtui.config import load_org
+    from orgtui.ledger.results import table, tsv
+    from orgtui.ledger.store import Ledger
+
+    where = args.org or args.org_arg
+    if where and Path(where).is_file():  # an org file: whether or not it ever ran here
+        cfg = load_org(Path(where))
+    else:
+        cfg = load_org(resolve(where, running_only=False).file)
+    path = cfg.org.workdir / "ledger.sqlite"
     if not path.exists():
-        raise CliError(f"org {rt.name} has no results yet (no {path})", BAD_INPUT)
-    metric = load_org(rt.file).research.metric
+        raise CliError(f"org {cfg.org.name} has no results yet (no {path})", BAD_INPUT)
+    metric = cfg.research.metric
     ledger = Ledger(path, readonly=True)
     try:
-        rows = ledger.jobs()
+        sys.stdout.write(tsv(ledger.db, metric) if args.tsv else table(ledger.db, metric))
     finally:
         ledger.close()
-    sys.stdout.write(tsv(rows, metric) if args.tsv else table(rows, metric))
     return 0

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from orgtui.cli import jobs
 from orgtui.cli.common import BAD_INPUT, FAILED, CliError, _call, _org, _org_option
-from orgtui.config import ConfigError, load_org
+from orgtui.config.errors import ConfigError
 from orgtui.config.runtime import (
     AddressError,
     OrgRuntime,
@@ -23,17 +23,15 @@ from orgtui.config.runtime import (
     read_info,
     resolve,
 )
-from orgtui.daemon.launcher import UpError, up
-from orgtui.daemon.shutdown import stop_org
 from orgtui.protocol.client import DaemonUnreachable, call
 from orgtui.protocol.messages import RequestError
-from orgtui.tmux.server import TmuxServer, tmux_env
-from orgtui.workspace import WorkspaceError, remove_worktrees
 
 # -- commands ----------------------------------------------------------------------------
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
+    from orgtui.config import load_org
+
     cfg = load_org(Path(args.orgfile))
     print(
         f"{cfg.file}: ok: org {cfg.org.name}, {len(cfg.agents)} agents, {len(cfg.processes)} rituals"
@@ -42,6 +40,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_up(args: argparse.Namespace) -> int:
+    from orgtui.daemon.launcher import up
+
     result = up(Path(args.orgfile))
     name = result.cfg.org.name
     if result.started:
@@ -56,6 +56,8 @@ def cmd_up(args: argparse.Namespace) -> int:
 
 def _attach_tmux(rt: OrgRuntime) -> int:
     argv = ["tmux", "-S", str(rt.tmux_sock), "attach-session", "-t", f"={rt.name}"]
+    from orgtui.tmux.server import tmux_env
+
     os.execvpe("tmux", argv, tmux_env())
     return 0  # not reached
 
@@ -89,6 +91,8 @@ def cmd_attach(args: argparse.Namespace) -> int:
 
 def cmd_main_job(orgfile: str) -> int:
     escape = _escape(None)  # a bad $ORGTUI_ESCAPE is refused before the org starts
+    from orgtui.daemon.launcher import up
+
     return _cockpit(up(Path(orgfile)).rt, escape)
 
 
@@ -185,6 +189,9 @@ def cmd_down(args: argparse.Namespace) -> int:
         survivors = result["survivors"]
     except (DaemonUnreachable, RequestError):
         # orgd is gone (killed, crashed): stop what it left running ourselves.
+        from orgtui.daemon.shutdown import stop_org
+        from orgtui.tmux.server import TmuxServer
+
         survivors = stop_org(TmuxServer(rt.tmux_sock), rt.file)
         rt.orgd_sock.unlink(missing_ok=True)
     print(f"org {rt.name} is down")
@@ -197,6 +204,8 @@ def cmd_down(args: argparse.Namespace) -> int:
         info = _info(rt)
         workdir = Path(info["workdir"])
         agents = sorted(p.name for p in (workdir / "worktrees").glob("*") if p.is_dir())
+        from orgtui.workspace import remove_worktrees
+
         removed, dirty = remove_worktrees(Path(info["repo"]), workdir, agents, force=args.force)
         for name in removed:
             print(f"removed worktree {workdir / 'worktrees' / name} (its branch stays)")
@@ -303,15 +312,24 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as e:
         print(e, file=sys.stderr)
         return BAD_INPUT
-    except (WorkspaceError, AddressError, RuntimeDirError) as e:
+    except (AddressError, RuntimeDirError) as e:
         print(f"orgtui: {e}", file=sys.stderr)
         return BAD_INPUT
     except CliError as e:
         print(f"orgtui: {e}", file=sys.stderr)
         return e.status
-    except UpError as e:
-        print(f"orgtui: {e}", file=sys.stderr)
-        return FAILED
+    except Exception as e:
+        # Imported only now: most commands never load the launcher or the workspace.
+        from orgtui.daemon.launcher import UpError
+        from orgtui.workspace import WorkspaceError
+
+        if isinstance(e, WorkspaceError):
+            print(f"orgtui: {e}", file=sys.stderr)
+            return BAD_INPUT
+        if isinstance(e, UpError):
+            print(f"orgtui: {e}", file=sys.stderr)
+            return FAILED
+        raise
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:  # `orgtui logs X | head`: the reader left, nothing to say

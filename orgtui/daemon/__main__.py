@@ -44,7 +44,7 @@ async def run(org_file: Path) -> int:
             rt.pid_file.unlink(missing_ok=True)
         if orgd.control:
             await orgd.control.close()
-        orgd.jobs.close()
+        await orgd.jobs.close()
         log.info("orgd %d stopped", os.getpid())
     return 0
 

@@ -29,7 +29,7 @@ from orgtui.scheduler import devices as devs
 from orgtui.scheduler.local import LocalRunner
 from orgtui.scheduler.metrics import MetricParser
 from orgtui.scheduler.policy import Queued, decide
-from orgtui.workspace.snapshot import checkout, remove_checkout
+from orgtui.workspace.snapshot import checkout, prune_checkouts, remove_checkout
 
 if TYPE_CHECKING:
     from orgtui.daemon.orgd import Orgd
@@ -42,6 +42,7 @@ KILL_AFTER = 5.0  # seconds from SIGTERM to SIGKILL when a job is stopped
 class Running:
     """What orgd keeps of a running job beside its ledger row."""
 
+    agent: str
     devices: tuple[str, ...]
     src: Path | None
     parser: MetricParser
@@ -63,6 +64,10 @@ class Jobs:
         self.devices, self.devices_from = devs.discover(self.sched.devices, self.sched.cpu_slots)
         self.running: dict[int, Running] = {}
         self.submitting: set[int] = set()  # snapshots being taken: not yet dispatchable
+        # Checkouts made while their jobs wait, so a device that frees starts the next job
+        # without waiting for git: for the next few queued jobs only.
+        self.prepared: dict[int, asyncio.Task[None]] = {}
+        self._removed = 0  # job worktrees removed since git last pruned its records
         self.finished = asyncio.Condition()
         self._dispatch_lock = asyncio.Lock()
         log.info("devices: %s", self.devices_from)
@@ -97,7 +102,7 @@ class Jobs:
             "devices_from": self.devices_from,
             "sharing": self.sharing(),
             "devices": [{**d.to_json(), "job": busy.get(d.id)} for d in self.devices],
-            "queued": [r["id"] for r in self.ledger.jobs(states=["queued"])],
+            "queued": [q[0] for q in self.ledger.queue()],
             "running": sorted(self.running),
         }
 
@@ -109,7 +114,9 @@ class Jobs:
             job = row["id"]
             held = tuple(d for d in row["device"].split(",") if d)
             src = self.dir / str(job) / "src" if row["reproducible"] else None
-            run = Running(held, src, MetricParser(self.sched.metrics), stopping=row["intent"])
+            run = Running(
+                row["agent"], held, src, MetricParser(self.sched.metrics), stopping=row["intent"]
+            )
             self.running[job] = run
             if self.runner.ended(job) is None and self.runner.alive(row["pid"], row["pid_start"]):
                 log.info("job %d: still running (wrapper %s), watching it again", job, row["pid"])
@@ -134,22 +141,15 @@ class Jobs:
     async def dispatch(self) -> None:
         """Start what can start now."""
         async with self._dispatch_lock:
-            queued = [
-                r for r in self.ledger.jobs(states=["queued"]) if r["id"] not in self.submitting
-            ]
+            queued = [q for q in self.ledger.queue() if q[0] not in self.submitting]
             if not queued:
                 return
             busy = [d for r in self.running.values() for d in r.devices]
             per_agent: dict[str, int] = {}
-            for job in self.running:
-                row = self.ledger.get(job)
-                if row:
-                    per_agent[row["agent"]] = per_agent.get(row["agent"], 0) + 1
+            for run in self.running.values():
+                per_agent[run.agent] = per_agent.get(run.agent, 0) + 1
             plan = decide(
-                [
-                    Queued(r["id"], r["agent"], r["gpus"], r["priority"], r["queued_at"])
-                    for r in queued
-                ],
+                [Queued(job, agent, gpus, prio, at) for job, agent, gpus, prio, at, *_ in queued],
                 [d.id for d in self.devices],
                 list(self.orgd.agents),
                 self.sched.mode,
@@ -157,9 +157,39 @@ class Jobs:
                 running=per_agent,
                 lost=[d.id for d in self.devices if d.lost],
             )
-            rows = {r["id"]: r for r in queued}
             for assignment in plan:
-                await self._start(rows[assignment.job], assignment.devices)
+                row = self.ledger.get(int(assignment.job))
+                if row is not None:
+                    await self._start(row, assignment.devices)
+            started = {a.job for a in plan}
+            self._prepare_ahead([q for q in queued if q[0] not in started])
+
+    def _prepare_ahead(self, queued: list[tuple[int, str, int, int, float, int, str]]) -> None:
+        """Check out the snapshots of the jobs likely to start next (one per device)."""
+        waiting = sorted(queued, key=lambda q: (-q[3], q[4]))
+        for job, _agent, _gpus, _prio, _at, reproducible, commit in waiting[: len(self.devices)]:
+            if reproducible and commit and job not in self.prepared:
+                src = self.dir / str(job) / "src"
+                self.prepared[job] = asyncio.get_running_loop().create_task(
+                    asyncio.to_thread(self._checkout, commit, src)
+                )
+
+    def _checkout(self, commit: str, src: Path) -> None:
+        if src.exists():  # left by an orgd that stopped before the job started
+            remove_checkout(src)
+            prune_checkouts(self.orgd.cfg.org.repo)
+        checkout(self.orgd.cfg.org.repo, commit, src)
+
+    def _unprepare(self, job: int) -> None:
+        """A job that will not start: its early checkout goes."""
+        task = self.prepared.pop(job, None)
+        if task is not None:
+            src = self.dir / str(job) / "src"
+            task.add_done_callback(
+                lambda _: asyncio.get_running_loop().create_task(
+                    asyncio.to_thread(remove_checkout, src)
+                )
+            )
 
     async def _start(self, row: Any, held: tuple[str, ...]) -> None:
         job = row["id"]
@@ -168,11 +198,14 @@ class Jobs:
             job, state="running", started_at=time.time(), device=",".join(held), device_type=kind
         )
         src = self.dir / str(job) / "src" if row["reproducible"] else None
-        run = Running(held, src, MetricParser(self.sched.metrics))
+        run = Running(row["agent"], held, src, MetricParser(self.sched.metrics))
         self.running[job] = run
         try:
-            if src is not None:
-                await asyncio.to_thread(checkout, self.orgd.cfg.org.repo, row["commit"], src)
+            early = self.prepared.pop(job, None)
+            if early is not None:
+                await early  # made while it waited (its error, if any, is this one's)
+            elif src is not None:
+                await asyncio.to_thread(self._checkout, row["commit"], src)
             started = await self.runner.start(
                 job,
                 argv=json.loads(row["command"]),
@@ -191,14 +224,18 @@ class Jobs:
         log.info(
             "job %d (%s) started on %s, wrapper %d", job, row["agent"], ",".join(held), started.pid
         )
-        if started.process is not None:
-            run.watch = asyncio.get_running_loop().create_task(
-                self._await_end(job, started.process)
-            )
+        run.watch = asyncio.get_running_loop().create_task(self._await_end(job, started.ended))
 
-    async def _await_end(self, job: int, process: asyncio.subprocess.Process) -> None:
-        await process.wait()
-        await self.finish(job)
+    async def _await_end(self, job: int, ended: asyncio.Event) -> None:
+        lost = asyncio.ensure_future(self.runner.launcher_lost.wait())
+        done = asyncio.ensure_future(ended.wait())
+        await asyncio.wait([lost, done], return_when=asyncio.FIRST_COMPLETED)
+        lost.cancel()
+        if done.done():
+            await self.finish(job)
+        else:  # the launcher went: the status file will say
+            done.cancel()
+            await self._poll_end(job)
 
     def _env(self, row: Any, held: tuple[str, ...]) -> dict[str, str]:
         agent = self.orgd.agents.get(row["agent"])
@@ -242,14 +279,16 @@ class Jobs:
         self.running.pop(job, None)
         run.ended.set()
         log.info("job %d: %s (%s)", job, state, why)
-        if run.src is not None:
-            await asyncio.to_thread(remove_checkout, self.orgd.cfg.org.repo, run.src)
         async with self.finished:
             self.finished.notify_all()
+        loop = asyncio.get_running_loop()
         if self.sched.notify and not self.orgd.shutting_down:
-            asyncio.get_running_loop().create_task(self._tell(job))
+            loop.create_task(self._tell(job))
         if not self.orgd.shutting_down:
-            await self.dispatch()
+            await self.dispatch()  # the next job first, then the clearing up
+        if run.src is not None:
+            await asyncio.to_thread(remove_checkout, run.src)
+            self._removed += 1
 
     def _read_metrics(self, job: int, run: Running, final: bool = False) -> dict[str, float]:
         path = self.runner.log_path(job)
@@ -276,7 +315,11 @@ class Jobs:
     # -- while running ----------------------------------------------------------------
 
     async def tick(self) -> None:
-        """Once a second: metrics so far, telemetry, lost GPUs."""
+        """Once a second: metrics so far, telemetry, lost GPUs, git's records of removed
+        job worktrees."""
+        if self._removed:
+            self._removed = 0
+            await asyncio.to_thread(prune_checkouts, self.orgd.cfg.org.repo)
         for job, run in list(self.running.items()):
             before = dict(run.parser.metrics)
             metrics = self._read_metrics(job, run)
@@ -298,6 +341,7 @@ class Jobs:
         if row["state"] == "queued":
             self.ledger.update(job, "cancelled while queued", state="cancelled", ended_at=time.time(),
                                reason="cancelled while queued")  # fmt: skip
+            self._unprepare(job)
             return "cancelled"
         if row["state"] == "running":
             await self.stop(job, "cancelled", "cancelled")
@@ -328,13 +372,15 @@ class Jobs:
             self.ledger.update(
                 row["id"], reason, state="cancelled", reason=reason, ended_at=time.time()
             )
+            self._unprepare(row["id"])
         if not wait:
             for job in list(self.running):
                 await self.stop(job, "cancelled", reason)
         for run in list(self.running.values()):
             await run.ended.wait()
 
-    def close(self) -> None:
+    async def close(self) -> None:
+        await self.runner.close()
         self.ledger.close()
 
 

@@ -178,6 +178,14 @@ class Ledger:
         sql = "SELECT * FROM jobs" + (f" WHERE {' AND '.join(where)}" if where else "")
         return self.db.execute(sql + " ORDER BY id", args).fetchall()
 
+    def queue(self) -> list[tuple[int, str, int, int, float, int, str]]:
+        """The queued jobs, as the dispatcher needs them: (id, agent, gpus, priority,
+        queued_at, reproducible, commit), first come first."""
+        return self.db.execute(
+            'SELECT id, agent, gpus, priority, queued_at, reproducible, "commit" FROM jobs'
+            " WHERE state = 'queued' ORDER BY queued_at, id"
+        ).fetchall()
+
     def events(self, job: int) -> list[sqlite3.Row]:
         return self.db.execute(
             "SELECT * FROM events WHERE job = ? ORDER BY rowid", (job,)

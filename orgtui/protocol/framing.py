@@ -6,11 +6,13 @@ object, is refused with `FrameError`; the reader never allocates more than `MAX_
 
 from __future__ import annotations
 
-import asyncio
 import json
 import socket
 import struct
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import asyncio
 
 MAX_FRAME = 4 * 1024 * 1024
 _HEADER = struct.Struct(">I")
@@ -49,6 +51,8 @@ def check_length(header: bytes) -> int:
 
 async def read_frame(reader: asyncio.StreamReader) -> dict[str, Any] | None:
     """The next frame's object, or None at a clean end of stream."""
+    import asyncio  # the daemon's side only: a client's call does not load asyncio
+
     try:
         header = await reader.readexactly(_HEADER.size)
     except asyncio.IncompleteReadError as e:

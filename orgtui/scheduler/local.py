@@ -1,5 +1,9 @@
 """The local runner: jobs as processes on this machine, through `wrapper.py`.
 
+A launcher (`wrapper.py --serve`, started once) forks a wrapper for each job and says when
+one has ended, so orgd hears of a job's end at once; if the launcher goes, the jobs' ends are
+found by their status files (`Started.ended` is then never set: the caller polls).
+
 Each job has a folder `<workdir>/jobs/<id>/`: `spec.json` (what the wrapper runs), `status`
 (written by the wrapper when the job has ended), `status.pid` (the job's pid, its process
 group). The log is `<workdir>/jobs/<id>.log`. The wrapper runs in a session of its own, so
@@ -11,6 +15,7 @@ status file, and one with neither is lost.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import signal
@@ -18,6 +23,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+WRAPPER = Path(__file__).with_name("wrapper.py")
 
 
 def start_time(pid: int) -> int | None:
@@ -35,13 +42,18 @@ class Started:
     """The wrapper's pid."""
     pid_start: int
     """Its start time, for re-adoption."""
-    process: asyncio.subprocess.Process | None = None
-    """When this orgd started it: awaiting it says at once that the job ended."""
+    ended: asyncio.Event
+    """Set when the launcher says the wrapper ended."""
 
 
 class LocalRunner:
     def __init__(self, jobs_dir: Path) -> None:
         self.jobs_dir = jobs_dir
+        self._launcher: asyncio.subprocess.Process | None = None
+        self._answers: asyncio.Queue[tuple[int, asyncio.Event]] = asyncio.Queue()
+        self._ended: dict[int, asyncio.Event] = {}
+        self._lock = asyncio.Lock()
+        self.launcher_lost = asyncio.Event()  # the jobs it started are to be polled
 
     def folder(self, job: int) -> Path:
         return self.jobs_dir / str(job)
@@ -51,6 +63,36 @@ class LocalRunner:
 
     def status_path(self, job: int) -> Path:
         return self.folder(job) / "status"
+
+    async def _ensure_launcher(self) -> asyncio.subprocess.Process:
+        if self._launcher is None or self._launcher.returncode is not None:
+            self._launcher = await asyncio.create_subprocess_exec(
+                sys.executable, "-S", "-E", str(WRAPPER), "--serve",
+                stdin=asyncio.subprocess.PIPE,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.DEVNULL,
+                start_new_session=True,
+            )  # fmt: skip
+            self._answers = asyncio.Queue()
+            self.launcher_lost = asyncio.Event()  # the jobs this one starts are its own
+            asyncio.get_running_loop().create_task(self._read(self._launcher, self.launcher_lost))
+        return self._launcher
+
+    async def _read(self, launcher: asyncio.subprocess.Process, lost: asyncio.Event) -> None:
+        assert launcher.stdout is not None
+        while line := await launcher.stdout.readline():
+            word, _, rest = line.decode().strip().partition(" ")
+            if word == "exit" and rest.isdigit():
+                event = self._ended.pop(int(rest), None)
+                if event is not None:
+                    event.set()
+            elif word.isdigit():  # the event exists before its `exit` can come
+                event = self._ended[int(word)] = asyncio.Event()
+                self._answers.put_nowait((int(word), event))
+        await launcher.wait()
+        # The wrappers it forked run on: their ends are for the status files now.
+        self._ended.clear()
+        lost.set()
 
     async def start(
         self,
@@ -71,14 +113,21 @@ class LocalRunner:
             "cores": list(cores),
         }  # fmt: skip
         (folder / "spec.json").write_text(json.dumps(spec))
-        process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "orgtui.scheduler.wrapper", str(folder / "spec.json"),
-            stdin=asyncio.subprocess.DEVNULL,
-            stdout=asyncio.subprocess.DEVNULL,
-            stderr=asyncio.subprocess.DEVNULL,
-            start_new_session=True,
-        )  # fmt: skip
-        return Started(process.pid, start_time(process.pid) or 0, process)
+        async with self._lock:  # one request, one answer, in order
+            launcher = await self._ensure_launcher()
+            assert launcher.stdin is not None
+            launcher.stdin.write(f"{folder / 'spec.json'}\n".encode())
+            await launcher.stdin.drain()
+            pid, ended = await asyncio.wait_for(self._answers.get(), 10)
+        return Started(pid, start_time(pid) or 0, ended)
+
+    async def close(self) -> None:
+        """orgd stops: the launcher goes (the jobs do not)."""
+        if self._launcher is not None and self._launcher.returncode is None:
+            assert self._launcher.stdin is not None
+            self._launcher.stdin.close()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._launcher.wait(), 2)
 
     def ended(self, job: int) -> dict[str, Any] | None:
         """How the job ended, once its wrapper has said so."""

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 class Queued:
     """A job waiting for devices."""
 
-    id: str
+    id: int | str
     agent: str
     gpus: int = 1
     priority: int = 0
@@ -31,7 +31,7 @@ class Queued:
 
 @dataclass(frozen=True)
 class Assignment:
-    job: str
+    job: int | str
     devices: tuple[str, ...]
 
 

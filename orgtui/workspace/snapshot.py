@@ -4,12 +4,14 @@
 temporary index (the agent's own index and branch are not touched), writes it as a commit on
 top of the worktree's HEAD and keeps it under a ref (`refs/orgtui/jobs/<id>`), so it is never
 garbage-collected. `checkout` puts that commit in a detached worktree of its own for the job
-to run in; `remove_checkout` takes it away again (the ref, and so the code, stay).
+to run in; `remove_checkout` takes it away again (the ref, and so the code, stay), and
+`prune_checkouts` makes git forget the removed ones.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -62,8 +64,13 @@ def checkout(repo: Path, commit: str, path: Path) -> None:
         raise WorkspaceError(f"checkout of {commit[:12]} at {path}: {added.message}")
 
 
-def remove_checkout(repo: Path, path: Path) -> None:
-    """Remove a job's worktree (what the job wrote in it goes too; the commit stays)."""
+def remove_checkout(path: Path) -> None:
+    """Remove a job's worktree's files (what the job wrote goes too; the commit stays).
+    git's record of it goes at the next `prune_checkouts`: one git run for many jobs."""
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def prune_checkouts(repo: Path) -> None:
+    """Forget the removed job worktrees."""
     with ADMIN_LOCK:
-        run_git(repo, ["worktree", "remove", "--force", "--force", str(path)])
         run_git(repo, ["worktree", "prune"])

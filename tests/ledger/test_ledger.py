@@ -55,8 +55,7 @@ def test_results_table_and_tsv(tmp_path: Path) -> None:
                   wall_seconds=300.0, device="gpu0")  # fmt: skip
     exp = job(ledger, agent="bob", baseline_id=base)
     ledger.update(exp, state="failed", exit_code=1)
-    rows = ledger.jobs()
-    text = tsv(rows, "val_bpb").splitlines()
+    text = tsv(ledger.db, "val_bpb").splitlines()
     assert text[0].split("\t")[:5] == ["commit", "val_bpb", "memory_gb", "status", "description"]
     first = text[1].split("\t")
     assert first[:5] == ["0123456", "0.9994", "44.0", "ok", "baseline seed 1"]
@@ -66,5 +65,5 @@ def test_results_table_and_tsv(tmp_path: Path) -> None:
         and second["val_bpb"] == ""
         and second["baseline_id"] == str(base)
     )
-    shown = table(rows, "val_bpb")
+    shown = table(ledger.db, "val_bpb")
     assert "VAL_BPB" in shown and "0.9994" in shown and "bob" in shown
