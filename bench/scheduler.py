@@ -116,8 +116,12 @@ class Org:
                 if time.monotonic() > deadline:
                     raise SystemExit(f"bench: jobs did not end within {timeout}s")
                 time.sleep(0.1)
-        rows = {r["id"]: r for r in call(self.sock, "job_list", timeout=30)}
-        return [rows[j] for j in jobs]
+        rows = {}
+        while True:
+            page = call(self.sock, "job_list", timeout=30, after=max(rows, default=0))
+            rows.update((r["id"], r) for r in page["jobs"])
+            if not page["more"]:
+                return [rows[j] for j in jobs]
 
     def down(self) -> None:
         subprocess.run([sys.executable, "-m", "orgtui", "down", "--org", str(self.file)],

@@ -153,7 +153,7 @@ def _summary(row: dict[str, Any]) -> None:
 
 def cmd_ls(args: argparse.Namespace) -> int:
     rt = _org(args)
-    rows = _call(rt, "job_list", agent=args.agent)
+    rows = list_jobs(rt, agent=args.agent)
     if args.json:
         print(json.dumps(rows, indent=2))
         return 0
@@ -169,6 +169,16 @@ def cmd_ls(args: argparse.Namespace) -> int:
     for line in lines:
         print("  ".join(x.ljust(w) for x, w in zip(line, widths, strict=True)).rstrip())
     return 0
+
+
+def list_jobs(rt: Any, **filters: Any) -> list[dict[str, Any]]:
+    """Every job (matching `filters`), page after page."""
+    rows: list[dict[str, Any]] = []
+    while True:
+        page = _call(rt, "job_list", timeout=60, after=rows[-1]["id"] if rows else 0, **filters)
+        rows += page["jobs"]
+        if not page["more"]:
+            return rows
 
 
 def cmd_show(args: argparse.Namespace) -> int:

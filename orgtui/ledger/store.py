@@ -165,9 +165,16 @@ class Ledger:
         return self.db.execute("SELECT * FROM jobs WHERE id = ?", (job,)).fetchone()
 
     def jobs(
-        self, states: Iterable[str] | None = None, agent: str | None = None
+        self,
+        states: Iterable[str] | None = None,
+        agent: str | None = None,
+        after: int = 0,
+        limit: int | None = None,
+        newest: bool = False,
     ) -> list[sqlite3.Row]:
-        where, args = [], []
+        """Jobs in id order (`newest`: the latest `limit` ones, still in id order)."""
+        where: list[str] = ["id > ?"]
+        args: list[object] = [after]
         if states is not None:
             states = list(states)
             where.append(f"state IN ({', '.join('?' for _ in states)})")
@@ -175,7 +182,12 @@ class Ledger:
         if agent is not None:
             where.append("agent = ?")
             args.append(agent)
-        sql = "SELECT * FROM jobs" + (f" WHERE {' AND '.join(where)}" if where else "")
+        sql = f"SELECT * FROM jobs WHERE {' AND '.join(where)}"
+        if newest and limit is not None:
+            rows = self.db.execute(sql + " ORDER BY id DESC LIMIT ?", [*args, limit]).fetchall()
+            return rows[::-1]
+        if limit is not None:
+            return self.db.execute(sql + " ORDER BY id LIMIT ?", [*args, limit]).fetchall()
         return self.db.execute(sql + " ORDER BY id", args).fetchall()
 
     def queue(self) -> list[tuple[int, str, int, int, float, int, str]]:

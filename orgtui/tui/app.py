@@ -43,9 +43,11 @@ QUIET_FOR_GC = 2.0
 
 
 class StatusUpdate(Message):
-    def __init__(self, status: dict[str, Any] | None, error: str | None) -> None:
+    def __init__(
+        self, status: dict[str, Any] | None, error: str | None, jobs: list[dict[str, Any]] | None
+    ) -> None:
         super().__init__()
-        self.status, self.error = status, error
+        self.status, self.error, self.jobs = status, error, jobs
 
 
 class OrgApp(App[None]):
@@ -64,6 +66,7 @@ class OrgApp(App[None]):
         Binding("p", "panel", "Panel"),
         Binding("c", "section('comms')", "Comms", show=False),
         Binding("g", "section('branches')", "Branches", show=False),
+        Binding("o", "section('jobs')", "Jobs", show=False),
         Binding("left,h", "move(-1, 0)", show=False),
         Binding("right,l", "move(1, 0)", show=False),
         Binding("up,k", "move(0, -1)", show=False),
@@ -152,11 +155,16 @@ class OrgApp(App[None]):
         """orgd's status once a second, as messages (a worker never touches widgets)."""
         worker = get_current_worker()
         while not worker.is_cancelled:
+            jobs = None
             try:
                 status, error = call(self.rt.orgd_sock, "status", timeout=5), None
+                if self.panel is not None and self.panel.display:  # the latest jobs, for it
+                    jobs = call(self.rt.orgd_sock, "job_list", timeout=5, newest=True, limit=60)[
+                        "jobs"
+                    ]
             except (DaemonUnreachable, RequestError, OSError) as e:
                 status, error = None, str(e)
-            self.post_message(StatusUpdate(status, error))
+            self.post_message(StatusUpdate(status, error, jobs))
             for _ in range(10):
                 if worker.is_cancelled:
                     return
@@ -173,7 +181,11 @@ class OrgApp(App[None]):
         if [a["name"] for a in agents] != list(self.panes):
             await self._build_panes(agents)
         for info in agents:
-            self.panes[info["name"]].set_info(info)
+            self.panes[info["name"]].set_info({**info, "metric": message.status.get("metric")})
+        if message.jobs is not None and self.panel is not None:
+            self.panel.jobs.update_jobs(
+                message.status.get("scheduler", {}), message.jobs, message.status.get("metric", "")
+            )
         self._update_bar()
 
     def _update_bar(self) -> None:

@@ -65,7 +65,7 @@ def test_output_streams_in_order_with_replies(server: Path) -> None:
         try:
             pane = (await client.command("display-message", "-p", "#{pane_id}"))[0]
             await client.command("send-keys", "-t", pane, "-l", "hello\\world")
-            for _ in range(200):
+            for _ in range(1000):  # up to 10 s
                 if b"hello" in unescape(b"".join(seen)):
                     break
                 await asyncio.sleep(0.01)

@@ -187,6 +187,8 @@ def test_taken_over_shell_echoes_as_it_types(write_org, orgtui):
             shell.focus()
             await until(pilot, lambda: "bash" in pane_text(rt.tmux_sock, "shell"), what="a prompt")
             await pilot.press("t")
+            await until(pilot, lambda: app.feed.focus.client_for(shell.window_id) is not None,
+                        what="the pane's own output stream")  # fmt: skip
             for key in "echo typed":
                 await pilot.press("space" if key == " " else key)
                 await pilot.pause(0.05)

@@ -272,8 +272,11 @@ def test_show_section_switches_and_focuses(org: Org) -> None:
         panel.show_section("comms")
         await pilot.pause()
         assert panel.section == "comms" and app.query_one(CommsTree).has_focus
-        with pytest.raises(ValueError, match="no section 'jobs'"):
-            panel.show_section("jobs")  # type: ignore[arg-type]
+        panel.show_section("jobs")
+        await pilot.pause()
+        assert panel.section == "jobs" and panel.jobs.has_focus
+        with pytest.raises(ValueError, match="no section 'nope'"):
+            panel.show_section("nope")  # type: ignore[arg-type]
 
     run_panel(org, test)
 

@@ -1,16 +1,27 @@
-"""`job_list`: every job (or an agent's, or those in some states), as their JSON."""
+"""`job_list`: jobs as their JSON, newest last: all of them (or an agent's, or those in some
+states), a page at a time: at most `limit` (default and most: PAGE) with ids above `after`.
+`more` says whether another page follows."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
 from orgtui.ledger.store import job_json
+from orgtui.protocol.messages import BAD_REQUEST, RequestError
 
 if TYPE_CHECKING:
     from orgtui.daemon.orgd import Orgd
 
+PAGE = 2000  # a job's JSON is under 1 kB: a page stays well inside a 4 MiB frame
 
-async def handle(orgd: Orgd, args: dict[str, Any], peer: Any) -> list[dict[str, Any]]:
-    states = args.get("states")
-    rows = orgd.jobs.ledger.jobs(states=states, agent=args.get("agent"))
-    return [job_json(r) for r in rows]
+
+async def handle(orgd: Orgd, args: dict[str, Any], peer: Any) -> dict[str, Any]:
+    limit, after = args.get("limit", PAGE), args.get("after", 0)
+    if not all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in (limit, after)):
+        raise RequestError("'limit' and 'after' must be counts", BAD_REQUEST)
+    limit = min(limit or PAGE, PAGE)
+    rows = orgd.jobs.ledger.jobs(
+        states=args.get("states"), agent=args.get("agent"), after=after, limit=limit + 1,
+        newest=bool(args.get("newest")),
+    )  # fmt: skip
+    return {"jobs": [job_json(r) for r in rows[:limit]], "more": len(rows) > limit}

@@ -1,6 +1,7 @@
-"""`SidePanel`: the cockpit's side panel, two sections in tabs: *Comms* (`CommsView`) and
-*Branches* (`BranchesView`). The app places it, toggles it and binds the keys that switch
-sections (through `show_section`); the Comms tab counts the unread files."""
+"""`SidePanel`: the cockpit's side panel, three sections in tabs: *Comms* (`CommsView`),
+*Branches* (`BranchesView`) and *Jobs* (`JobsView`). The app places it, toggles it, binds the
+keys that switch sections (through `show_section`) and feeds the Jobs section; the Comms tab
+counts the unread files."""
 
 from __future__ import annotations
 
@@ -13,9 +14,10 @@ from textual.widgets import DataTable, TabbedContent, TabPane
 
 from orgtui.tui.sidepanel.branches import BranchesView
 from orgtui.tui.sidepanel.comms import CommsTree, CommsView, PostFn
+from orgtui.tui.sidepanel.jobs import JobsView
 
-Section = Literal["comms", "branches"]
-SECTIONS: tuple[Section, ...] = ("comms", "branches")
+Section = Literal["comms", "branches", "jobs"]
+SECTIONS: tuple[Section, ...] = ("comms", "branches", "jobs")
 
 
 class SidePanel(Widget):
@@ -57,6 +59,7 @@ class SidePanel(Widget):
         self._branches = BranchesView(
             repo, program, agents, refresh_interval=branches_refresh, id="branches-view"
         )
+        self._jobs = JobsView(id="jobs-view")
 
     def compose(self) -> ComposeResult:
         with TabbedContent(initial="side-comms"):
@@ -64,6 +67,8 @@ class SidePanel(Widget):
                 yield self._comms
             with TabPane("Branches", id="side-branches"):
                 yield self._branches
+            with TabPane("Jobs", id="side-jobs"):
+                yield self._jobs
 
     @property
     def comms(self) -> CommsView:
@@ -74,23 +79,27 @@ class SidePanel(Widget):
         return self._branches
 
     @property
+    def jobs(self) -> JobsView:
+        return self._jobs
+
+    @property
     def section(self) -> Section:
         """The section shown."""
         active = self.query_one(TabbedContent).active
-        return "branches" if active == "side-branches" else "comms"
+        return {"side-branches": "branches", "side-jobs": "jobs"}.get(active, "comms")  # type: ignore[return-value]
 
     def show_section(self, name: Section, focus: bool = True) -> None:
-        """Show the section `name` ("comms" or "branches") and, with `focus`, focus its list."""
+        """Show the section `name` and, with `focus`, focus it (its list)."""
         if name not in SECTIONS:
             raise ValueError(f"no section {name!r}; the sections are {', '.join(SECTIONS)}")
         self.query_one(TabbedContent).active = f"side-{name}"
         if focus:
-            target: Widget = (
-                self._comms.query_one(CommsTree)
-                if name == "comms"
-                else self._branches.query_one(DataTable)
-            )
-            target.focus()
+            targets: dict[str, Widget] = {
+                "comms": self._comms.query_one(CommsTree),
+                "branches": self._branches.query_one(DataTable),
+                "jobs": self._jobs,
+            }
+            targets[name].focus()
 
     def set_agents(self, agents: list[tuple[str, Path]]) -> None:
         """Change the org's agents (after a reload of the org file)."""

@@ -1,0 +1,99 @@
+"""The side panel's Jobs section: sparklines, bars, and what it shows of devices and jobs;
+and, over a real org, a finished job and the agent's last metric in its pane's title."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+from orgtui.tui.app import OrgApp
+from orgtui.tui.sidepanel.jobs import bar, render_jobs, sparkline
+from tests.tui.test_app import start, until
+
+
+def job(id: int, state: str, **over) -> dict:
+    base = {"id": id, "agent": "alice", "name": f"run {id}", "state": state, "device": "gpu0",
+            "started_at": None, "budget": {"time": 300.0}, "metrics": {}}  # fmt: skip
+    return {**base, **over}
+
+
+def test_sparkline_and_bar() -> None:
+    line = sparkline([0, 12.5, 50, 100, None], 5)
+    assert line == " ▁▄█ "
+    assert sparkline([100] * 90, 10) == "█" * 10  # the latest only
+    assert bar(0.5, 10) == "█████░░░░░" and bar(2, 4) == "████" and bar(-1, 3) == "░░░"
+
+
+def test_render_devices_queue_running_finished() -> None:
+    now = 1000.0
+    devices = [
+        {"id": "gpu0", "kind": "gpu", "name": "NVIDIA H100", "utilization": 87.0,
+         "memory_used_mb": 40960.0, "memory_total_mb": 81920.0, "temperature": None,
+         "power_w": 310.0, "job": 7},
+        {"id": "gpu1", "kind": "gpu", "name": "NVIDIA H100", "lost": True, "job": None},
+        {"id": "cpu0", "kind": "cpu", "name": "cpu", "cores": [0, 1], "job": None},
+    ]  # fmt: skip
+    jobs = [
+        job(5, "ok", metrics={"val_bpb": 0.99794}),
+        job(6, "failed", agent="bob"),
+        job(7, "running", started_at=now - 150),
+        job(8, "queued", name="softcap 20"),
+    ]
+    text = render_jobs(devices, {"gpu0": ([50, 87], [40, 50])}, jobs, "val_bpb", now).plain
+    assert "gpu0" in text and "job 7" in text and "87%" in text and "40/80G" in text
+    assert "n/a°C" in text and "310 W" in text  # an unsupported reading shows as n/a
+    assert "gpu1 LOST" in text and "CPU slot, 2 cores" in text
+    assert "Queue (1)" in text and "softcap 20" in text
+    assert "Running (1)" in text and "██████░░░░░░ 150/300s" in text
+    finished = text.split("Finished")[1]
+    assert finished.index("6") < finished.index("5")  # newest first
+    assert "val_bpb 0.9979" in finished and "failed" in finished
+
+
+ORG_JOBS = """
+[org]
+name = "cockpit"
+repo = "{repo}"
+
+[[agent]]
+name = "keys"
+command = ["bash", "--norc", "--noprofile"]
+
+[[agent]]
+name = "shell"
+command = ["bash", "--norc", "--noprofile"]
+
+[[agent]]
+name = "third"
+command = ["bash", "--norc", "--noprofile"]
+
+[scheduler]
+devices = "cpu"
+cpu_slots = 2
+mode = "dedicated"
+"""
+
+
+def test_jobs_section_and_the_title_metric_over_a_real_org(write_org, orgtui):
+    rt = start(lambda text: write_org(ORG_JOBS), orgtui)
+    out = orgtui(
+        "job", "submit", "--agent", "shell", "--json", "--", "sh", "-c", "echo val_bpb: 1.234"
+    )
+    submitted = json.loads(out.stdout)["id"]
+
+    async def main() -> None:
+        app = OrgApp(rt)
+        async with app.run_test(size=(160, 48)) as pilot:
+            await until(pilot, lambda: len(app.panes) == 3)
+            await pilot.press("o")
+            await until(pilot, lambda: app.panel is not None and app.panel.section == "jobs")
+            view = app.panel.jobs
+            await until(pilot, lambda: f"{submitted:>5} shell" in str(view.render()), timeout=15,
+                        what="the finished job in the Jobs section")  # fmt: skip
+            shown = str(view.render())
+            assert "cpu0" in shown and "cpu1" in shown and "val_bpb 1.234" in shown
+            shell = app.panes["shell"]
+            await until(pilot, lambda: "val_bpb 1.234" in str(shell.subtitle), what="the title")
+            assert "dev cpu1" in str(shell.subtitle)  # its own device in dedicated mode
+
+    asyncio.run(main())
