@@ -36,8 +36,15 @@ class Logger:
         self.proc.stdin.write(data)
         self.proc.stdin.flush()
         self.written += data
+
+        def landed() -> bool:
+            try:
+                return self.log.read_bytes().endswith(data)
+            except FileNotFoundError:  # not yet written, or being rotated right now
+                return False
+
         wait_for(
-            lambda: self.log.exists() and self.log.read_bytes().endswith(data),
+            landed,
             timeout=10,
             interval=0.002,
             what=f"{data[:20]!r} to reach the log",
