@@ -6,6 +6,7 @@ and the side panel. The app is a client: quitting it leaves the org running.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import getpass
 import json
@@ -19,6 +20,7 @@ from typing import Any
 from textual import events, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
+from textual.css.query import NoMatches
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Static
@@ -171,6 +173,8 @@ class OrgApp(App[None]):
                 time.sleep(0.1)
 
     async def on_status_update(self, message: StatusUpdate) -> None:
+        if not self.is_running or not self.grid.is_mounted:  # one that came as the app went
+            return
         if message.status is None:
             self._set_bar(
                 f" orgtui · {self.rt.name} · [red]orgd is not answering: {message.error}[/]"
@@ -207,7 +211,8 @@ class OrgApp(App[None]):
         # Only a change is drawn: the status comes every second.
         if text != self._bar_text:
             self._bar_text = text
-            self.query_one("#topbar", Static).update(text, layout=False)
+            with contextlib.suppress(NoMatches):  # the app is going
+                self.query_one("#topbar", Static).update(text, layout=False)
 
     async def _build_panes(self, agents: list[dict[str, Any]]) -> None:
         await self.grid.set_agents(agents)
