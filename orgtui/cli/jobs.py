@@ -36,6 +36,7 @@ def add_parsers(sub: Any) -> None:
                    help="baseline, experiment, verification or other (default: experiment)")  # fmt: skip
     p.add_argument("--baseline", type=int, help="the baseline job this one is compared with")
     p.add_argument("--name", help="a short name (default: the command)")
+    p.add_argument("--description", help="what the job tries (the TSV's description column)")
     p.add_argument("--priority", type=int, default=0, help="higher first, in pool mode")
     p.add_argument("--in-place", action="store_true",
                    help="run in the live worktree (the result is marked unreproducible)")  # fmt: skip
@@ -97,6 +98,7 @@ def cmd_submit(args: argparse.Namespace) -> int:
         "kind": args.kind,
         "baseline": args.baseline,
         "name": args.name,
+        "description": args.description,
         "gpus": args.gpus,
         "priority": args.priority,
         "in_place": args.in_place,

@@ -116,7 +116,8 @@ def test_a_job_runs_the_code_as_submitted(write_org, orgtui, repo, tmp_path):
 
 def test_research_train_and_metrics(write_org, orgtui, repo):
     up(write_org, orgtui, repo)
-    out = orgtui("job", "submit", "--agent", "b", "--seed", "7", "--time", "20s", "--wait")
+    out = orgtui("job", "submit", "--agent", "b", "--seed", "7", "--time", "20s", "--wait",
+                 "--description", "baseline, seed 7")  # fmt: skip
     lines = out.stdout.splitlines()
     assert lines[0].isdigit()  # the id first, alone
     assert "seed 7 slot cuda ''" in out.stdout and "val_bpb=0.9979" in lines[-1]
@@ -126,7 +127,7 @@ def test_research_train_and_metrics(write_org, orgtui, repo):
     assert job["compute"]["wall_seconds"] > 0.2 and job["compute"]["device_seconds"] > 0.2
     results = orgtui("results", "--tsv").stdout.splitlines()
     assert results[0].startswith("commit\tval_bpb\tmemory_gb\tstatus\tdescription")
-    assert results[1].split("\t")[1:4] == ["0.9979", "", "ok"]
+    assert results[1].split("\t")[1:5] == ["0.9979", "", "ok", "baseline, seed 7"]
 
 
 def test_timeout_cancel_and_a_missing_command(write_org, orgtui, repo):
