@@ -62,6 +62,7 @@ class Jobs:
         self.ledger = Ledger(cfg.org.workdir / "ledger.sqlite")
         self.runner = LocalRunner(self.dir)
         self.devices, self.devices_from = devs.discover(self.sched.devices, self.sched.cpu_slots)
+        self.last_metrics = self._load_last_metrics()
         self.running: dict[int, Running] = {}
         self.submitting: set[int] = set()  # snapshots being taken: not yet dispatchable
         # Checkouts made while their jobs wait, so a device that frees starts the next job
@@ -78,15 +79,19 @@ class Jobs:
         return next(d for d in self.devices if d.id == device_id)
 
     def last_metric(self, agent: str) -> float | None:
-        """The agent's latest finished job's value of the org's metric."""
+        """The agent's latest `ok` job's value of the org's metric."""
+        return self.last_metrics.get(agent)
+
+    def _load_last_metrics(self) -> dict[str, float]:
+        """Each agent's latest `ok` value of the org's metric, from the ledger (once, at
+        start; `finish` keeps it current, so `status` every second costs no query)."""
         metric = self.orgd.cfg.research.metric
         rows = self.ledger.db.execute(
-            "SELECT json_extract(metrics, '$.' || ?) AS m FROM jobs WHERE agent = ? AND "
-            "state = 'ok' AND json_extract(metrics, '$.' || ?) IS NOT NULL "
-            "ORDER BY ended_at DESC LIMIT 1",
-            (metric, agent, metric),
+            "SELECT agent, json_extract(metrics, '$.\"' || ? || '\"') AS m FROM jobs"
+            " WHERE state = 'ok' AND m IS NOT NULL ORDER BY ended_at",
+            (metric,),
         ).fetchall()
-        return rows[0]["m"] if rows else None
+        return {r["agent"]: r["m"] for r in rows}
 
     def sharing(self) -> str:
         agents, n = len(self.orgd.agents), len(self.devices)
@@ -278,6 +283,9 @@ class Jobs:
         )  # fmt: skip
         self.running.pop(job, None)
         run.ended.set()
+        value = metrics.get(self.orgd.cfg.research.metric)
+        if state == "ok" and value is not None:
+            self.last_metrics[run.agent] = value
         log.info("job %d: %s (%s)", job, state, why)
         async with self.finished:
             self.finished.notify_all()

@@ -53,7 +53,7 @@ def apply(screen: Screen, output: bytes) -> set[int] | None:
         text = output.decode()
     except UnicodeDecodeError:  # a character split across two notifications
         return None
-    rows = dict(enumerate(screen.rows))
+    rows = list(screen.rows)  # changed on a copy: a refusal leaves the screen as it was
     (ox, oy), (x, y), state = screen.offset, screen.cursor, screen.state
     view_y = y - oy
     if not 0 <= view_y < len(screen.rows):
@@ -87,6 +87,6 @@ def apply(screen: Screen, output: bytes) -> set[int] | None:
             rows[view_y] = Strip.join([row.crop(0, vx), written, row.crop(vx + n, screen.width)])
             changed.add(view_y)
             x += n
-    screen.rows = [rows[i] for i in range(len(screen.rows))]
+    screen.rows = rows
     screen.cursor, screen.state = (x, y), state
     return changed
