@@ -68,7 +68,6 @@ class Jobs:
         # Checkouts made while their jobs wait, so a device that frees starts the next job
         # without waiting for git: for the next few queued jobs only.
         self.prepared: dict[int, asyncio.Task[None]] = {}
-        self._removed = 0  # job worktrees removed since git last pruned its records
         self.finished = asyncio.Condition()
         self._dispatch_lock = asyncio.Lock()
         log.info("devices: %s", self.devices_from)
@@ -115,6 +114,7 @@ class Jobs:
 
     async def adopt(self) -> None:
         """Take over the jobs a previous orgd left running."""
+        await asyncio.to_thread(prune_checkouts, self.orgd.cfg.org.repo)  # its half-removed
         for row in self.ledger.jobs(states=["running"]):
             job = row["id"]
             held = tuple(d for d in row["device"].split(",") if d)
@@ -146,10 +146,12 @@ class Jobs:
     async def dispatch(self) -> None:
         """Start what can start now."""
         async with self._dispatch_lock:
-            queued = [q for q in self.ledger.queue() if q[0] not in self.submitting]
+            busy = [d for r in self.running.values() for d in r.devices]
+            if len(set(busy)) + sum(d.lost for d in self.devices) >= len(self.devices):
+                return  # nothing free: nothing starts (the queue is not even read)
+            queued = self.ledger.queue(per_group=len(self.devices), skip=self.submitting)
             if not queued:
                 return
-            busy = [d for r in self.running.values() for d in r.devices]
             per_agent: dict[str, int] = {}
             for run in self.running.values():
                 per_agent[run.agent] = per_agent.get(run.agent, 0) + 1
@@ -182,7 +184,6 @@ class Jobs:
     def _checkout(self, commit: str, src: Path) -> None:
         if src.exists():  # left by an orgd that stopped before the job started
             remove_checkout(src)
-            prune_checkouts(self.orgd.cfg.org.repo)
         checkout(self.orgd.cfg.org.repo, commit, src)
 
     def _unprepare(self, job: int) -> None:
@@ -296,7 +297,6 @@ class Jobs:
             await self.dispatch()  # the next job first, then the clearing up
         if run.src is not None:
             await asyncio.to_thread(remove_checkout, run.src)
-            self._removed += 1
 
     def _read_metrics(self, job: int, run: Running, final: bool = False) -> dict[str, float]:
         path = self.runner.log_path(job)
@@ -323,11 +323,7 @@ class Jobs:
     # -- while running ----------------------------------------------------------------
 
     async def tick(self) -> None:
-        """Once a second: metrics so far, telemetry, lost GPUs, git's records of removed
-        job worktrees."""
-        if self._removed:
-            self._removed = 0
-            await asyncio.to_thread(prune_checkouts, self.orgd.cfg.org.repo)
+        """Once a second: metrics so far, telemetry, lost GPUs."""
         for job, run in list(self.running.items()):
             before = dict(run.parser.metrics)
             metrics = self._read_metrics(job, run)

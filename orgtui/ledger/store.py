@@ -71,6 +71,8 @@ CREATE TABLE IF NOT EXISTS jobs (
 );
 CREATE INDEX IF NOT EXISTS jobs_state ON jobs(state);
 CREATE INDEX IF NOT EXISTS jobs_agent ON jobs(agent);
+CREATE INDEX IF NOT EXISTS jobs_waiting ON jobs(agent, gpus, priority DESC, queued_at, id)
+    WHERE state = 'queued';
 CREATE TABLE IF NOT EXISTS events (
     job INTEGER NOT NULL REFERENCES jobs(id),
     at REAL NOT NULL,
@@ -190,13 +192,36 @@ class Ledger:
             return self.db.execute(sql + " ORDER BY id LIMIT ?", [*args, limit]).fetchall()
         return self.db.execute(sql + " ORDER BY id", args).fetchall()
 
-    def queue(self) -> list[tuple[int, str, int, int, float, int, str]]:
+    def queue(
+        self, per_group: int | None = None, skip: Iterable[int] = ()
+    ) -> list[tuple[int, str, int, int, float, int, str]]:
         """The queued jobs, as the dispatcher needs them: (id, agent, gpus, priority,
-        queued_at, reproducible, commit), first come first."""
-        return self.db.execute(
-            'SELECT id, agent, gpus, priority, queued_at, reproducible, "commit" FROM jobs'
-            " WHERE state = 'queued' ORDER BY queued_at, id"
-        ).fetchall()
+        queued_at, reproducible, commit), first come first; `skip`: ids left out.
+
+        With `per_group` = k, only each (agent, gpus) group's first k by priority and by
+        arrival: jobs of one group want the same devices, so no decision over k devices
+        starts more than k of them, and it starts the group's first ones. A dispatch then
+        costs the same with 10 or 10,000 jobs queued."""
+        skip = list(skip)
+        where = "state = 'queued'"
+        if skip:
+            where += f" AND id NOT IN ({', '.join('?' for _ in skip)})"
+        columns = 'id, agent, gpus, priority, queued_at, reproducible, "commit"'
+        if per_group is None:
+            sql = f"SELECT {columns} FROM jobs WHERE {where} ORDER BY queued_at, id"
+            return self.db.execute(sql, skip).fetchall()
+        # Each group's first ones through the jobs_waiting index: no sort of the queue.
+        found: dict[int, Any] = {}
+        groups = self.db.execute(f"SELECT DISTINCT agent, gpus FROM jobs WHERE {where}", skip)
+        for agent, gpus in groups.fetchall():
+            for order in ("priority DESC, queued_at, id", "queued_at, id"):
+                sql = (
+                    f"SELECT {columns} FROM jobs WHERE {where} AND agent = ? AND gpus = ?"
+                    f" ORDER BY {order} LIMIT ?"
+                )
+                for row in self.db.execute(sql, [*skip, agent, gpus, per_group]):
+                    found[row[0]] = row
+        return sorted(found.values(), key=lambda r: (r[4], r[0]))
 
     def events(self, job: int) -> list[sqlite3.Row]:
         return self.db.execute(

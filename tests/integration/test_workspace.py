@@ -380,3 +380,44 @@ def test_git_environment_of_the_caller_does_not_redirect_commands(
     monkeypatch.delenv("GIT_DIR")
     assert PROGRAM in branches(repo) and PROGRAM not in branches(other)
     assert branch_of(made.worktree) == made.branch
+
+
+def test_job_checkouts_are_real_worktrees_made_beside_agents_worktrees(
+    repo: Path, workdir: Path
+) -> None:
+    """A job's checkout is written by hand (one git run, no lock); git must see a proper
+    detached worktree of the snapshot, also while agents' worktrees are being added and
+    other checkouts made and removed at the same time, and forget it when it goes."""
+    from orgtui.workspace.snapshot import checkout, remove_checkout, snapshot
+
+    ensure_program(repo, "main", PROGRAM)
+    (repo / "new.py").write_text("print('untracked, in the snapshot')\n")
+    commit = snapshot(repo, "refs/orgtui/jobs/1", "job 1", "alice")
+    jobs = workdir / "jobs"
+
+    def job(i: int) -> Path:
+        src = jobs / str(i) / "src"
+        checkout(repo, commit, src)
+        return src
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        agents = pool.map(lambda a: ensure_agent(repo, PROGRAM, workdir, a), ["a", "b", "c"])
+        made = list(pool.map(job, range(12)))
+        for src in made[:6]:
+            pool.submit(remove_checkout, src)
+        assert all(w.created for w in agents)
+    listed = worktrees(repo)
+    for i, src in enumerate(made):
+        assert (src.resolve() in listed) == (i >= 6), f"job {i}: {sorted(listed)}"
+        assert src.exists() == (i >= 6)
+    src = made[7]
+    assert listed[src.resolve()] == "detached"
+    assert git(src, "rev-parse", "HEAD") == commit
+    assert git(src, "status", "--porcelain") == ""  # index and files match the commit
+    assert (src / "new.py").read_text() == "print('untracked, in the snapshot')\n"
+    assert (src / "train.py").read_text() == "print('train')\n"
+    git(repo, "worktree", "prune")  # git's own prune keeps what is there
+    assert src.resolve() in worktrees(repo)
+    remove_checkout(src)
+    assert src.resolve() not in worktrees(repo) and not src.exists()
+    assert git(repo, "rev-parse", "refs/orgtui/jobs/1") == commit  # the code stays

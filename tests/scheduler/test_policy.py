@@ -93,3 +93,42 @@ def test_never_double_booked(queue, mode, busy, lost, running) -> None:
         left = len([d for d in DEVS if d not in busy | lost]) - len(given_out)
         started = {a.job for a in got}
         assert all(j.gpus > left for j in queue if j.id not in started)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    queue=st.lists(
+        st.tuples(
+            st.sampled_from(AGENTS),
+            st.integers(1, 3),  # gpus
+            st.integers(-1, 1),  # priority
+            st.integers(0, 30),  # queued_at: ties too
+        ),
+        max_size=40,
+    ),
+    mode=st.sampled_from(["dedicated", "pool"]),
+    busy=st.sets(st.sampled_from(DEVS)),
+    running=st.dictionaries(st.sampled_from(AGENTS), st.integers(0, 3)),
+)
+def test_the_ledgers_short_queue_decides_as_the_whole_queue(queue, mode, busy, running) -> None:
+    """orgd reads only each (agent, gpus) group's first jobs from the ledger (so a dispatch
+    does not read 10,000 queued rows); over real SQLite, the decision is the same."""
+    import tempfile
+    from pathlib import Path
+
+    from orgtui.ledger.store import Ledger
+
+    with tempfile.TemporaryDirectory() as tmp:
+        ledger = Ledger(Path(tmp) / "ledger.sqlite")
+        for agent, gpus, prio, at in queue:
+            ledger.add(agent=agent, gpus=gpus, priority=prio, queued_at=float(at),
+                       budget_time=1.0, command=["true"])  # fmt: skip
+        whole, short = ledger.queue(), ledger.queue(per_group=len(DEVS))
+        ledger.close()
+
+    def decision(rows):
+        jobs = [Queued(r[0], r[1], r[2], r[3], r[4]) for r in rows]
+        return decide(jobs, DEVS, AGENTS, mode, busy=busy, running=running)
+
+    assert decision(short) == decision(whole)
+    assert {r[0] for r in short} <= {r[0] for r in whole}
