@@ -11,9 +11,10 @@ import getpass
 import json
 import os
 import sys
+import time
 from pathlib import Path
 
-from orgtui.cli import jobs
+from orgtui.cli import jobs, reload
 from orgtui.cli.common import BAD_INPUT, FAILED, CliError, _call, _org, _org_option
 from orgtui.config.errors import ConfigError
 from orgtui.config.runtime import (
@@ -123,6 +124,17 @@ def cmd_status(args: argparse.Namespace) -> int:
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     for r in rows:
         print("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip())
+    config = status["config"]
+    applied = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(config["applied_at"]))
+    print(f"org file: version {config['hash'][:12]}, applied {applied}")
+    if config["plan"]:
+        print(f"  last change: {'; '.join(config['plan']['lines'])}")
+    if config["error"]:
+        print(f"  NOT APPLIED (the org runs the version above): {config['error']}")
+    for p in status["processes"]:
+        last = time.strftime("%H:%M:%S", time.localtime(p["last_run"])) if p["last_run"] else "-"
+        upcoming = time.strftime("%m-%d %H:%M:%S", time.localtime(p["next_run"]))
+        print(f"ritual {p['name']} ({p['kind']}): last {last}, next {upcoming}")
     return 0
 
 
@@ -293,6 +305,7 @@ def parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_logs)
 
     jobs.add_parsers(sub)
+    reload.add_parser(sub)
     return top
 
 
@@ -300,7 +313,7 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     top = parser()
     commands = {"up", "attach", "down", "status", "validate", "send", "post", "restart", "logs",
-                "job", "results"}  # fmt: skip
+                "job", "results", "reload"}  # fmt: skip
     try:
         if len(argv) == 1 and argv[0] not in commands and not argv[0].startswith("-"):
             return cmd_main_job(argv[0])

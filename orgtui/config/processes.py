@@ -76,7 +76,7 @@ def _read_process(table: Table, roster: Roster) -> ProcessSpec:
     _only_for(table, "deadline", "collect", kind)
     _only_for(table, "idle", "nudge", kind)
     _only_for(table, "deliver_to", "collect", kind)
-    return ProcessSpec(
+    spec = ProcessSpec(
         name=name,
         kind=kind,
         every=every,
@@ -87,6 +87,33 @@ def _read_process(table: Table, roster: Roster) -> ProcessSpec:
         idle=table.optional_duration("idle"),
         deliver_to=_agent_names(table, "deliver_to", roster) if table.has("deliver_to") else (),
     )
+    if kind == "collect" and collect_path(send) is None:
+        table.fail(
+            "send" if table.has("send") else "kind",
+            "a collect process asks the agents to write a file and gathers them: its 'send' "
+            "message must name that file with {agent} in it, like "
+            '"write your standup to {comms}/standup/{date}/{agent}.md"',
+        )
+    return spec
+
+
+def collect_path(send: str) -> str | None:
+    """The file a collect ritual's message asks each agent to write: its first word that
+    holds `{agent}` (as a template, like `{comms}/standup/{date}/{agent}.md`), or None."""
+    for word in send.split():
+        word = word.strip("\"'`()<>[],;:").rstrip(".!?")
+        if "{agent}" in word and ("/" in word or "." in word):  # a file's name, not the word
+            return word
+    return None
+
+
+def digest_path(path: str) -> str:
+    """Where a collect ritual writes its digest: `.../{date}/{agent}.md` gathers into
+    `.../{date}.md`; a name that only holds {agent} (`notes-{agent}.md`) into `notes-all.md`."""
+    folder, _, name = path.rpartition("/")
+    if name.startswith("{agent}") and folder:
+        return folder + name.removeprefix("{agent}")
+    return path.replace("{agent}", "all")
 
 
 def _only_for(table: Table, key: str, kind: str, actual: str) -> None:

@@ -14,6 +14,7 @@ from orgtui.config import ConfigError, load_org
 from orgtui.config.runtime import org_runtime
 from orgtui.daemon.orgd import Orgd
 from orgtui.daemon.socket_server import serve
+from orgtui.daemon.watch import watch
 
 log = logging.getLogger("orgd")
 
@@ -34,10 +35,12 @@ async def run(org_file: Path) -> int:
         loop.add_signal_handler(sig, orgd.stopping.set)
     loop.add_signal_handler(signal.SIGHUP, lambda: None)
     log.info("orgd %d serving org %s on %s", os.getpid(), cfg.org.name, rt.orgd_sock)
+    watching = loop.create_task(watch(orgd))
     try:
         await orgd.tick_loop()
         await orgd.stopping.wait()
     finally:
+        watching.cancel()
         server.close()
         rt.orgd_sock.unlink(missing_ok=True)
         if rt.daemon_pid() == os.getpid():

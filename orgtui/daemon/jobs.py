@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from orgtui.agents.launch import agent_env
+from orgtui.config.model import SchedulerSection
 from orgtui.ledger.store import Ledger, job_json
 from orgtui.scheduler import devices as devs
 from orgtui.scheduler.local import LocalRunner
@@ -71,6 +72,16 @@ class Jobs:
         self.finished = asyncio.Condition()
         self._dispatch_lock = asyncio.Lock()
         log.info("devices: %s", self.devices_from)
+
+    def configure(
+        self, sched: SchedulerSection, devices: tuple[list[devs.Device], str] | None = None
+    ) -> None:
+        """An edited `[scheduler]`, for jobs queued from now on; running jobs keep their
+        devices (`devices`: found again when the edit changed them)."""
+        self.sched = sched
+        if devices is not None:
+            self.devices, self.devices_from = devices
+            log.info("devices: %s", self.devices_from)
 
     # -- facts ------------------------------------------------------------------------
 

@@ -23,11 +23,15 @@ from orgtui.agents.delivery import deliver
 from orgtui.agents.launch import comms_dir, window_spec, write_bin
 from orgtui.agents.lifecycle import AgentLife
 from orgtui.agents.prompts import PROMPT_FILES, write_prompt
+from orgtui.config import ConfigError, load_org
 from orgtui.config.model import AgentSpec, OrgConfig
 from orgtui.config.runtime import OrgRuntime, write_info
 from orgtui.daemon import comms
 from orgtui.daemon.jobs import Jobs
 from orgtui.daemon.pane_io import TmuxPane
+from orgtui.daemon.reload import Plan, apply_plan, make_plan
+from orgtui.daemon.rituals import Rituals
+from orgtui.scheduler.devices import DeviceError
 from orgtui.scheduler.policy import home
 from orgtui.tmux.control import ControlClient
 from orgtui.tmux.quoting import escape_format
@@ -73,7 +77,11 @@ class Orgd:
         self.tick_lock = asyncio.Lock()
         self.started_at = time.time()
         self.applied_at = time.time()
+        self.config_error: str | None = None  # the saved org file's, while it does not apply
+        self.last_plan: Plan | None = None
+        self.reload_lock = asyncio.Lock()
         self.jobs: Jobs  # after prepare: the work dir exists
+        self.rituals: Rituals
 
     # -- paths --------------------------------------------------------------------------
 
@@ -110,6 +118,7 @@ class Orgd:
         write_bin(self.workdir)
         write_info(self.rt, org.workdir, org.repo)
         self.jobs = Jobs(self)
+        self.rituals = Rituals(self)
 
     def start_panes(self) -> None:
         """Start the tmux server with every agent's window, or adopt the running one and add
@@ -133,6 +142,15 @@ class Orgd:
                 life.adopted(info.pane_id, info.pid, info.dead, info.dead_status, now)
                 self._pipe_log(name, info.pane_id)
                 log.info("adopted %s (pane %s, pid %s)", name, info.pane_id, info.pid)
+
+    def launch(self, agent: Agent) -> None:
+        """Start an agent added while the org runs, in a new window."""
+        self._launched(agent, self.tmux.new_window(self.session, self._spec(agent)), time.time())
+
+    def resize(self, agent: Agent) -> None:
+        if agent.life.pane_id is not None:
+            self.tmux.run("resize-window", "-t", agent.life.pane_id, "-x", str(agent.spec.cols),
+                          "-y", str(agent.spec.rows), check=False)  # fmt: skip
 
     def _spec(self, agent: Agent) -> WindowSpec:
         return window_spec(self.cfg, self.rt, agent.spec, agent.worktree)
@@ -236,6 +254,39 @@ class Orgd:
             await self.jobs.tick()
         except Exception:  # the jobs' tick must not stop the agents'
             log.exception("jobs tick")
+        try:
+            await self.rituals.tick()
+        except Exception:
+            log.exception("rituals tick")
+
+    # -- the org file, live ---------------------------------------------------------------
+
+    async def reload(self, dry_run: bool = False) -> Plan:
+        """Read the saved org file and apply what changed (or, `dry_run`, only say it);
+        ConfigError when it does not apply: then nothing changed and `config_error` says
+        why until a good version is saved."""
+        async with self.reload_lock:
+            try:
+                new = await asyncio.to_thread(load_org, self.cfg.file)
+                plan = make_plan(self.cfg, new)
+                if dry_run or new.source_hash == self.cfg.source_hash:
+                    if not dry_run:
+                        self.config_error = None
+                    return plan
+                log.info("org file changed: %s", "; ".join(plan.lines()))
+                await apply_plan(self, new, plan)
+            except ConfigError as e:
+                if str(e) != self.config_error:
+                    log.error("org file not applied: %s", e)
+                self.config_error = str(e)
+                raise
+            except DeviceError as e:
+                error = ConfigError(self.cfg.file, 1, 1, f"[scheduler] {e}")
+                self.config_error = str(error)
+                raise error from None
+            self.config_error = None
+            self.last_plan = plan
+            return plan
 
     # -- for handlers -------------------------------------------------------------------
 
@@ -294,6 +345,10 @@ class Orgd:
             "config": {
                 "hash": self.cfg.source_hash,
                 "applied_at": self.applied_at,
-                "error": None,
+                "error": self.config_error,
+                "plan": None
+                if self.last_plan is None
+                else {**self.last_plan.to_json(), "lines": self.last_plan.lines()},
             },
+            "processes": self.rituals.status(),
         }

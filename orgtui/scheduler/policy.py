@@ -3,7 +3,7 @@ devices, the agents and what runs.
 
 `dedicated`: agent i's jobs run on device i (with more agents than devices, agent i gets
 device i mod n: shared round-robin). A job that asks for more than one device takes its own
-and the next ones. `pool`: any free devices; agents with fewer running jobs go first, then a
+and the next ones. Jobs of no agent (the org's baselines) take any free devices. `pool`: any free devices; agents with fewer running jobs go first, then a
 job's priority (higher first), then first come first served.
 
 In both modes a job starts only when every device it needs is free (not held by a running
@@ -67,8 +67,11 @@ def _dedicated(
     for job in sorted(queue, key=lambda j: (j.queued_at, j.id)):
         if job.gpus > len(devices):
             continue
-        start = home(job.agent, agents, devices)
-        want = [devices[(start + k) % len(devices)] for k in range(job.gpus)]
+        if job.agent not in agents:  # the org's own jobs (a baseline): any free devices
+            want = free[: job.gpus] if len(free) >= job.gpus else [""]
+        else:
+            start = home(job.agent, agents, devices)
+            want = [devices[(start + k) % len(devices)] for k in range(job.gpus)]
         if all(d in free for d in want):
             out.append(Assignment(job.id, tuple(want)))
             for d in want:

@@ -105,7 +105,7 @@ name = "standup"
 kind = "collect"
 at = "09:30"
 to = ["junior"]
-send = "Standup {agent} ({role}) {date}: {comms} on {program}"
+send = "Standup {agent} ({role}) {date} on {program}: write {comms}/standup/{date}/{agent}.md"
 deadline = "30m"
 deliver_to = ["chief"]
 
@@ -194,7 +194,7 @@ def test_full_file_round_trips_every_field(tmp_path: Path) -> None:
             every=None,
             at="09:30",
             to=("junior-1", "junior-2"),
-            send="Standup {agent} ({role}) {date}: {comms} on {program}",
+            send="Standup {agent} ({role}) {date} on {program}: write {comms}/standup/{date}/{agent}.md",
             deadline=1800.0,
             idle=None,
             deliver_to=("chief",),
