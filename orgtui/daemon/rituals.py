@@ -9,7 +9,8 @@ a local time. Kinds:
   them and delivered to `deliver_to` (default: the chiefs; with none, it goes on the board);
 - `nudge`: each agent of `to` whose pane has been idle `idle` long while its program runs
   gets the message, once per idle period: the echo of the nudge itself does not end the
-  period, only the agent's own output later does;
+  period, only the agent's own output later does (it looks `every` so often; `idle`
+  defaults to 10 minutes);
 - `baseline`: the program branch's head, when no baseline of it is in the ledger, is queued
   as `research.seeds` jobs of kind `baseline` (one group: each seed's `baseline_id` is the
   first seed's job); checked at start and at each run.
@@ -31,6 +32,7 @@ from orgtui.config.durations import parse_clock
 from orgtui.config.model import ProcessSpec
 from orgtui.config.processes import collect_path, digest_path
 from orgtui.daemon import comms
+from orgtui.daemon.submit import queue_baseline
 
 if TYPE_CHECKING:
     from orgtui.daemon.orgd import Agent, Orgd
@@ -97,7 +99,7 @@ class Rituals:
                 if was.spec == spec:
                     ritual.since = was.since
             ritual.plan_next(now)
-            if spec.kind == "baseline" and (was is None or was.spec != spec):
+            if spec.kind in ("baseline", "nudge") and (was is None or was.spec != spec):
                 ritual.next_run = now
             self.rituals[spec.name] = ritual
 
@@ -110,9 +112,10 @@ class Rituals:
             for round_ in [c for c in ritual.collecting if c[0] <= now]:
                 ritual.collecting.remove(round_)
                 self._spawn(self._gather(ritual.spec, round_[1], round_[2]))
-            if ritual.spec.kind == "nudge":
+            if ritual.spec.kind == "nudge" and now >= ritual.next_run:
+                ritual.next_run = now + (ritual.spec.every or 60.0)  # `at`: checked each minute
                 self._watch_idle(ritual, now)
-            if now >= ritual.next_run:
+            elif now >= ritual.next_run:
                 ritual.last_run = now
                 ritual.plan_next(now)
                 log.info("ritual %s (%s)", ritual.spec.name, ritual.spec.kind)
@@ -130,17 +133,14 @@ class Rituals:
             due = now + (spec.deadline if spec.deadline is not None else COLLECT_DEADLINE)
             ritual.collecting.append((due, _date(now), tuple(a.spec.name for a in asked)))
         elif spec.kind == "baseline":
-            from orgtui.daemon.submit import queue_baseline
-
             try:
                 await queue_baseline(self.orgd, spec.name)
             except Exception as e:  # a repo git cannot read: said in the log, tried again
                 log.error("ritual %s: no baseline queued: %s", spec.name, e)
-        # A nudge's work is in _watch_idle, at every tick; its period only times `last_run`.
 
     def _watch_idle(self, ritual: Ritual, now: float) -> None:
         spec = ritual.spec
-        idle_for = spec.idle if spec.idle is not None else spec.every or 600.0
+        idle_for = spec.idle if spec.idle is not None else 600.0
         for agent in self.recipients(spec):
             name, life = agent.spec.name, agent.life
             nudged = ritual.nudged.get(name)

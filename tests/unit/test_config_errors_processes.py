@@ -220,6 +220,27 @@ CASES = [
         id="process-deadline-invalid",
     ),
     pytest.param(
+        [
+            *BASE,
+            "[[process]]",
+            'name = "p"',
+            'kind = "collect"',
+            'every = "1h"',
+            'send = "write your standup, {agent}"',
+        ],
+        11,
+        8,
+        "its 'send' message must name that file with {agent} in it",
+        id="process-collect-names-no-file",
+    ),
+    pytest.param(
+        [*BASE, "[[process]]", 'name = "p"', 'kind = "collect"', 'every = "1h"'],
+        9,
+        8,
+        "its 'send' message must name that file with {agent} in it",
+        id="process-collect-without-send",
+    ),
+    pytest.param(
         [*BASE, *process('every = "1h"'), *process('every = "2h"')],
         13,
         1,
@@ -241,3 +262,14 @@ def test_error_names_the_place_and_the_problem(
     error = caught.value
     assert (error.line, error.col) == (line, col), str(error)
     assert fragment in error.message, str(error)
+
+
+def test_collect_finds_the_file_its_message_names() -> None:
+    from orgtui.config.processes import collect_path, digest_path
+
+    send = "Standup: write done / next / blocked to {comms}/standup/{date}/{agent}.md."
+    assert collect_path(send) == "{comms}/standup/{date}/{agent}.md"
+    assert digest_path("{comms}/standup/{date}/{agent}.md") == "{comms}/standup/{date}.md"
+    assert digest_path("{comms}/notes-{agent}.md") == "{comms}/notes-all.md"
+    assert collect_path("({agent}.md)") == "{agent}.md"
+    assert collect_path("hello {agent}, write a note") is None
