@@ -133,19 +133,20 @@ async def apply_plan(orgd: Orgd, new: OrgConfig, plan: Plan) -> None:
     # New agents' branches and worktrees first: if git refuses one, nothing has changed yet.
     added = await asyncio.gather(*(_prepare(orgd, new, new.agent(n)) for n in plan.add))
     old_agents = orgd.agents
-    orgd.cfg = new
-    for name in plan.remove:
-        await _remove(orgd, old_agents[name])
-    agents: dict[str, Agent] = {}
-    for spec in new.agents:  # in the file's order, as status and the cockpit show them
-        agent = old_agents.get(spec.name) or next(a for a in added if a.spec.name == spec.name)
-        agent.spec = spec
-        agent.life.restart_policy = spec.restart
-        agents[spec.name] = agent
-    orgd.agents = agents
-    comms.ensure(orgd.comms, new.org.name, agents)
-    for agent in added:
-        await asyncio.to_thread(orgd.launch, agent)
+    async with orgd.tick_lock:  # no tick sees the new agents before their windows
+        orgd.cfg = new
+        for name in plan.remove:
+            await _remove(orgd, old_agents[name])
+        agents: dict[str, Agent] = {}
+        for spec in new.agents:  # in the file's order, as status and the cockpit show them
+            agent = old_agents.get(spec.name) or next(a for a in added if a.spec.name == spec.name)
+            agent.spec = spec
+            agent.life.restart_policy = spec.restart
+            agents[spec.name] = agent
+        orgd.agents = agents
+        comms.ensure(orgd.comms, new.org.name, agents)
+        for agent in added:
+            await asyncio.to_thread(orgd.launch, agent)
     for name in plan.restart:
         agent = agents[name]
         async with agent.lock, orgd.tick_lock:
@@ -166,12 +167,12 @@ async def apply_plan(orgd: Orgd, new: OrgConfig, plan: Plan) -> None:
 
 
 async def _remove(orgd: Orgd, agent: Agent) -> None:
-    """Stop the agent's pane; its branch, worktree, comms and jobs stay."""
+    """Stop the agent's pane (a message being typed into it fails); its branch, worktree,
+    comms and jobs stay."""
     pane = agent.life.pane_id
-    async with agent.lock, orgd.tick_lock:
-        if pane is not None:
-            await asyncio.to_thread(orgd.tmux.run, "kill-window", "-t", pane, check=False)
-        agent.life.state = "stopped"
+    if pane is not None:
+        await asyncio.to_thread(orgd.tmux.run, "kill-window", "-t", pane, check=False)
+    agent.life.state = "stopped"
     log.info("removed %s (pane %s); its branch and worktree stay", agent.spec.name, pane)
 
 

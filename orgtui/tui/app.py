@@ -11,6 +11,8 @@ import gc
 import getpass
 import json
 import os
+import shlex
+import subprocess
 import sys
 import time
 from functools import partial
@@ -69,6 +71,8 @@ class OrgApp(App[None]):
         Binding("c", "section('comms')", "Comms", show=False),
         Binding("g", "section('branches')", "Branches", show=False),
         Binding("o", "section('jobs')", "Jobs", show=False),
+        Binding("i", "section('org')", "Org", show=False),
+        Binding("e", "edit", "Edit org"),
         Binding("left,h", "move(-1, 0)", show=False),
         Binding("right,l", "move(1, 0)", show=False),
         Binding("up,k", "move(0, -1)", show=False),
@@ -94,6 +98,7 @@ class OrgApp(App[None]):
         self.panel: SidePanel | None = None
         self.status: dict[str, Any] = {}
         self._bar_text = ""
+        self._banner_text = ""
         self.feed: PaneFeed | None = None
         self.grid = PaneGrid(id="grid")
 
@@ -104,6 +109,7 @@ class OrgApp(App[None]):
 
     def compose(self) -> ComposeResult:
         yield Static(f" orgtui · {self.rt.name}", id="topbar")
+        yield Static("", id="banner")
         with MainRow(id="main"):
             yield self.grid
         yield Footer()
@@ -184,6 +190,11 @@ class OrgApp(App[None]):
         agents = message.status["agents"]
         if [a["name"] for a in agents] != list(self.panes):
             await self._build_panes(agents)
+            if self.panel is not None:  # the org file changed its agents
+                self.panel.set_agents([(a["name"], Path(a["worktree"])) for a in agents])
+        self._set_banner((message.status.get("config") or {}).get("error"))
+        if self.panel is not None and self.panel.display and self.panel.section == "org":
+            self.panel.org.update_org(message.status)
         for info in agents:
             self.panes[info["name"]].set_info({**info, "metric": message.status.get("metric")})
         if message.jobs is not None and self.panel is not None:
@@ -213,6 +224,22 @@ class OrgApp(App[None]):
             self._bar_text = text
             with contextlib.suppress(NoMatches):  # the app is going
                 self.query_one("#topbar", Static).update(text, layout=False)
+
+    def _set_banner(self, error: str | None) -> None:
+        """The saved org file's error, while it does not apply (the org runs the last good
+        version): on a line of its own under the top bar until a good version is saved."""
+        with contextlib.suppress(NoMatches):
+            banner = self.query_one("#banner", Static)
+            text = (
+                f" [b]org file not applied[/b] (the org runs the last good version; e edits): "
+                f"{error}"
+                if error
+                else ""
+            )
+            if banner.display != bool(error) or (error and text != self._banner_text):
+                banner.update(text)
+                banner.display = bool(error)
+            self._banner_text = text
 
     async def _build_panes(self, agents: list[dict[str, Any]]) -> None:
         await self.grid.set_agents(agents)
@@ -406,6 +433,38 @@ class OrgApp(App[None]):
         if self.feed:
             for p in self._visible():
                 self.feed.resize(p, force=True)
+
+    def action_edit(self) -> None:
+        """$VISUAL or $EDITOR (else vi) on the org file; orgd applies what is saved."""
+        file = self.status.get("file")
+        if not file:
+            return
+        editor = shlex.split(os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi")
+        with self.suspend():
+            try:
+                subprocess.run([*editor, file])
+            except OSError as e:
+                error = f"cannot run the editor {editor[0]!r}: {e.strerror} (set $EDITOR)"
+            else:
+                error = ""
+        if error:
+            self.notify(error, severity="error", timeout=8)
+        else:
+            self._reload()
+        if self.feed:
+            for p in self._visible():
+                self.feed.resize(p, force=True)
+
+    @work(thread=True, group="requests")
+    def _reload(self) -> None:
+        """Apply the saved file at once (orgd's watcher would within a second) and say how."""
+        try:
+            result = call(self.rt.orgd_sock, "reload", timeout=120)
+            self.notify("org file applied: " + "; ".join(result["lines"]), timeout=6)
+        except RequestError as e:
+            self.notify(str(e), title="org file not applied", severity="error", timeout=10)
+        except (DaemonUnreachable, OSError) as e:
+            self.notify(str(e), severity="error", timeout=8)
 
     async def _ensure_panel(self) -> SidePanel | None:
         if self.panel is None and self.status:

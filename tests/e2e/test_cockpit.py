@@ -200,3 +200,37 @@ def test_a_bad_escape_chord_is_refused(write_org, orgtui):
     )  # fmt: skip
     assert result.returncode == 2 and "escape chord 'q'" in result.stderr
     assert orgtui("status", "pit2", check=False).returncode == 2  # it was not started
+
+
+def test_the_org_file_edited_from_the_cockpit_and_a_bad_save_in_a_banner(
+    write_org, orgtui, tmp_path
+):
+    """`e` runs $EDITOR on the org file (here a script that adds an agent): the new agent's
+    pane appears. A broken save shows its file:line:col in a banner until it is fixed."""
+    org = write_org(ORG)
+    orgtui("up", str(org))
+    editor = tmp_path / "add-agent.sh"
+    editor.write_text('#!/bin/sh\nprintf \'\\n[[agent]]\\nname = "extra"\\n'
+                      'command = ["bash", "--norc", "--noprofile"]\\n\' >> "$1"\n')  # fmt: skip
+    editor.chmod(0o755)
+    outer = Path(tempfile.mkdtemp(prefix="otx", dir="/tmp")) / "outer.sock"
+    env = {**orgtui.env, "TERM": "xterm-256color", "EDITOR": str(editor)}
+    cmd = f"{sys.executable} -m orgtui attach pit"
+    screen = lambda: tmux_capture(outer, "0")  # noqa: E731
+    try:
+        subprocess.run(["tmux", "-S", str(outer), "-f", "/dev/null", "new-session", "-d", "-x",
+                        "160", "-y", "48", cmd], env=env, check=True)  # fmt: skip
+        wait_for(lambda: "pit$" in screen(), timeout=20, what="the cockpit")
+        subprocess.run(["tmux", "-S", str(outer), "send-keys", "-t", "0", "e"], check=True)
+        wait_for(lambda: "● extra" in screen(), timeout=20, what="the added agent's pane")
+        assert "extra" in [a["name"] for a in orgtui.status()["agents"]]
+        text = org.read_text()
+        org.write_text(text.replace('name = "extra"', 'name = "Extra"'))
+        line = text.splitlines().index('name = "extra"') + 1
+        wait_for(lambda: "org file not applied" in screen(), timeout=20, what="the banner")
+        assert f"org.toml:{line}:8:" in screen().replace("\n", "")
+        assert "● extra" in screen()  # the org runs the last good version
+        org.write_text(text)
+        wait_for(lambda: "org file not applied" not in screen(), timeout=20, what="no banner")
+    finally:
+        subprocess.run(["tmux", "-S", str(outer), "kill-server"], capture_output=True)

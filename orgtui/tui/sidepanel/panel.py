@@ -1,7 +1,7 @@
-"""`SidePanel`: the cockpit's side panel, three sections in tabs: *Comms* (`CommsView`),
-*Branches* (`BranchesView`) and *Jobs* (`JobsView`). The app places it, toggles it, binds the
-keys that switch sections (through `show_section`) and feeds the Jobs section; the Comms tab
-counts the unread files."""
+"""`SidePanel`: the cockpit's side panel, four sections in tabs: *Comms* (`CommsView`),
+*Branches* (`BranchesView`), *Jobs* (`JobsView`) and *Org* (`OrgView`: the org file and the
+rituals). The app places it, toggles it, binds the keys that switch sections (through
+`show_section`) and feeds the Jobs and Org sections; the Comms tab counts the unread files."""
 
 from __future__ import annotations
 
@@ -15,9 +15,10 @@ from textual.widgets import DataTable, TabbedContent, TabPane
 from orgtui.tui.sidepanel.branches import BranchesView
 from orgtui.tui.sidepanel.comms import CommsTree, CommsView, PostFn
 from orgtui.tui.sidepanel.jobs import JobsView
+from orgtui.tui.sidepanel.org import OrgView
 
-Section = Literal["comms", "branches", "jobs"]
-SECTIONS: tuple[Section, ...] = ("comms", "branches", "jobs")
+Section = Literal["comms", "branches", "jobs", "org"]
+SECTIONS: tuple[Section, ...] = ("comms", "branches", "jobs", "org")
 
 
 class SidePanel(Widget):
@@ -60,6 +61,7 @@ class SidePanel(Widget):
             repo, program, agents, refresh_interval=branches_refresh, id="branches-view"
         )
         self._jobs = JobsView(id="jobs-view")
+        self._org = OrgView(id="org-view")
 
     def compose(self) -> ComposeResult:
         with TabbedContent(initial="side-comms"):
@@ -69,6 +71,8 @@ class SidePanel(Widget):
                 yield self._branches
             with TabPane("Jobs", id="side-jobs"):
                 yield self._jobs
+            with TabPane("Org", id="side-org"):
+                yield self._org
 
     @property
     def comms(self) -> CommsView:
@@ -83,10 +87,15 @@ class SidePanel(Widget):
         return self._jobs
 
     @property
+    def org(self) -> OrgView:
+        return self._org
+
+    @property
     def section(self) -> Section:
         """The section shown."""
         active = self.query_one(TabbedContent).active
-        return {"side-branches": "branches", "side-jobs": "jobs"}.get(active, "comms")  # type: ignore[return-value]
+        sections = {"side-branches": "branches", "side-jobs": "jobs", "side-org": "org"}
+        return sections.get(active, "comms")  # type: ignore[return-value]
 
     def show_section(self, name: Section, focus: bool = True) -> None:
         """Show the section `name` and, with `focus`, focus it (its list)."""
@@ -98,6 +107,7 @@ class SidePanel(Widget):
                 "comms": self._comms.query_one(CommsTree),
                 "branches": self._branches.query_one(DataTable),
                 "jobs": self._jobs,
+                "org": self._org,
             }
             targets[name].focus()
 
