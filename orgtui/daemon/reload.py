@@ -149,6 +149,10 @@ async def apply_plan(orgd: Orgd, new: OrgConfig, plan: Plan) -> None:
             await asyncio.to_thread(orgd.launch, agent)
     for name in plan.restart:
         agent = agents[name]
+        if "kind" in plan.restart[name]:  # CLAUDE.md or AGENTS.md: the other one now
+            await asyncio.to_thread(
+                write_prompt, new, agent.spec, agent.branch, agent.worktree, orgd.comms
+            )
         async with agent.lock, orgd.tick_lock:
             await asyncio.to_thread(orgd.resize, agent)
             await orgd.respawn(agent)

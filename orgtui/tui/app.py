@@ -71,7 +71,7 @@ class OrgApp(App[None]):
         Binding("c", "section('comms')", "Comms", show=False),
         Binding("g", "section('branches')", "Branches", show=False),
         Binding("o", "section('jobs')", "Jobs", show=False),
-        Binding("i", "section('org')", "Org", show=False),
+        Binding("f", "section('org')", "Org file", show=False),
         Binding("e", "edit", "Edit org"),
         Binding("left,h", "move(-1, 0)", show=False),
         Binding("right,l", "move(1, 0)", show=False),

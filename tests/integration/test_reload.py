@@ -176,6 +176,13 @@ def test_an_invalid_edit_changes_nothing_until_it_is_fixed(write_org, orgtui):
     status = orgtui.status()
     before, version = pids(status), status["config"]["hash"]
     assert status["config"]["error"] is None
+    good = org.read_text()
+    org.write_text(good.replace("[[agent]]", "[[agent]", 1))  # a syntax error
+    error = wait_for(lambda: orgtui.status()["config"]["error"], timeout=15, what="the error")
+    line = good.splitlines().index("[[agent]]") + 1
+    assert error.startswith(f"{org}:{line}:8: invalid TOML: Expected ']]'"), error
+    org.write_text(good)
+    wait_for(lambda: orgtui.status()["config"]["error"] is None, timeout=15, what="no error")
     edit(org, 'name = "bob"', 'name = "bob"\ncount = "two"')
     error = wait_for(lambda: orgtui.status()["config"]["error"], timeout=15, what="the error")
     line = org.read_text().splitlines().index('count = "two"') + 1
