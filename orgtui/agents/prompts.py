@@ -51,6 +51,10 @@ def render(cfg: OrgConfig, agent: AgentSpec, branch: str, comms: Path) -> str:
         f"- Your inbox: `{comms / 'inbox' / (agent.name + '.md')}`. Read it between tasks.",
         '- Post to the board: `orgtui post "what you found"`; to one agent: '
         '`orgtui post --to NAME "text"`.',
+        "- Run training through the org's scheduler, never by hand: `orgtui job submit --wait`",
+        "  runs the org's training command on a device of its own at the org's budget and prints",
+        "  its metrics; `--kind experiment --baseline ID` compares it with a baseline.",
+        "  `orgtui job ls`, `orgtui results`: every result, with its commit and compute.",
         "- See the org: `orgtui status`. Messages from the org and from people arrive typed into",
         "  your session.",
         "",

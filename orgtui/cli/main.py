@@ -14,7 +14,7 @@ import sys
 import time
 from pathlib import Path
 
-from orgtui.cli import jobs, reload
+from orgtui.cli import jobs, reload, research
 from orgtui.cli.common import BAD_INPUT, FAILED, CliError, _call, _org, _org_option
 from orgtui.config.errors import ConfigError
 from orgtui.config.runtime import (
@@ -43,6 +43,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 def cmd_up(args: argparse.Namespace) -> int:
     from orgtui.daemon.launcher import up
 
+    research.init_if_missing(Path(args.orgfile))
     result = up(Path(args.orgfile))
     name = result.cfg.org.name
     if result.started:
@@ -94,6 +95,7 @@ def cmd_main_job(orgfile: str) -> int:
     escape = _escape(None)  # a bad $ORGTUI_ESCAPE is refused before the org starts
     from orgtui.daemon.launcher import up
 
+    research.init_if_missing(Path(orgfile))
     return _cockpit(up(Path(orgfile)).rt, escape)
 
 
@@ -306,6 +308,7 @@ def parser() -> argparse.ArgumentParser:
 
     jobs.add_parsers(sub)
     reload.add_parser(sub)
+    research.add_parsers(sub)
     return top
 
 
@@ -313,7 +316,7 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     top = parser()
     commands = {"up", "attach", "down", "status", "validate", "send", "post", "restart", "logs",
-                "job", "results", "reload"}  # fmt: skip
+                "job", "results", "reload", "init", "agent"}  # fmt: skip
     try:
         if len(argv) == 1 and argv[0] not in commands and not argv[0].startswith("-"):
             return cmd_main_job(argv[0])

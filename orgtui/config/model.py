@@ -48,6 +48,9 @@ class OrgSection:
     """The file the brief was read from, if it was a file."""
     workdir: Path = Path()
     """Worktrees, logs, comms, jobs and ledger; `.orgtui/<name>` beside the org file by default."""
+    init: str = ""
+    """`tinychat`: when `repo` does not exist, `orgtui up` first creates it from the built-in
+    research task (as `orgtui init` does)."""
 
 
 @dataclass(frozen=True)
@@ -55,7 +58,8 @@ class ResearchSection:
     """`[research]`: how runs of this program are made and judged."""
 
     train: str = ""
-    """The training command; `{time}`, `{flops}` and `{seed}` are filled per job."""
+    """The training command; `{time}`, `{flops}` and `{seed}` are filled per job, `{python}`
+    with the Python that runs orgtui (which has PyTorch when the research extra is in)."""
     metric: str = "val_bpb"
     """The one metric results are judged by."""
     goal: Goal = "minimize"

@@ -23,7 +23,7 @@ from orgtui.config.model import (
 from orgtui.config.tables import Context, Table, describe
 from orgtui.config.texts import read_text, resolve_path
 
-ORG_KEYS = ("name", "repo", "base", "program", "brief", "workdir")
+ORG_KEYS = ("name", "repo", "base", "program", "brief", "workdir", "init")
 RESEARCH_KEYS = ("train", "metric", "goal", "seeds")
 SCHEDULER_KEYS = (
     "backend",
@@ -37,7 +37,7 @@ SCHEDULER_KEYS = (
     "notify",
     "metrics",
 )
-TRAIN_FIELDS = ("time", "flops", "seed")
+TRAIN_FIELDS = ("time", "flops", "seed", "python")
 """The placeholders `[research] train` may use."""
 
 Backend = Literal["local", "slurm"]
@@ -92,6 +92,7 @@ def read_org(context: Context, table: Table | None) -> OrgSection:
     workdir = table.string("workdir", f".orgtui/{name}")
     if not workdir:
         table.fail("workdir", "'workdir' must not be empty")
+    init = table.choice("init", ("tinychat",), "")
     return OrgSection(
         name=name,
         repo=resolve_path(context.directory, repo),
@@ -100,6 +101,7 @@ def read_org(context: Context, table: Table | None) -> OrgSection:
         brief=brief,
         brief_file=brief_file,
         workdir=resolve_path(context.directory, workdir),
+        init=init,
     )
 
 

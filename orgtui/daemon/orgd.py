@@ -341,6 +341,7 @@ class Orgd:
             "started_at": self.started_at,
             "agents": agents,
             "metric": self.cfg.research.metric,
+            "goal": self.cfg.research.goal,
             "scheduler": self.jobs.status(),
             "config": {
                 "hash": self.cfg.source_hash,

@@ -10,6 +10,7 @@ import asyncio
 import logging
 import random
 import shlex
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -80,6 +81,7 @@ def command(orgd: Orgd, argv: Any, time: float, flops: float | None, seed: int) 
             "pass one after `--`, or set research.train"
         )
     fields = {
+        "python": shlex.quote(sys.executable),
         "time": f"{time:g}",
         "flops": "" if flops is None else f"{flops:g}",
         "seed": str(seed),

@@ -15,12 +15,16 @@ EXAMPLES = sorted((REPO_ROOT / "orgs").glob("*.toml"))
 
 
 def test_the_examples_are_there() -> None:
-    assert {"shells.toml", "solo8.toml", "chief.toml"} <= {path.name for path in EXAMPLES}
+    assert {"demo.toml", "shells.toml", "solo8.toml", "chief.toml"} <= {
+        path.name for path in EXAMPLES
+    }
 
 
 def load_example(tmp_path: Path, name: str) -> OrgConfig:
     # A copy, so the check does not depend on the checkout's umask; the content is what is tested.
-    shutil.copytree(REPO_ROOT / "orgs", tmp_path / "orgs")
+    shutil.copytree(
+        REPO_ROOT / "orgs", tmp_path / "orgs", ignore=shutil.ignore_patterns(".demo", ".orgtui")
+    )
     copy = tmp_path / "orgs" / name
     copy.chmod(0o644)
     return load_org(copy)
@@ -63,3 +67,13 @@ def test_shells_runs_three_shells_on_the_checkout_it_sits_in(tmp_path: Path) -> 
     }
     (standup,) = config.processes
     assert (standup.kind, standup.every) == ("send", 86400.0)
+
+
+def test_demo_is_four_builtin_researchers_on_two_cpu_slots_with_rituals(tmp_path: Path) -> None:
+    config = load_example(tmp_path, "demo.toml")
+    assert [a.kind for a in config.agents] == ["builtin"] * 4
+    starts = [a.command[a.command.index("--start") + 1] for a in config.agents]
+    assert len(set(starts)) == 4  # each from a different part of the search space
+    assert config.org.init == "tinychat" and config.scheduler.cpu_slots == 2
+    assert {p.kind for p in config.processes} == {"baseline", "collect"}
+    assert config.research.seeds == 3 and "--flops" in config.research.train

@@ -1,0 +1,373 @@
+"""`orgtui agent`: the built-in researcher, an interactive program for an agent's pane.
+
+It reads the program (`program.md`) and the search space (`search_space.toml`) in its
+worktree, waits for the org's baseline (the latest group of `baseline` jobs, all ended),
+then tries one change at a time: a knob set in train.py, two seeds, each through
+`orgtui job submit --wait --kind experiment --baseline ID`. It keeps a change (commits it on
+its branch, the results in the message) only when `knobs.verdict` says it won, and reverts
+it otherwise; every finding goes on the board. Between experiments it reads its inbox and
+follows assignments written there (`try KEY=VALUE`); a message that asks for a standup
+file gets one written. Typed commands: `status`, `try KEY=VALUE ...`, `pause`, `resume`,
+`help`; any other text is kept as a note from the person (`<comms>/notes/<agent>.md`).
+
+It turns on bracketed paste, so a message typed into the pane by orgd arrives whole.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import select
+import statistics
+import subprocess
+import sys
+import termios
+import threading
+import time
+import tty
+from collections import deque
+from pathlib import Path
+from typing import Any
+
+from orgtui.protocol.client import call
+from orgtui.research import knobs as K
+
+PASTE_ON, PASTE_START, PASTE_END = "\x1b[?2004h", "\x1b[200~", "\x1b[201~"
+SEEDS = (1, 2)
+HELP = ("commands: status · try KEY=VALUE [KEY=VALUE ...] · pause · resume · help · "
+        "anything else is kept as a note")  # fmt: skip
+TRY = re.compile(r"\btry\s+((?:[a-z_][a-z0-9_]*=\S+\s*)+)")
+PROGRESS = re.compile(r"\((\d+(?:\.\d+)?)%\)")
+STANDUP_FILE = re.compile(r"(\S+\.md)\b")
+
+
+class Screen:
+    """Log lines scroll up; the last line is the researcher's state and what is typed."""
+
+    def __init__(self, out: Any) -> None:
+        self.out, self.lock = out, threading.Lock()
+        self.status, self.typed = "starting", ""
+
+    def log(self, text: str) -> None:
+        with self.lock:
+            stamp = time.strftime("%H:%M:%S")
+            for line in text.splitlines() or [""]:
+                self.out.write(f"\r\x1b[K{stamp} {line}\n")
+            self._footer()
+
+    def set(self, status: str | None = None, typed: str | None = None) -> None:
+        with self.lock:
+            if status is not None:
+                self.status = status
+            if typed is not None:
+                self.typed = typed
+            self._footer()
+
+    def _footer(self) -> None:
+        self.out.write(f"\r\x1b[K\x1b[7m {self.status} \x1b[0m > {self.typed}")
+        self.out.flush()
+
+
+def bar(fraction: float, width: int = 20) -> str:
+    full = max(0, min(width, round(fraction * width)))
+    return "█" * full + "░" * (width - full)
+
+
+class Researcher:
+    def __init__(self, start: str | None, screen: Screen) -> None:
+        self.agent = os.environ.get("ORGTUI_AGENT", "researcher")
+        self.socket = Path(os.environ["ORGTUI_SOCKET"])
+        self.comms = Path(os.environ.get("ORGTUI_COMMS", "."))
+        self.tree = Path(os.environ.get("ORGTUI_WORKTREE", os.getcwd()))
+        self.screen = screen
+        self.space = K.load_space(self.tree / "search_space.toml")
+        self.todo = deque(K.plan(self.space, start))
+        self.assigned: deque[tuple[str, str]] = deque()
+        self.paused = threading.Event()
+        self.lock = threading.Lock()
+        self.inbox_seen = 0
+        self.best: tuple[float, str] | None = None  # mean, the change
+        self.done: list[str] = []
+        self.current = "waiting for the baseline"
+        status = call(self.socket, "status")
+        self.metric, self.goal = status["metric"], status.get("goal", "minimize")
+
+    # -- the org ------------------------------------------------------------------------
+
+    def orgtui(self, *args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "orgtui", *args], capture_output=True,
+                              text=True, cwd=self.tree)  # fmt: skip
+
+    def post(self, text: str) -> None:
+        self.orgtui("post", text)
+
+    def baseline(self) -> dict[str, Any] | None:
+        """The latest baseline whose seeds all ended: id, values, FLOPs, or None."""
+        jobs = call(self.socket, "job_list", newest=True, limit=200)["jobs"]
+        groups: dict[int, list[dict[str, Any]]] = {}
+        for j in jobs:
+            if j["kind"] == "baseline":
+                groups.setdefault(j["baseline_id"] or j["id"], []).append(j)
+        for group in sorted(groups, reverse=True):
+            seeds = groups[group]
+            if any(j["state"] in ("queued", "running") for j in seeds):
+                continue
+            values = [j["metrics"][self.metric] for j in seeds
+                      if j["state"] == "ok" and self.metric in j["metrics"]]  # fmt: skip
+            if len(values) >= 2:
+                flops = max(j["compute"]["flops"] or 0 for j in seeds)
+                return {"id": group, "values": values, "flops": flops, "commit": seeds[0]["commit"]}
+        return None
+
+    # -- the loop -----------------------------------------------------------------------
+
+    def work(self) -> None:
+        self.screen.log(f"{self.agent}: the built-in researcher. {HELP}")
+        program = (self.tree / "program.md").read_text().splitlines()
+        self.screen.log(f"program: {program[0].lstrip('# ') if program else '(no program.md)'}")
+        self.screen.log(f"search space: {', '.join(k.name for k in self.space)}; "
+                        f"{len(self.todo)} changes to try")  # fmt: skip
+        while True:
+            if self.paused.is_set():
+                self.screen.set(f"paused · {self.summary()}")
+                time.sleep(0.5)
+                continue
+            self.read_inbox()
+            base = self.baseline()
+            if base is None:
+                self.screen.set(f"waiting for the baseline · {self.summary()}")
+                time.sleep(2)
+                continue
+            with self.lock:
+                change = self.assigned.popleft() if self.assigned else None
+                if change is None and self.todo:
+                    change = self.todo.popleft()
+            if change is None:
+                self.screen.set(f"search space done · {self.summary()}")
+                time.sleep(5)
+                continue
+            try:
+                self.experiment(*change, base)
+            except Exception as e:  # one bad experiment must not end the researcher
+                self.screen.log(f"experiment {change[0]}={change[1]} failed: {e}")
+                self.restore()
+
+    def experiment(self, name: str, value: str, base: dict[str, Any]) -> None:
+        train = self.tree / "train.py"
+        text = train.read_text()
+        if K.read_knobs(text).get(name) == value:
+            self.screen.log(f"{name}={value}: already so, skipped")
+            return
+        train.write_text(K.set_knob(text, name, value))
+        self.current = f"{name}={value}"
+        self.screen.log(f"trying {name}={value} against baseline {base['id']} "
+                        f"({self.metric} {statistics.mean(base['values']):.4f})")  # fmt: skip
+        runs, flops, jobs = [], 0.0, []
+        for seed in SEEDS:
+            job = self.submit(name, value, seed, base["id"])
+            if job is None:
+                break
+            jobs.append(job["id"])
+            if job["state"] == "ok" and self.metric in job["metrics"]:
+                runs.append(job["metrics"][self.metric])
+                flops = max(flops, job["compute"]["flops"] or 0)
+            else:
+                self.screen.log(f"job {job['id']} ended {job['state']}: {job.get('reason', '')}")
+                break
+        best = self.best[0] if self.best else None
+        v = K.verdict(base["values"], base["flops"], runs if len(runs) == len(SEEDS) else [],
+                      flops, self.goal, best)  # fmt: skip
+        summary = f"{name}={value} ({len(runs)} seeds, jobs {', '.join(map(str, jobs))}): {v.why}"
+        if v.win:
+            mean = statistics.mean(runs)
+            self.commit(name, value, summary)
+            self.best = (mean, f"{name}={value}")
+            self.post(f"WIN, kept on my branch: {summary}")
+            self.screen.log(f"WIN: {summary}")
+        else:
+            train.write_text(text)
+            self.post(f"no win, reverted: {summary}")
+            self.screen.log(f"no win: {summary}")
+        self.done.append(f"{name}={value}: {'win' if v.win else 'no win'}")
+        self.current = "between experiments"
+
+    def submit(self, name: str, value: str, seed: int, baseline: int) -> dict[str, Any] | None:
+        args = ["job", "submit", "--wait", "--kind", "experiment", "--baseline", str(baseline),
+                "--seed", str(seed), "--name", f"{name}={value} seed {seed}",
+                "--description", f"{self.agent}: {name}={value}, seed {seed}"]  # fmt: skip
+        proc = subprocess.Popen([sys.executable, "-m", "orgtui", *args], cwd=self.tree,
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)  # fmt: skip
+        assert proc.stdout is not None
+        first = proc.stdout.readline().strip()
+        if not first.isdigit():
+            self.screen.log(f"job submit refused: {first} {proc.stdout.read().strip()}")
+            proc.wait()
+            return None
+        job = int(first)
+        for line in proc.stdout:
+            m = PROGRESS.search(line)
+            if m:
+                pct = float(m[1])
+                self.screen.set(f"{self.current} seed {seed} · job {job} {bar(pct / 100)} "
+                                f"{pct:.0f}% · {self.summary()}")  # fmt: skip
+        proc.wait()
+        result: dict[str, Any] = call(self.socket, "job_show", job=job)
+        return result
+
+    def commit(self, name: str, value: str, summary: str) -> None:
+        subprocess.run(["git", "-C", str(self.tree), "add", "train.py"], check=True)
+        message = f"{name} = {value}\n\n{summary}\n"
+        subprocess.run(["git", "-C", str(self.tree), "commit", "-q", "-m", message], check=True,
+                       env={**os.environ, "GIT_AUTHOR_NAME": self.agent,
+                            "GIT_AUTHOR_EMAIL": f"{self.agent}@orgtui",
+                            "GIT_COMMITTER_NAME": self.agent,
+                            "GIT_COMMITTER_EMAIL": f"{self.agent}@orgtui"})  # fmt: skip
+
+    def restore(self) -> None:
+        subprocess.run(["git", "-C", str(self.tree), "checkout", "--", "train.py"],
+                       capture_output=True)  # fmt: skip
+
+    def summary(self) -> str:
+        best = f"best {self.best[0]:.4f} ({self.best[1]})" if self.best else "no win yet"
+        return f"{len(self.done)} done · {best}"
+
+    # -- messages -----------------------------------------------------------------------
+
+    def read_inbox(self) -> None:
+        path = self.comms / "inbox" / f"{self.agent}.md"
+        try:
+            text = path.read_text()
+        except OSError:
+            return
+        new, self.inbox_seen = text[self.inbox_seen :], len(text)
+        for m in TRY.finditer(new):
+            self.assign(m[1], "the inbox")
+
+    def assign(self, words: str, source: str) -> None:
+        names = {k.name for k in self.space} | set(
+            K.read_knobs((self.tree / "train.py").read_text())
+        )
+        for word in words.split():
+            name, _, value = word.partition("=")
+            try:
+                K.literal(value)
+            except K.KnobError as e:
+                self.screen.log(f"try {word}: {e}")
+                continue
+            if name not in names:
+                self.screen.log(f"try {word}: no knob {name!r}")
+                continue
+            with self.lock:
+                self.assigned.append((name, value))
+            self.screen.log(f"assigned from {source}: {name}={value} (next)")
+
+    def handle(self, text: str) -> None:
+        """A line typed by a person, or a message typed in by the org."""
+        text = text.strip()
+        if not text:
+            return
+        word = text.split()[0].lower()
+        if word == "help":
+            self.screen.log(HELP)
+        elif word == "status":
+            queued = [f"{n}={v}" for n, v in list(self.assigned) + list(self.todo)[:3]]
+            self.screen.log(f"now: {self.current} · {self.summary()} · next: "
+                            f"{', '.join(queued) or 'nothing'}")  # fmt: skip
+            for line in self.done[-5:]:
+                self.screen.log(f"  {line}")
+        elif word == "pause":
+            self.paused.set()
+            self.screen.log("paused: no new experiment starts (a running one finishes)")
+        elif word == "resume":
+            self.paused.clear()
+            self.screen.log("resumed")
+        elif word == "try" and TRY.search(text):
+            self.assign(TRY.search(text)[1], "you")  # type: ignore[index]
+        elif "standup" in text.lower() and STANDUP_FILE.search(text):
+            self.standup(Path(STANDUP_FILE.search(text)[1]))  # type: ignore[index]
+        elif text.startswith("orgtui: job"):
+            pass  # a job's notice: the experiment loop reads its result already
+        else:
+            notes = self.comms / "notes" / f"{self.agent}.md"
+            notes.parent.mkdir(parents=True, exist_ok=True)
+            with notes.open("a") as f:
+                f.write(f"\n## {time.strftime('%Y-%m-%d %H:%M:%S')} · a person\n\n{text}\n")
+            self.screen.log(f"noted (in {notes})")
+
+    def standup(self, path: Path) -> None:
+        path = path if path.is_absolute() else self.tree / path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        done = "; ".join(self.done[-5:]) or "nothing finished yet"
+        with self.lock:
+            upcoming = [f"{n}={v}" for n, v in list(self.assigned) + list(self.todo)[:2]]
+        path.write_text(f"# {self.agent}\n\ndone: {done}\nnext: {', '.join(upcoming) or 'nothing'}"
+                        f"\nnow: {self.current}\nbest: {self.summary()}\nblocked: nothing\n")  # fmt: skip
+        self.screen.log(f"standup written to {path}")
+
+
+def read_input(researcher: Researcher, screen: Screen) -> None:
+    """Keys from the terminal (cbreak: echoed here), pastes whole, Enter hands a line over."""
+    fd = sys.stdin.fileno()
+    buffer, pasting, pending = "", False, ""
+    while True:
+        ready, _, _ = select.select([fd], [], [], 0.5)
+        if not ready:
+            continue
+        chunk = os.read(fd, 4096).decode(errors="replace")
+        if not chunk:
+            return
+        pending += chunk
+        while pending:
+            if pending.startswith(PASTE_START):
+                pasting, pending = True, pending[len(PASTE_START) :]
+            elif pending.startswith(PASTE_END):
+                pasting, pending = False, pending[len(PASTE_END) :]
+            elif pending.startswith("\x1b") and len(pending) < len(PASTE_START):
+                break  # an escape sequence not yet whole
+            elif pending.startswith("\x1b["):
+                m = re.match(r"\x1b\[[0-9;?]*[ -/]*[@-~]", pending)
+                pending = pending[m.end() :] if m else pending[2:]  # other keys: ignored
+            else:
+                ch, pending = pending[0], pending[1:]
+                if ch in "\r\n" and not pasting:
+                    line, buffer = buffer, ""
+                    screen.set(typed="")
+                    researcher.handle(line)
+                elif ch in "\r\n":
+                    buffer += "\n"
+                elif ch in "\x7f\b":
+                    buffer = buffer[:-1]
+                elif ch == "\x03":
+                    raise KeyboardInterrupt
+                elif ch >= " " or ch == "\t":
+                    buffer += ch
+                screen.set(typed=buffer.replace("\n", " ⏎ ")[-60:])
+
+
+def main(start: str | None = None) -> int:
+    if "ORGTUI_SOCKET" not in os.environ:
+        print("orgtui agent: run it in an agent's pane of a running org (no ORGTUI_SOCKET)",
+              file=sys.stderr)  # fmt: skip
+        return 2
+    tree = Path(os.environ.get("ORGTUI_WORKTREE", os.getcwd()))
+    if not (tree / "search_space.toml").exists() or not (tree / "train.py").exists():
+        print(f"orgtui agent: {tree} has no train.py and search_space.toml "
+              "(make the research repo with `orgtui init DIR`)", file=sys.stderr)  # fmt: skip
+        return 2
+    screen = Screen(sys.stdout)
+    fd = sys.stdin.fileno()
+    saved = termios.tcgetattr(fd) if os.isatty(fd) else None
+    try:
+        if saved is not None:
+            tty.setcbreak(fd)
+        sys.stdout.write(PASTE_ON)
+        researcher = Researcher(start, screen)
+        threading.Thread(target=researcher.work, daemon=True).start()
+        read_input(researcher, screen)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        if saved is not None:
+            termios.tcsetattr(fd, termios.TCSADRAIN, saved)
+        sys.stdout.write("\x1b[?2004l\n")
+    return 0
