@@ -17,9 +17,17 @@ from pathlib import Path
 
 START, END = "# -- knobs", "# -- end of knobs"
 LINE = re.compile(r"^(?P<name>[a-z_][a-z0-9_]*) = (?P<value>[^#\n]+?)\s*(?P<rest>#.*)?$")
-FLOPS_SLACK = 1.001
-"""A run may use this much of its baseline's FLOPs (steps are whole) and still be at the same
-compute."""
+FLOPS_SLACK = 1.02
+"""With a FLOPs budget, runs take whole steps: a run is at its baseline's compute when it used
+no more than the baseline's FLOPs plus one of the baseline's steps (this share of them when
+the baseline's steps are not known)."""
+
+
+def compute_allowed(base_flops: float, base_steps: float | None) -> float:
+    """The most FLOPs a run may use and still be at the baseline's compute."""
+    if base_steps:
+        return base_flops * (1 + 1 / base_steps)
+    return base_flops * FLOPS_SLACK
 
 
 class KnobError(Exception):
@@ -106,10 +114,11 @@ class Verdict:
 
 
 def verdict(
-    baseline: list[float], base_flops: float, runs: list[float], flops: float, goal: str,
+    baseline: list[float], allowed_flops: float, runs: list[float], flops: float, goal: str,
     best: float | None = None,
 ) -> Verdict:  # fmt: skip
-    """Whether `runs` (one change, its seeds) beat `baseline` (the baseline's seeds)."""
+    """Whether `runs` (one change, its seeds, `flops` the most any used) beat `baseline` (the
+    baseline's seeds; `allowed_flops` from `compute_allowed`)."""
     if not baseline or not runs:
         return Verdict(False, "no result to compare")
     sign = 1 if goal == "minimize" else -1
@@ -117,9 +126,9 @@ def verdict(
     spread = max(baseline) - min(baseline)
     gain = sign * (base - mine)
     said = f"{mine:.4f} vs baseline {base:.4f} (seed spread {spread:.4f})"
-    if base_flops and flops > base_flops * FLOPS_SLACK:
+    if allowed_flops and flops > allowed_flops:
         return Verdict(False, f"{said}, but it used more compute than the baseline "
-                              f"({flops:.3g} > {base_flops:.3g} FLOPs): not a win")  # fmt: skip
+                              f"({flops:.3g} > {allowed_flops:.3g} FLOPs): not a win")  # fmt: skip
     if gain <= spread:
         what = "worse" if gain < 0 else "within the noise"
         return Verdict(False, f"{said}: {what}")

@@ -116,7 +116,9 @@ class Researcher:
                       if j["state"] == "ok" and self.metric in j["metrics"]]  # fmt: skip
             if len(values) >= 2:
                 flops = max(j["compute"]["flops"] or 0 for j in seeds)
-                return {"id": group, "values": values, "flops": flops, "commit": seeds[0]["commit"]}
+                steps = min((j["metrics"].get("num_steps") or 0 for j in seeds), default=0)
+                return {"id": group, "values": values, "commit": seeds[0]["commit"],
+                        "flops": K.compute_allowed(flops, steps)}  # fmt: skip
         return None
 
     # -- the loop -----------------------------------------------------------------------

@@ -44,4 +44,8 @@ def test_the_verdict_needs_more_than_the_noise_and_no_more_compute() -> None:
     assert not bigger.win and "more compute than the baseline" in bigger.why
     assert not K.verdict(base, 5e11, [3.10, 3.12], 5e11, "minimize", best=3.05).win
     assert K.verdict([0.5, 0.52], 1.0, [0.6, 0.61], 1.0, "maximize").win
+    # Whole steps: a smaller model fits one step more of the same budget, and that is fair.
+    allowed = K.compute_allowed(4.95e11, 107)
+    assert K.verdict(base, allowed, [3.05, 3.06], 4.97e11, "minimize").win
+    assert not K.verdict(base, allowed, [3.05, 3.06], 5.1e11, "minimize").win
     assert not K.verdict(base, 5e11, [], 5e11, "minimize").win

@@ -46,7 +46,7 @@ def test_solo8_is_four_claude_and_four_codex_solo_researchers(tmp_path: Path) ->
     assert {a.kind for a in config.agents[4:]} == {"codex"}
     assert {a.role for a in config.agents} == {"solo"}
     assert config.org.base == "master"
-    assert "{time}" in config.research.train and "{seed}" in config.research.train
+    assert "--target-flops={flops}" in config.research.train and "{seed}" in config.research.train
 
 
 def test_chief_has_juniors_reporting_to_the_chief(tmp_path: Path) -> None:
