@@ -92,7 +92,7 @@ def main() -> int:
             print(f"  | {minute} | 0 | - | - | - |")
             continue
         at, best, name = min(upto, key=lambda d: d[1])
-        beyond = "beyond the noise" if best < mean - spread else "within the noise"
+        beyond = "beyond the noise" if best < mean - spread else "no win"
         print(f"  | {minute} | {len(upto)} | {best:.4f} | {best - mean:+.4f} ({beyond}) | {name} |")
     wins = board.count("WIN, kept")
     print(f"\n  wins kept on a branch (the board): {wins}")
