@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 import re
 import select
+import shutil
 import statistics
 import subprocess
 import sys
@@ -56,15 +57,23 @@ class Screen:
             self._footer()
 
     def set(self, status: str | None = None, typed: str | None = None) -> None:
+        """Redraw the last line, only when it changes: a pane that keeps printing is never
+        idle to orgd (nor cheap for the cockpit)."""
         with self.lock:
+            before = (self.status, self.typed)
             if status is not None:
                 self.status = status
             if typed is not None:
                 self.typed = typed
-            self._footer()
+            if (self.status, self.typed) != before:
+                self._footer()
 
     def _footer(self) -> None:
-        self.out.write(f"\r\x1b[K\x1b[7m {self.status} \x1b[0m > {self.typed}")
+        # Never wider than the terminal: a line that wraps is not cleared by the next redraw.
+        width = shutil.get_terminal_size((80, 24)).columns - 1
+        typed = self.typed[-max(10, width // 3) :]
+        status = self.status[: max(10, width - len(typed) - 5)]
+        self.out.write(f"\r\x1b[K\x1b[7m {status} \x1b[0m > {typed}")
         self.out.flush()
 
 
@@ -124,11 +133,11 @@ class Researcher:
     # -- the loop -----------------------------------------------------------------------
 
     def work(self) -> None:
-        self.screen.log(f"{self.agent}: the built-in researcher. {HELP}")
+        self.screen.log(f"{self.agent}: the built-in researcher (type help for its commands)")
         program = (self.tree / "program.md").read_text().splitlines()
         self.screen.log(f"program: {program[0].lstrip('# ') if program else '(no program.md)'}")
-        self.screen.log(f"search space: {', '.join(k.name for k in self.space)}; "
-                        f"{len(self.todo)} changes to try")  # fmt: skip
+        self.screen.log(f"search space: {len(self.space)} knobs, {len(self.todo)} changes to try, "
+                        f"from {self.todo[0][0] if self.todo else '-'}")  # fmt: skip
         while True:
             if self.paused.is_set():
                 self.screen.set(f"paused · {self.summary()}")
@@ -343,7 +352,7 @@ def read_input(researcher: Researcher, screen: Screen) -> None:
                     raise KeyboardInterrupt
                 elif ch >= " " or ch == "\t":
                     buffer += ch
-                screen.set(typed=buffer.replace("\n", " ⏎ ")[-60:])
+                screen.set(typed=buffer.replace("\n", " ⏎ "))
 
 
 def main(start: str | None = None) -> int:

@@ -58,7 +58,7 @@ def test_the_researcher_obeys_commands_and_keeps_a_win(write_org, orgtui, tmp_pa
                           encoding="utf-8")  # fmt: skip
     try:
         child.expect("the built-in researcher")
-        child.expect("search space: softcap")
+        child.expect("changes to try, from softcap")
         child.send("pause\r")
         child.expect("paused: no new experiment starts")
         child.send("help\r")
