@@ -153,7 +153,13 @@ class Rituals:
                 ritual.nudged[name] = now
                 ritual.last_run = now
                 log.info("ritual %s: %s idle %.0fs, nudged", spec.name, name, idle)
-                self._spawn(self._deliver(agent, self.fill(spec.send, agent, now)))
+                self._spawn(self._nudge(ritual, agent, self.fill(spec.send, agent, now)))
+
+    async def _nudge(self, ritual: Ritual, agent: Agent, text: str) -> None:
+        await self._deliver(agent, text)
+        # Its echo comes as the delivery ends, however long the agent took to be ready.
+        if agent.spec.name in ritual.nudged:
+            ritual.nudged[agent.spec.name] = time.time()
 
     # -- helpers ----------------------------------------------------------------------
 

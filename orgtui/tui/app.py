@@ -11,8 +11,6 @@ import gc
 import getpass
 import json
 import os
-import shlex
-import subprocess
 import sys
 import time
 from functools import partial
@@ -38,6 +36,7 @@ from orgtui.tui.attach import attach_window
 from orgtui.tui.feed import PaneFeed
 from orgtui.tui.grid import CockpitScreen, MainRow, PaneGrid
 from orgtui.tui.keys import escape_chord, tmux_keys
+from orgtui.tui.orgfile import OrgFileActions
 from orgtui.tui.pane import AgentPane
 from orgtui.tui.screens import HelpScreen, MessageScreen
 from orgtui.tui.sidepanel import SidePanel, orgd_poster
@@ -54,7 +53,7 @@ class StatusUpdate(Message):
         self.status, self.error, self.jobs = status, error, jobs
 
 
-class OrgApp(App[None]):
+class OrgApp(OrgFileActions, App[None]):
     """The cockpit over one running org."""
 
     CSS_PATH = "app.tcss"
@@ -224,22 +223,6 @@ class OrgApp(App[None]):
             self._bar_text = text
             with contextlib.suppress(NoMatches):  # the app is going
                 self.query_one("#topbar", Static).update(text, layout=False)
-
-    def _set_banner(self, error: str | None) -> None:
-        """The saved org file's error, while it does not apply (the org runs the last good
-        version): on a line of its own under the top bar until a good version is saved."""
-        with contextlib.suppress(NoMatches):
-            banner = self.query_one("#banner", Static)
-            text = (
-                f" [b]org file not applied[/b] (the org runs the last good version; e edits): "
-                f"{error}"
-                if error
-                else ""
-            )
-            if banner.display != bool(error) or (error and text != self._banner_text):
-                banner.update(text)
-                banner.display = bool(error)
-            self._banner_text = text
 
     async def _build_panes(self, agents: list[dict[str, Any]]) -> None:
         await self.grid.set_agents(agents)
@@ -430,41 +413,12 @@ class OrgApp(App[None]):
             attach_window(
                 self.rt.tmux_sock, self.rt.name, pane.window_id, pane.min_size, self.escape_tmux
             )
+        self.redraw_panes()
+
+    def redraw_panes(self) -> None:
         if self.feed:
             for p in self._visible():
                 self.feed.resize(p, force=True)
-
-    def action_edit(self) -> None:
-        """$VISUAL or $EDITOR (else vi) on the org file; orgd applies what is saved."""
-        file = self.status.get("file")
-        if not file:
-            return
-        editor = shlex.split(os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi")
-        with self.suspend():
-            try:
-                subprocess.run([*editor, file])
-            except OSError as e:
-                error = f"cannot run the editor {editor[0]!r}: {e.strerror} (set $EDITOR)"
-            else:
-                error = ""
-        if error:
-            self.notify(error, severity="error", timeout=8)
-        else:
-            self._reload()
-        if self.feed:
-            for p in self._visible():
-                self.feed.resize(p, force=True)
-
-    @work(thread=True, group="requests")
-    def _reload(self) -> None:
-        """Apply the saved file at once (orgd's watcher would within a second) and say how."""
-        try:
-            result = call(self.rt.orgd_sock, "reload", timeout=120)
-            self.notify("org file applied: " + "; ".join(result["lines"]), timeout=6)
-        except RequestError as e:
-            self.notify(str(e), title="org file not applied", severity="error", timeout=10)
-        except (DaemonUnreachable, OSError) as e:
-            self.notify(str(e), severity="error", timeout=8)
 
     async def _ensure_panel(self) -> SidePanel | None:
         if self.panel is None and self.status:
