@@ -158,7 +158,7 @@ class Jobs:
         """Start what can start now."""
         async with self._dispatch_lock:
             busy = [d for r in self.running.values() for d in r.devices]
-            if len(set(busy)) + sum(d.lost for d in self.devices) >= len(self.devices):
+            if not {d.id for d in self.devices if not d.lost} - set(busy):
                 return  # nothing free: nothing starts (the queue is not even read)
             queued = self.ledger.queue(per_group=len(self.devices), skip=self.submitting)
             if not queued:
@@ -235,7 +235,8 @@ class Jobs:
         except Exception as e:  # no checkout, no wrapper: the job fails, its device frees
             log.exception("job %d did not start", job)
             self.runner.log_path(job).write_text(f"orgtui: the job did not start: {e}\n")
-            await self.finish(job, reason=f"did not start: {e}")
+            # Inside dispatch (its lock held): the dispatch that called this goes on by itself.
+            await self.finish(job, reason=f"did not start: {e}", redispatch=False)
             return
         self.ledger.update(job, pid=started.pid, pid_start=started.pid_start)
         log.info(
@@ -275,7 +276,7 @@ class Jobs:
 
     # -- ending -----------------------------------------------------------------------
 
-    async def finish(self, job: int, reason: str = "") -> None:
+    async def finish(self, job: int, reason: str = "", redispatch: bool = True) -> None:
         """Record how the job ended, then free its devices and tell its agent."""
         run = self.running.get(job)
         row = self.ledger.get(job)
@@ -304,7 +305,7 @@ class Jobs:
         loop = asyncio.get_running_loop()
         if self.sched.notify and not self.orgd.shutting_down:
             loop.create_task(self._tell(job))
-        if not self.orgd.shutting_down:
+        if redispatch and not self.orgd.shutting_down:
             await self.dispatch()  # the next job first, then the clearing up
         if run.src is not None:
             await asyncio.to_thread(remove_checkout, run.src)

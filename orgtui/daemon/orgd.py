@@ -284,6 +284,14 @@ class Orgd:
                 error = ConfigError(self.cfg.file, 1, 1, f"[scheduler] {e}")
                 self.config_error = str(error)
                 raise error from None
+            except Exception as e:  # git or tmux refused a step: said, the org goes on
+                log.exception("applying the org file")
+                error = ConfigError(
+                    self.cfg.file, 1, 1,
+                    f"the edit was not applied whole: {e} (fix it and save again)",
+                )  # fmt: skip
+                self.config_error = str(error)
+                raise error from None
             self.config_error = None
             self.last_plan = plan
             return plan

@@ -62,5 +62,9 @@ async def watch(orgd: Orgd) -> None:
             continue
         if pending:
             pending = False
-            with contextlib.suppress(ConfigError):  # kept in orgd.config_error, and logged
+            try:
                 await orgd.reload()
+            except ConfigError:
+                pass  # kept in orgd.config_error, and logged
+            except Exception:  # the watcher must outlive any one save
+                log.exception("reload")

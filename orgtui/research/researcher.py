@@ -94,7 +94,6 @@ class Researcher:
         self.assigned: deque[tuple[str, str]] = deque()
         self.paused = threading.Event()
         self.lock = threading.Lock()
-        self.inbox_seen = 0
         self.best: tuple[float, str] | None = None  # mean, the change
         self.done: list[str] = []
         self.current = "waiting for the baseline"
@@ -112,7 +111,7 @@ class Researcher:
 
     def baseline(self) -> dict[str, Any] | None:
         """The latest baseline whose seeds all ended: id, values, FLOPs, or None."""
-        jobs = call(self.socket, "job_list", newest=True, limit=200)["jobs"]
+        jobs = call(self.socket, "job_list", newest=True, limit=2000)["jobs"]
         groups: dict[int, list[dict[str, Any]]] = {}
         for j in jobs:
             if j["kind"] == "baseline":
@@ -139,29 +138,37 @@ class Researcher:
         self.screen.log(f"search space: {len(self.space)} knobs, {len(self.todo)} changes to try, "
                         f"from {self.todo[0][0] if self.todo else '-'}")  # fmt: skip
         while True:
-            if self.paused.is_set():
-                self.screen.set(f"paused · {self.summary()}")
-                time.sleep(0.5)
-                continue
-            self.read_inbox()
-            base = self.baseline()
-            if base is None:
-                self.screen.set(f"waiting for the baseline · {self.summary()}")
-                time.sleep(2)
-                continue
-            with self.lock:
-                change = self.assigned.popleft() if self.assigned else None
-                if change is None and self.todo:
-                    change = self.todo.popleft()
-            if change is None:
-                self.screen.set(f"search space done · {self.summary()}")
-                time.sleep(5)
-                continue
             try:
-                self.experiment(*change, base)
-            except Exception as e:  # one bad experiment must not end the researcher
-                self.screen.log(f"experiment {change[0]}={change[1]} failed: {e}")
-                self.restore()
+                self.step()
+            except Exception as e:  # orgd restarting, a file gone: said, and tried again
+                self.screen.log(f"{type(e).__name__}: {e} (trying again in 5 s)")
+                time.sleep(5)
+
+    def step(self) -> None:
+        """One turn: wait, or run the next experiment."""
+        if self.paused.is_set():
+            self.screen.set(f"paused · {self.summary()}")
+            time.sleep(0.5)
+            return
+        self.read_inbox()
+        base = self.baseline()
+        if base is None:
+            self.screen.set(f"waiting for the baseline · {self.summary()}")
+            time.sleep(2)
+            return
+        with self.lock:
+            change = self.assigned.popleft() if self.assigned else None
+            if change is None and self.todo:
+                change = self.todo.popleft()
+        if change is None:
+            self.screen.set(f"search space done · {self.summary()}")
+            time.sleep(5)
+            return
+        try:
+            self.experiment(*change, base)
+        except Exception as e:  # one bad experiment must not end the researcher
+            self.screen.log(f"experiment {change[0]}={change[1]} failed: {e}")
+            self.restore()
 
     def experiment(self, name: str, value: str, base: dict[str, Any]) -> None:
         train = self.tree / "train.py"
@@ -245,14 +252,20 @@ class Researcher:
     # -- messages -----------------------------------------------------------------------
 
     def read_inbox(self) -> None:
+        """New `try` lines in the inbox (how far it was read is kept beside it, so a
+        restarted researcher does not run old assignments again)."""
         path = self.comms / "inbox" / f"{self.agent}.md"
+        seen = path.with_name(f".{self.agent}.read")
         try:
             text = path.read_text()
-        except OSError:
+            done = int(seen.read_text()) if seen.exists() else 0
+        except (OSError, ValueError):
             return
-        new, self.inbox_seen = text[self.inbox_seen :], len(text)
-        for m in TRY.finditer(new):
+        if len(text) < done:  # the inbox was cut or replaced: read it again
+            done = 0
+        for m in TRY.finditer(text[done:]):
             self.assign(m[1], "the inbox")
+        seen.write_text(str(len(text)))
 
     def assign(self, words: str, source: str) -> None:
         names = {k.name for k in self.space} | set(
@@ -343,7 +356,10 @@ def read_input(researcher: Researcher, screen: Screen) -> None:
                 if ch in "\r\n" and not pasting:
                     line, buffer = buffer, ""
                     screen.set(typed="")
-                    researcher.handle(line)
+                    try:
+                        researcher.handle(line)
+                    except Exception as e:  # a bad line must not end the researcher
+                        screen.log(f"{type(e).__name__}: {e}")
                 elif ch in "\r\n":
                     buffer += "\n"
                 elif ch in "\x7f\b":
@@ -373,6 +389,7 @@ def main(start: str | None = None) -> int:
             tty.setcbreak(fd)
         sys.stdout.write(PASTE_ON)
         researcher = Researcher(start, screen)
+        researcher.restore()  # a knob left set by a run that was stopped mid-experiment
         threading.Thread(target=researcher.work, daemon=True).start()
         read_input(researcher, screen)
     except KeyboardInterrupt:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import hashlib
 import os
 import shutil
 import tempfile
@@ -59,7 +60,7 @@ def snapshot(worktree: Path, ref: str, message: str, author: str) -> str:
 
 def checkout(repo: Path, commit: str, path: Path) -> None:
     """A detached worktree of `commit` (a full id) at `path`, registered with git as
-    `job-<name of path's folder>`.
+    `job-<name of path's folder>-<hash of path>`.
 
     The layout `git worktree add` writes (gitrepository-layout(5): `worktrees/<name>/`
     holding `gitdir`, `commondir` and `HEAD`; a `.git` file in the worktree pointing back)
@@ -70,8 +71,10 @@ def checkout(repo: Path, commit: str, path: Path) -> None:
     `git worktree list`, a prune) ever reads it half written, and it points at a `.git`
     file that exists already, so a prune keeps it. Jobs start that much sooner."""
     common = common_dir(repo)
-    admin = common / "worktrees" / f"job-{path.parent.name}"
-    if admin.exists():  # a record left by an orgd that stopped before cleaning up
+    # Named after the whole path: orgs that share a repository number their jobs alike.
+    digest = hashlib.sha1(str(path.absolute()).encode()).hexdigest()[:10]
+    admin = common / "worktrees" / f"job-{path.parent.name}-{digest}"
+    if admin.exists():  # a record of this very path, left by an orgd that stopped early
         shutil.rmtree(admin, ignore_errors=True)
     path.mkdir(parents=True)
     (path / ".git").write_text(f"gitdir: {admin}\n")

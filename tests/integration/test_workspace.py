@@ -421,3 +421,18 @@ def test_job_checkouts_are_real_worktrees_made_beside_agents_worktrees(
     remove_checkout(src)
     assert src.resolve() not in worktrees(repo) and not src.exists()
     assert git(repo, "rev-parse", "refs/orgtui/jobs/1") == commit  # the code stays
+
+
+def test_job_checkouts_of_two_orgs_on_one_repository_do_not_clash(repo: Path, tmp_path: Path):
+    """Two orgs on one repository both have a job 1: each gets a worktree record of its own,
+    and removing one leaves the other whole."""
+    from orgtui.workspace.snapshot import checkout, remove_checkout
+
+    head = git(repo, "rev-parse", "HEAD")
+    first, second = (tmp_path / org / "jobs" / "1" / "src" for org in ("a", "b"))
+    checkout(repo, head, first)
+    checkout(repo, head, second)
+    assert {first.resolve(), second.resolve()} <= set(worktrees(repo))
+    remove_checkout(first)
+    assert git(second, "status", "--porcelain") == "" and git(second, "rev-parse", "HEAD") == head
+    assert second.resolve() in worktrees(repo) and first.resolve() not in worktrees(repo)

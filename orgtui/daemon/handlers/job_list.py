@@ -24,4 +24,7 @@ async def handle(orgd: Orgd, args: dict[str, Any], peer: Any) -> dict[str, Any]:
         states=args.get("states"), agent=args.get("agent"), after=after, limit=limit + 1,
         newest=bool(args.get("newest")),
     )  # fmt: skip
-    return {"jobs": [job_json(r) for r in rows[:limit]], "more": len(rows) > limit}
+    newest = bool(args.get("newest"))
+    # newest: the rows are the newest limit + 1, oldest first; the extra one is the oldest
+    kept = rows[-limit:] if newest else rows[:limit]
+    return {"jobs": [job_json(r) for r in kept], "more": len(rows) > limit}
