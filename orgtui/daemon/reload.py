@@ -153,7 +153,7 @@ async def apply_plan(orgd: Orgd, new: OrgConfig, plan: Plan) -> None:
             await asyncio.to_thread(
                 write_prompt, new, agent.spec, agent.branch, agent.worktree, orgd.comms
             )
-        async with agent.lock, orgd.tick_lock:
+        async with orgd.tick_lock:  # not the delivery lock: a message being typed fails
             await asyncio.to_thread(orgd.resize, agent)
             await orgd.respawn(agent)
     for name in plan.prompts:

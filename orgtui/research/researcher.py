@@ -307,8 +307,8 @@ class Researcher:
             self.screen.log("resumed")
         elif word == "try" and TRY.search(text):
             self.assign(TRY.search(text)[1], "you")  # type: ignore[index]
-        elif "standup" in text.lower() and STANDUP_FILE.search(text):
-            self.standup(Path(STANDUP_FILE.search(text)[1]))  # type: ignore[index]
+        elif "standup" in text.lower() and self.standup_file(text):
+            self.standup(self.standup_file(text))  # type: ignore[arg-type]
         elif text.startswith("orgtui: job"):
             pass  # a job's notice: the experiment loop reads its result already
         else:
@@ -317,6 +317,15 @@ class Researcher:
             with notes.open("a") as f:
                 f.write(f"\n## {time.strftime('%Y-%m-%d %H:%M:%S')} · a person\n\n{text}\n")
             self.screen.log(f"noted (in {notes})")
+
+    def standup_file(self, text: str) -> Path | None:
+        """The file a standup message asks for: a `.md` path naming this agent (or, failing
+        that, one under a `standup` folder); never one of the repository's own files."""
+        paths = [m[1] for m in STANDUP_FILE.finditer(text)]
+        mine = [p for p in paths if self.agent in Path(p).name] or [
+            p for p in paths if "standup" in p.lower()
+        ]
+        return Path(mine[0]) if mine else None
 
     def standup(self, path: Path) -> None:
         path = path if path.is_absolute() else self.tree / path
