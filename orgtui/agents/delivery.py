@@ -17,6 +17,16 @@ from typing import Protocol
 
 from orgtui.tmux.quoting import clean_text
 
+
+def for_agent(kind: str, text: str) -> str:
+    """What orgd itself says to an agent (a job's notice, a ritual, a new prompt): a shell
+    agent gets it as `#` comments, so the shell shows it and does not run it. A person's
+    `orgtui send` is typed as it is."""
+    if kind != "shell":
+        return text
+    return "\n".join(f"# {line}" for line in text.splitlines())
+
+
 SETTLE_SECONDS = 1.0
 POLL_SECONDS = 0.05
 ECHO_TIMEOUT = 3.0

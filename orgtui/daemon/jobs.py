@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from orgtui.agents.delivery import for_agent
 from orgtui.agents.launch import agent_env
 from orgtui.config.model import SchedulerSection
 from orgtui.ledger.store import Ledger, job_json
@@ -324,9 +325,7 @@ class Jobs:
         agent = self.orgd.agents.get(row["agent"]) if row else None
         if row is None or agent is None:
             return
-        text = notice(job_json(row), self.orgd.cfg.research.metric)
-        if agent.spec.kind == "shell":  # a shell would run the line: as a comment it only shows
-            text = f"# {text}"
+        text = for_agent(agent.spec.kind, notice(job_json(row), self.orgd.cfg.research.metric))
         try:
             await self.orgd.deliver(agent, text, timeout=120)
         except Exception as e:  # the agent is busy for long, or gone: the ledger has it

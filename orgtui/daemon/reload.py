@@ -16,6 +16,7 @@ import time
 from dataclasses import asdict, dataclass, field, fields
 from typing import TYPE_CHECKING, Any
 
+from orgtui.agents.delivery import for_agent
 from orgtui.agents.launch import comms_dir
 from orgtui.agents.lifecycle import AgentLife
 from orgtui.agents.prompts import render, write_prompt
@@ -197,9 +198,7 @@ async def _send_prompt(orgd: Orgd, agent: Agent) -> None:
         f"orgtui: your instructions changed (rewritten in {name}); your role now:\n\n"
         f"{agent.spec.prompt.strip()}"
     )
-    if agent.spec.kind == "shell":
-        text = "# " + text.replace("\n", "\n# ")
     try:
-        await orgd.deliver(agent, text, timeout=300)
+        await orgd.deliver(agent, for_agent(agent.spec.kind, text), timeout=300)
     except Exception as e:  # busy for long, or gone: the file has it
         log.warning("%s was not sent its new prompt: %s", agent.spec.name, e)

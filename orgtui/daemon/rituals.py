@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from orgtui.agents.delivery import for_agent
 from orgtui.config.durations import parse_clock
 from orgtui.config.model import ProcessSpec
 from orgtui.config.processes import collect_path, digest_path
@@ -184,10 +185,8 @@ class Rituals:
         task.add_done_callback(self.tasks.discard)
 
     async def _deliver(self, agent: Agent, text: str) -> None:
-        if agent.spec.kind == "shell":  # a shell would run the lines: as comments they show
-            text = "\n".join(f"# {line}" for line in text.splitlines())
         try:
-            await self.orgd.deliver(agent, text, timeout=300)
+            await self.orgd.deliver(agent, for_agent(agent.spec.kind, text), timeout=300)
         except Exception as e:  # busy for long, or gone
             log.warning("ritual message to %s not delivered: %s", agent.spec.name, e)
 

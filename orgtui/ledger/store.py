@@ -173,6 +173,7 @@ class Ledger:
         after: int = 0,
         limit: int | None = None,
         newest: bool = False,
+        kind: str | None = None,
     ) -> list[sqlite3.Row]:
         """Jobs in id order (`newest`: the latest `limit` ones, still in id order)."""
         where: list[str] = ["id > ?"]
@@ -184,6 +185,9 @@ class Ledger:
         if agent is not None:
             where.append("agent = ?")
             args.append(agent)
+        if kind is not None:
+            where.append("kind = ?")
+            args.append(kind)
         sql = f"SELECT * FROM jobs WHERE {' AND '.join(where)}"
         if newest and limit is not None:
             rows = self.db.execute(sql + " ORDER BY id DESC LIMIT ?", [*args, limit]).fetchall()

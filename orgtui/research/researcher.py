@@ -111,11 +111,10 @@ class Researcher:
 
     def baseline(self) -> dict[str, Any] | None:
         """The latest baseline whose seeds all ended: id, values, FLOPs, or None."""
-        jobs = call(self.socket, "job_list", newest=True, limit=2000)["jobs"]
+        jobs = call(self.socket, "job_list", kind="baseline", newest=True, limit=60)["jobs"]
         groups: dict[int, list[dict[str, Any]]] = {}
         for j in jobs:
-            if j["kind"] == "baseline":
-                groups.setdefault(j["baseline_id"] or j["id"], []).append(j)
+            groups.setdefault(j["baseline_id"] or j["id"], []).append(j)
         for group in sorted(groups, reverse=True):
             seeds = groups[group]
             if any(j["state"] in ("queued", "running") for j in seeds):

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from textual import events, work
-from textual.app import App, ComposeResult, SystemCommand
+from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.css.query import NoMatches
 from textual.message import Message
@@ -53,7 +53,7 @@ class StatusUpdate(Message):
         self.status, self.error, self.jobs = status, error, jobs
 
 
-class OrgApp(OrgFileActions, App[None]):
+class OrgApp(OrgFileActions):
     """The cockpit over one running org."""
 
     CSS_PATH = "app.tcss"

@@ -1,5 +1,5 @@
-"""`job_list`: jobs as their JSON, newest last: all of them (or an agent's, or those in some
-states), a page at a time: at most `limit` (default and most: PAGE) with ids above `after`.
+"""`job_list`: jobs as their JSON, newest last: all of them (or an agent's, one kind's, or
+those in some states), a page at a time: at most `limit` (default and most: PAGE) with ids above `after`.
 `more` says whether another page follows."""
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ async def handle(orgd: Orgd, args: dict[str, Any], peer: Any) -> dict[str, Any]:
         raise RequestError("'limit' and 'after' must be counts", BAD_REQUEST)
     limit = min(limit or PAGE, PAGE)
     rows = orgd.jobs.ledger.jobs(
-        states=args.get("states"), agent=args.get("agent"), after=after, limit=limit + 1,
-        newest=bool(args.get("newest")),
+        states=args.get("states"), agent=args.get("agent"), kind=args.get("kind"), after=after,
+        limit=limit + 1, newest=bool(args.get("newest")),
     )  # fmt: skip
     newest = bool(args.get("newest"))
     # newest: the rows are the newest limit + 1, oldest first; the extra one is the oldest
