@@ -221,6 +221,8 @@ class Researcher:
             proc.wait()
             return None
         job = int(first)
+        self.screen.set(f"{self.current} seed {seed} · job {job} waiting for a device · "
+                        f"{self.summary()}")  # fmt: skip
         for line in proc.stdout:
             m = PROGRESS.search(line)
             if m:
