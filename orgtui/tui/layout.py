@@ -32,17 +32,19 @@ def crop_window(
     view: tuple[int, int],
     cursor: tuple[int, int],
     last_row: int | None = None,
+    follow_x: bool = True,
 ) -> tuple[int, int]:
     """The (x, y) offset of a `view`-sized part of a `screen`-sized terminal that matters: the
     rows ending at the cursor or the last written row, whichever is lower (so a full-screen
     program shows its bottom rows and a shell its latest output), moved to keep the cursor in
-    view; the left columns unless the cursor is further right."""
+    view; the left columns unless the cursor is further right and `follow_x` (a pane someone
+    types in; one watched shows where its lines begin, whatever its prompt's length)."""
     (sw, sh), (vw, vh), (cx, cy) = screen, view, cursor
     bottom = max(cy, sh - 1 if last_row is None else last_row)
     y = min(max(0, bottom - vh + 1), max(0, sh - vh))
     if cy < y:
         y = cy
     x = 0
-    if cx >= vw:
+    if follow_x and cx >= vw:
         x = min(cx - vw + 1, max(0, sw - vw))
     return x, y

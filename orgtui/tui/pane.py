@@ -154,8 +154,7 @@ class AgentPane(Widget, can_focus=True):
         self.taken = taken
         self.set_class(taken, "-taken")
         self._update_title()
-        self._show_cursor()
-        self._redraw_frame()
+        self._focus_changed()
 
     def _update_title(self) -> None:
         title, subtitle = title_for(self.info, self.taken)
@@ -182,7 +181,8 @@ class AgentPane(Widget, can_focus=True):
         cropped = size[0] > width or size[1] > height
         offset = (0, 0)
         if cropped:
-            offset = crop_window(size, (width, height), cursor[:2], last_written(capture))
+            follow = self.has_focus or self.taken  # the cursor is shown: keep it in view
+            offset = crop_window(size, (width, height), cursor[:2], last_written(capture), follow)
         if cropped != self.cropped or size != self._term_size:
             self.cropped, self._term_size = cropped, size
             self._update_title()
@@ -239,12 +239,16 @@ class AgentPane(Widget, can_focus=True):
             self._shown_cursor = shown
 
     def on_focus(self) -> None:
-        self._show_cursor()
-        self._redraw_frame()
+        self._focus_changed()
 
     def on_blur(self) -> None:
+        self._focus_changed()
+
+    def _focus_changed(self) -> None:
         self._show_cursor()
         self._redraw_frame()
+        if self.cropped:  # a cropped view follows the cursor only with focus: capture again
+            self.post_message(self.Resized(self))
 
     def on_resize(self, event: events.Resize) -> None:
         self.rows = []

@@ -261,6 +261,21 @@ def test_small_screen_crops_and_says_so(write_org, orgtui):
             pane = app.panes["shell"]
             assert pane.cropped and "cropped 80x24" in str(pane.subtitle)
             assert window_size(rt.tmux_sock, "shell") == (80, 24)  # never below the agent's size
+            # A line typed out past the cell: watched, the pane shows where its lines begin;
+            # focused (where a person types), it follows the cursor.
+            tail = "y" * 8 + "END"
+            line = "echo " + "x" * 50 + tail
+            subprocess.run(
+                ["tmux", "-S", str(rt.tmux_sock), "send-keys", "-l", "-t", "=cockpit:=shell", line],
+                check=True,
+            )
+            await until(pilot, lambda: "echo xxx" in shown(pane), what="the line's start")
+            assert "END" not in shown(pane)
+            pane.focus()
+            await until(pilot, lambda: "yyyyEND" in shown(pane), what="the cursor's part")
+            assert "echo" not in shown(pane)
+            app.panes["keys"].focus()
+            await until(pilot, lambda: "echo xxx" in shown(pane), what="the start again")
 
     asyncio.run(main())
 

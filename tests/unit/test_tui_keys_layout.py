@@ -69,6 +69,8 @@ def test_crop_shows_what_matters_and_keeps_the_cursor() -> None:
     # An editor with its cursor up top and a status line at the bottom: the cursor wins.
     assert crop_window((80, 24), (40, 10), (5, 2), last_row=23) == (0, 2)
     assert crop_window((80, 24), (40, 10), (70, 23), last_row=23) == (31, 14)
+    # A pane only watched (its cursor not shown) keeps the left columns, where lines begin.
+    assert crop_window((80, 24), (40, 10), (70, 23), last_row=23, follow_x=False) == (0, 14)
 
 
 @pytest.mark.parametrize(
