@@ -21,7 +21,7 @@ name = "lab"
 repo = "{repo}"
 
 [research]
-train = "{python} train.py --flops 2.5e10 --seed {seed}"
+train = "{python} train.py --flops 1.6e10 --seed {seed}"
 seeds = 2
 
 [[agent]]

@@ -15,7 +15,7 @@ TASK = Path(__file__).resolve().parents[2] / "orgtui" / "research" / "tinychat"
 def test_knobs_of_train_py_are_read_and_set_one_line_at_a_time() -> None:
     text = (TASK / "train.py").read_text()
     knobs = K.read_knobs(text)
-    assert knobs["softcap"] == "15.0" and knobs["n_layer"] == "3"
+    assert knobs["softcap"] == "15.0" and knobs["n_layer"] == "2"
     changed = K.set_knob(text, "softcap", "0.0")
     assert K.read_knobs(changed) == {**knobs, "softcap": "0.0"}
     assert changed.replace("softcap = 0.0\n", "softcap = 15.0\n", 1) == text

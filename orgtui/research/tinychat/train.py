@@ -4,7 +4,9 @@
 
 Bytes are the tokens (256 of them), so the validation loss in bits is bits per byte:
 `val_bpb`. The model: rotary position embeddings, RMSNorm, a ReLU^2 MLP, untied input and
-output embeddings, and a soft-cap on the logits (`softcap`; 0 removes it). The budget is a
+output embeddings, and a soft-cap on the logits (`softcap`; 0 removes it). Muon trains the
+blocks' matrices, AdamW the embeddings; the learning rate warms up, holds, and falls to 0
+over the last `cooldown` of the run. The budget is a
 number of FLOPs (`--flops`, or ORGTUI_FLOPS_BUDGET): the run takes exactly as many steps as
 fit, so a seed, a FLOPs budget and a thread count give the same result every time. Without
 one, a wall-clock budget (`--time`, or ORGTUI_TIME_BUDGET) ends it. The seed is `--seed` or
@@ -26,13 +28,15 @@ import torch.nn.functional as F
 from torch import nn
 
 # -- knobs: what an experiment changes, one at a time (search_space.toml names them) --------
-n_layer = 3
+n_layer = 2
 n_head = 4
 n_embd = 64
-seq_len = 64
-batch_size = 64
+seq_len = 32
+batch_size = 128
 lr = 0.01
+muon_lr = 0.02
 warmup_steps = 20
+cooldown = 0.3
 weight_decay = 0.0
 softcap = 15.0
 # -- end of knobs ----------------------------------------------------------------------------
@@ -113,6 +117,42 @@ class GPT(nn.Module):
         return logits
 
 
+def orthogonalize(g: torch.Tensor, steps: int = 5) -> torch.Tensor:
+    """The nearest semi-orthogonal matrix to `g`, roughly (Newton-Schulz iterations, with the
+    coefficients of Keller Jordan's Muon)."""
+    a, b, c = 3.4445, -4.7750, 2.0315
+    x = g.float() / (g.norm() + 1e-7)
+    tall = x.size(0) > x.size(1)
+    if tall:
+        x = x.T
+    for _ in range(steps):
+        m = x @ x.T
+        x = a * x + (b * m + c * m @ m) @ x
+    return x.T if tall else x
+
+
+class Muon(torch.optim.Optimizer):
+    """Momentum, orthogonalized: each matrix moves by the orthogonalized (Nesterov) momentum
+    of its gradient, scaled for its shape; weight decay as AdamW's (decoupled)."""
+
+    def __init__(self, params, lr: float, momentum: float = 0.95, weight_decay: float = 0.0):
+        super().__init__(params, {"lr": lr, "momentum": momentum, "weight_decay": weight_decay})
+
+    @torch.no_grad()
+    def step(self) -> None:  # type: ignore[override]
+        for group in self.param_groups:
+            lr, beta, decay = group["lr"], group["momentum"], group["weight_decay"]
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                buf = self.state[p].setdefault("momentum", torch.zeros_like(p.grad))
+                buf.lerp_(p.grad, 1 - beta)
+                update = orthogonalize(p.grad.lerp(buf, beta)).to(p.dtype)
+                if decay:
+                    p.mul_(1 - lr * decay)
+                p.add_(update, alpha=-lr * max(1.0, p.size(0) / p.size(1)) ** 0.5)
+
+
 def flops_per_token(model: GPT) -> float:
     """Training FLOPs per token: 6 per weight (forward and backward; the input embedding is
     a lookup) plus attention's 12 * layers * width * context."""
@@ -175,13 +215,20 @@ def main() -> None:
     per_token = flops_per_token(model)
     per_step = per_token * batch_size * seq_len
     total_steps = int(args.flops // per_step) if args.flops is not None else None
-    decay = [p for p in model.parameters() if p.dim() == 2]
-    rest = [p for p in model.parameters() if p.dim() < 2]
-    opt = torch.optim.AdamW(
-        [{"params": decay, "weight_decay": weight_decay}, {"params": rest, "weight_decay": 0.0}],
-        lr=lr,
-        betas=(0.9, 0.95),
-    )
+    # Muon for the blocks' matrices, AdamW for the embeddings (input and output).
+    matrices = [p for p in model.blocks.parameters() if p.dim() == 2]
+    ids = {id(p) for p in matrices}
+    optimizers = [
+        torch.optim.AdamW(
+            [p for p in model.parameters() if id(p) not in ids],
+            lr=lr,
+            betas=(0.9, 0.99),
+            weight_decay=0.0,
+        ),
+        Muon(matrices, lr=muon_lr, weight_decay=weight_decay),
+    ]
+    groups = [group for o in optimizers for group in o.param_groups]
+    peaks = [group["lr"] for group in groups]
     gen = torch.Generator().manual_seed(args.seed)
     data = batches(train, gen, device)
     log_every = args.steps_log or max(1, (total_steps or 1000) // 20)
@@ -197,9 +244,11 @@ def main() -> None:
             if elapsed >= args.time:
                 break
             progress = elapsed / args.time
-        scale = min(1.0, (step + 1) / max(1, warmup_steps)) * (1 - progress) ** 0.5
-        for group in opt.param_groups:
-            group["lr"] = lr * scale
+        # warmup, then flat, then linear to 0 over the last `cooldown` of the run
+        warm = min(1.0, (step + 1) / max(1, warmup_steps))
+        scale = warm * min(1.0, (1 - progress) / cooldown) if cooldown > 0 else warm
+        for group, peak in zip(groups, peaks, strict=True):
+            group["lr"] = peak * scale
         x, y = next(data)
         t0 = time.perf_counter()
         with autocast:
@@ -207,8 +256,9 @@ def main() -> None:
         loss = F.cross_entropy(logits.view(-1, 256), y.reshape(-1))
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        opt.step()
-        opt.zero_grad(set_to_none=True)
+        for o in optimizers:
+            o.step()
+            o.zero_grad(set_to_none=True)
         step += 1
         if step % log_every == 0 or step == 1:
             loss_value = loss.item()
