@@ -15,6 +15,7 @@ It turns on bracketed paste, so a message typed into the pane by orgd arrives wh
 
 from __future__ import annotations
 
+import codecs
 import os
 import re
 import select
@@ -343,14 +344,15 @@ def read_input(researcher: Researcher, screen: Screen) -> None:
     """Keys from the terminal (cbreak: echoed here), pastes whole, Enter hands a line over."""
     fd = sys.stdin.fileno()
     buffer, pasting, pending = "", False, ""
+    utf8 = codecs.getincrementaldecoder("utf-8")(errors="replace")  # a character split by a read
     while True:
         ready, _, _ = select.select([fd], [], [], 0.5)
         if not ready:
             continue
-        chunk = os.read(fd, 4096).decode(errors="replace")
-        if not chunk:
+        data = os.read(fd, 4096)
+        if not data:
             return
-        pending += chunk
+        pending += utf8.decode(data)
         while pending:
             if pending.startswith(PASTE_START):
                 pasting, pending = True, pending[len(PASTE_START) :]

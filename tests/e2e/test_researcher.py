@@ -7,8 +7,10 @@ board and commits the kept change on its branch."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pexpect
@@ -66,9 +68,12 @@ def test_the_researcher_obeys_commands_and_keeps_a_win(write_org, orgtui, tmp_pa
         child.send("try warmup_steps=1 nonsense=3\r")
         child.expect("assigned from you: warmup_steps=1")
         child.expect("no knob 'nonsense'")
-        child.send("remember the lr sweep\r")
+        note = "remember the lr sweep, café".encode()  # its last character split over 2 reads
+        os.write(child.child_fd, note[:-1])
+        time.sleep(0.3)
+        os.write(child.child_fd, note[-1:] + b"\r")
         child.expect("noted")
-        assert "remember the lr sweep" in (comms / "notes" / "res.md").read_text()
+        assert "remember the lr sweep, café" in (comms / "notes" / "res.md").read_text()
         standup = comms / "standup" / "today" / "res.md"
         child.send(f"\x1b[200~Standup: write done / next / blocked\nto {standup}\x1b[201~\r")
         child.expect("standup written to")
