@@ -134,7 +134,7 @@ class Researcher:
     def work(self) -> None:
         self.screen.log(f"{self.agent}: the built-in researcher (type help for its commands)")
         program = (self.tree / "program.md").read_text().splitlines()
-        self.screen.log(f"program: {program[0].lstrip('# ') if program else '(no program.md)'}")
+        self.screen.log(program[0].lstrip("# ") if program else "program.md is empty")
         self.screen.log(f"search space: {len(self.space)} knobs, {len(self.todo)} changes to try, "
                         f"from {self.todo[0][0] if self.todo else '-'}")  # fmt: skip
         while True:

@@ -71,7 +71,7 @@ def title_for(info: dict[str, Any], taken: bool) -> tuple[Content, str]:
     if info.get("device"):
         parts.append(f"dev {info['device']}")
     if isinstance(info.get("last_metric"), int | float):
-        parts.append(f"{info.get('metric') or 'metric'} {info['last_metric']:.4g}")
+        parts.append(f"{info.get('metric') or 'metric'} {info['last_metric']:#.4g}")
     subtitle = f"[dim]{' · '.join(p for p in parts if p)}[/]"
     return title, subtitle
 

@@ -34,6 +34,7 @@ def test_render_devices_queue_running_finished() -> None:
         {"id": "cpu0", "kind": "cpu", "name": "cpu", "cores": [0, 1], "job": None},
     ]  # fmt: skip
     jobs = [
+        job(4, "ok", metrics={"val_bpb": 2.69995}),
         job(5, "ok", metrics={"val_bpb": 0.99794}),
         job(6, "failed", agent="bob"),
         job(7, "running", started_at=now - 150),
@@ -48,6 +49,7 @@ def test_render_devices_queue_running_finished() -> None:
     finished = text.split("Finished")[1]
     assert finished.index("6") < finished.index("5")  # newest first
     assert "val_bpb 0.9979" in finished and "failed" in finished
+    assert "val_bpb 2.700" in finished  # 4 digits always, so a column of results lines up
 
 
 ORG_JOBS = """

@@ -92,7 +92,7 @@ def render_jobs(
     text.append("\nFinished\n", style="bold")
     for j in reversed(ended):
         value = j["metrics"].get(metric)
-        shown = f"{metric} {value:.4g}" if isinstance(value, int | float) else ""
+        shown = f"{metric} {value:#.4g}" if isinstance(value, int | float) else ""
         text.append(f"  {j['id']:>5} {j['agent']:10} ")
         text.append(f"{j['state']:9}", style=OUTCOME_STYLES.get(j["state"], ""))
         text.append(f" {shown}\n")
