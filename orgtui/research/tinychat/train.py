@@ -6,12 +6,12 @@ Bytes are the tokens (256 of them), so the validation loss in bits is bits per b
 `val_bpb`. The model: rotary position embeddings, RMSNorm, a ReLU^2 MLP, untied input and
 output embeddings, and a soft-cap on the logits (`softcap`; 0 removes it). Muon trains the
 blocks' matrices, AdamW the embeddings; the learning rate warms up, holds, and falls to 0
-over the last `cooldown` of the run. The budget is a
-number of FLOPs (`--flops`, or ORGTUI_FLOPS_BUDGET): the run takes exactly as many steps as
-fit, so a seed, a FLOPs budget and a thread count give the same result every time. Without
-one, a wall-clock budget (`--time`, or ORGTUI_TIME_BUDGET) ends it. The seed is `--seed` or
-ORGTUI_SEED. It uses CUDA with bf16 when there is a GPU, else the CPU with the threads given
-(--threads, or OMP_NUM_THREADS). It ends with `key: value` summary lines.
+over the last `cooldown` of the run. The budget is a number of FLOPs (`--flops`, or
+ORGTUI_FLOPS_BUDGET): the run takes exactly as many steps as fit, so a seed, a FLOPs budget
+and a thread count give the same result every time. Without one, a wall-clock budget
+(`--time`, or ORGTUI_TIME_BUDGET) ends it. The seed is `--seed` or ORGTUI_SEED. It uses CUDA
+with bf16 when there is a GPU, else the CPU with the threads given (--threads, or
+OMP_NUM_THREADS). It ends with `key: value` summary lines.
 """
 
 from __future__ import annotations
