@@ -41,7 +41,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_up(args: argparse.Namespace) -> int:
-    from orgtui.daemon.launcher import up
+    from orgtui.control.launcher import up
 
     research.init_if_missing(Path(args.orgfile))
     result = up(Path(args.orgfile))
@@ -93,7 +93,7 @@ def cmd_attach(args: argparse.Namespace) -> int:
 
 def cmd_main_job(orgfile: str) -> int:
     escape = _escape(None)  # a bad $ORGTUI_ESCAPE is refused before the org starts
-    from orgtui.daemon.launcher import up
+    from orgtui.control.launcher import up
 
     research.init_if_missing(Path(orgfile))
     return _cockpit(up(Path(orgfile)).rt, escape)
@@ -203,7 +203,7 @@ def cmd_down(args: argparse.Namespace) -> int:
         survivors = result["survivors"]
     except (DaemonUnreachable, RequestError):
         # orgd is gone (killed, crashed): stop what it left running ourselves.
-        from orgtui.daemon.shutdown import stop_org
+        from orgtui.control.shutdown import stop_org
         from orgtui.tmux.server import TmuxServer
 
         survivors = stop_org(TmuxServer(rt.tmux_sock), rt.file)
@@ -336,7 +336,7 @@ def main(argv: list[str] | None = None) -> int:
         return e.status
     except Exception as e:
         # Imported only now: most commands never load the launcher or the workspace.
-        from orgtui.daemon.launcher import UpError
+        from orgtui.control.launcher import UpError
         from orgtui.workspace import WorkspaceError
 
         if isinstance(e, WorkspaceError):

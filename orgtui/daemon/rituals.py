@@ -33,7 +33,7 @@ from orgtui.config.durations import parse_clock
 from orgtui.config.model import ProcessSpec
 from orgtui.config.processes import collect_path, digest_path
 from orgtui.daemon import comms
-from orgtui.daemon.submit import queue_baseline
+from orgtui.daemon.baseline import queue_baseline
 
 if TYPE_CHECKING:
     from orgtui.daemon.orgd import Agent, Orgd
@@ -56,6 +56,9 @@ class Ritual:
     """collect: (due, date, agents asked) for each round not yet gathered."""
     nudged: dict[str, float] = field(default_factory=dict)
     """nudge: agent -> when it was nudged in its current idle period."""
+    checks: int = 0
+    """How many times the tick looked whether it was due (or, for a nudge, who is idle):
+    what a test waits on to know that a ritual had its chances and did nothing."""
 
     def plan_next(self, now: float) -> None:
         if self.spec.every is not None:
@@ -66,7 +69,7 @@ class Ritual:
 
     def to_json(self) -> dict[str, Any]:
         return {"name": self.spec.name, "kind": self.spec.kind, "last_run": self.last_run,
-                "next_run": self.next_run}  # fmt: skip
+                "next_run": self.next_run, "checks": self.checks}  # fmt: skip
 
 
 def next_clock(at: str, now: float) -> float:
@@ -96,7 +99,7 @@ class Rituals:
             ritual = Ritual(spec, since=now)
             if was is not None:
                 ritual.last_run, ritual.collecting = was.last_run, was.collecting
-                ritual.nudged = was.nudged
+                ritual.nudged, ritual.checks = was.nudged, was.checks
                 if was.spec == spec:
                     ritual.since = was.since
             ritual.plan_next(now)
@@ -110,6 +113,7 @@ class Rituals:
     async def tick(self) -> None:
         now = time.time()
         for ritual in list(self.rituals.values()):
+            ritual.checks += 1
             for round_ in [c for c in ritual.collecting if c[0] <= now]:
                 ritual.collecting.remove(round_)
                 self._spawn(self._gather(ritual.spec, round_[1], round_[2]))

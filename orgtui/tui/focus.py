@@ -16,7 +16,7 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
-from orgtui.daemon import procs
+from orgtui.control import procs
 from orgtui.tmux.control import ControlClient
 from orgtui.tmux.server import TmuxError
 

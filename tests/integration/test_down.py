@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from orgtui.daemon.procs import alive
+from orgtui.control.procs import alive
 from tests.conftest import git, wait_for
 
 ORG = """

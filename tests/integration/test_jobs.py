@@ -10,7 +10,7 @@ import signal
 import subprocess
 from pathlib import Path
 
-from orgtui.daemon.procs import alive
+from orgtui.control.procs import alive
 from tests.conftest import git, wait_for
 
 ORG = """

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from orgtui.daemon import procs
-from orgtui.daemon.procs import AGENT_STOP, alive, carrying, own_processes, read_proc, stop, tree
+from orgtui.control import procs
+from orgtui.control.procs import AGENT_STOP, alive, carrying, own_processes, read_proc, stop, tree
 from tests.conftest import wait_for
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING, Any
 
-from orgtui.daemon.shutdown import stop_org
+from orgtui.control.shutdown import stop_org
 
 if TYPE_CHECKING:
     from orgtui.daemon.orgd import Orgd

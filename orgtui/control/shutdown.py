@@ -7,7 +7,7 @@ import os
 from collections.abc import Iterable
 from pathlib import Path
 
-from orgtui.daemon import procs
+from orgtui.control import procs
 from orgtui.tmux.server import TmuxError, TmuxServer
 
 

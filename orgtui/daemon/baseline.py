@@ -1,0 +1,67 @@
+"""The org's own jobs: a baseline of the program branch's head, queued by the baseline ritual
+as `research.seeds` jobs of one group (each seed's `baseline_id` is the first seed's id)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import TYPE_CHECKING
+
+from orgtui.daemon import comms
+from orgtui.daemon.submit import command
+from orgtui.workspace.errors import WorkspaceError
+from orgtui.workspace.gitcli import run_git
+
+if TYPE_CHECKING:
+    from orgtui.daemon.orgd import Orgd
+
+log = logging.getLogger("orgd.baseline")
+
+LIVE_BASELINE = ("queued", "running", "ok")
+"""Seeds in these states give (or will give) a baseline its values."""
+BASELINE_TRIES = 3
+"""Baselines of one commit queued at most: one whose seeds fail is not retried forever."""
+
+
+async def queue_baseline(orgd: Orgd, ritual: str) -> list[int]:
+    """Queue `research.seeds` runs of `research.train` on the program branch's head as one
+    baseline, unless the ledger has one for that commit; the jobs' ids."""
+    cfg, ledger = orgd.cfg, orgd.jobs.ledger
+    program, repo = cfg.org.program, cfg.org.repo
+    head = await asyncio.to_thread(
+        run_git, repo, ["rev-parse", "--verify", f"refs/heads/{program}"]
+    )
+    if not head.ok:
+        raise WorkspaceError(f"no program branch {program}: {head.message}")
+    commit = head.stdout.strip()
+    states = ", ".join(f"'{s}'" for s in LIVE_BASELINE)
+    live, tries = ledger.db.execute(
+        f"SELECT COALESCE(SUM(state IN ({states})), 0), COUNT(DISTINCT baseline_id) FROM jobs"
+        " WHERE kind = 'baseline' AND \"commit\" = ?",
+        (commit,),
+    ).fetchone()
+    if live >= min(2, cfg.research.seeds) or tries >= BASELINE_TRIES:
+        return []  # it has (or will have) values to compare with, or it was tried enough
+    time = cfg.scheduler.time_budget
+    ids: list[int] = []
+    for seed in range(1, cfg.research.seeds + 1):
+        argv = command(orgd, None, time, None, seed)
+        job = ledger.add(
+            agent=f"@{ritual}", name=f"baseline {commit[:8]} seed {seed}", kind="baseline",
+            baseline_id=ids[0] if ids else None, branch=program, commit=commit, seed=seed,
+            budget_time=time, command=argv, workdir=str(repo),
+            description=f"baseline of {program} at {commit[:8]}, seed {seed}",
+        )  # fmt: skip
+        if not ids:
+            ledger.update(job, baseline_id=job)  # the group is named by its first seed
+        ids.append(job)
+        await asyncio.to_thread(run_git, repo, ["update-ref", f"refs/orgtui/jobs/{job}", commit])
+    log.info("baseline of %s at %s: jobs %s", program, commit[:8], ids)
+    await asyncio.to_thread(
+        comms.post, orgd.comms, f"orgtui {ritual}", None,
+        f"Baseline of `{program}` at {commit[:8]} queued: {len(ids)} seeds, jobs "
+        f"{', '.join(map(str, ids))} (baseline id {ids[0]}). Compare experiments with "
+        f"`orgtui job submit --kind experiment --baseline {ids[0]}`.",
+    )  # fmt: skip
+    await orgd.jobs.dispatch()
+    return ids
