@@ -58,6 +58,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from orgtui.protocol.client import call  # noqa: E402
+from tests.helpers import WaitTimeout, wait_for  # noqa: E402
 
 AGENTS = Path(__file__).resolve().parent / "agents"
 ORG = "cockpit"
@@ -316,14 +317,6 @@ def orgtui(env: dict[str, str], *args: str) -> str:
     return proc.stdout
 
 
-def wait_until(check: Callable[[], bool], timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        if time.monotonic() > deadline:
-            raise BenchError(f"timed out after {timeout:g} s waiting for {what}")
-        time.sleep(0.05)
-
-
 def pct(values: list[float], q: float) -> float:
     values = sorted(values)
     return values[min(len(values) - 1, int(q * len(values)))]
@@ -377,7 +370,10 @@ class Bench:
             agents = call(sock, "status")["agents"]
             return len(agents) == FLOODERS + 1 and all(a["state"] == "running" for a in agents)
 
-        wait_until(running, 30, "the agents to run")
+        try:
+            wait_for(running, 30, what="the agents to run")
+        except WaitTimeout as e:
+            raise BenchError(str(e)) from None
         self.tmux_pid = int(self.tmux("display-message", "-p", "#{pid}"))
         self.echo = Echo(lambda: self.tmux("capture-pane", "-p", "-t", f"={ORG}:=echo"))
 

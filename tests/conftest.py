@@ -16,8 +16,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import wait_for  # noqa: F401  (tests import it from here until moved)
-
 GIT_ENV = {
     "GIT_AUTHOR_NAME": "Test",
     "GIT_AUTHOR_EMAIL": "test@example.com",

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pexpect
 
-from tests.conftest import wait_for
+from tests.helpers import wait_for
 
 AGENTS = Path(__file__).parent.parent / "agents"
 

@@ -8,7 +8,7 @@ import sys
 
 import pexpect
 
-from tests.conftest import wait_for
+from tests.helpers import wait_for
 
 ORG = """
 [org]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.conftest import wait_for
+from tests.helpers import wait_for
 
 ORG = """
 [org]

@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.conftest import wait_for
+from tests.helpers import wait_for
 
 ORG = """
 [org]

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.conftest import wait_for
+from tests.helpers import wait_for
 from tests.integration.test_jobs import ended, show, submit
 
 FAKE = Path(__file__).resolve().parent.parent / "fakes" / "nvml"

@@ -6,7 +6,7 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from tests.conftest import wait_for
+from tests.helpers import wait_for
 
 ORG = """
 [org]

@@ -11,7 +11,8 @@ import subprocess
 from pathlib import Path
 
 from orgtui.control.procs import alive
-from tests.conftest import git, wait_for
+from tests.conftest import git
+from tests.helpers import wait_for
 
 ORG = """
 [org]

@@ -9,7 +9,8 @@ import os
 import subprocess
 from pathlib import Path
 
-from tests.conftest import git, wait_for
+from tests.conftest import git
+from tests.helpers import wait_for
 
 SHELL = 'command = ["bash", "--norc", "--noprofile"]'
 ORG = f"""

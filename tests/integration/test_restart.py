@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import subprocess
 
-from tests.conftest import wait_for
+from tests.helpers import wait_for
 
 ORG = """
 [org]

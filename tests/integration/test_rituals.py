@@ -9,7 +9,8 @@ import subprocess
 import time
 from pathlib import Path
 
-from tests.conftest import git, wait_for
+from tests.conftest import git
+from tests.helpers import wait_for
 
 SHELL = 'command = ["bash", "--norc", "--noprofile"]'
 AGENTS = f"""

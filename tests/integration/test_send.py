@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from tests.conftest import wait_for
+from tests.helpers import wait_for
 
 AGENTS = Path(__file__).parent.parent / "agents"
 

@@ -10,7 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.conftest import git, wait_for
+from tests.conftest import git
+from tests.helpers import wait_for
 
 THREE = """
 [org]

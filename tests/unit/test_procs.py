@@ -18,7 +18,7 @@ import pytest
 
 from orgtui.control import procs
 from orgtui.control.procs import AGENT_STOP, alive, carrying, own_processes, read_proc, stop, tree
-from tests.conftest import wait_for
+from tests.helpers import wait_for
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from orgtui.tmux.quoting import clean_text, command_line, escape_format, quote
-from tests.conftest import wait_for
+from tests.helpers import wait_for
 
 # -- quote ---------------------------------------------------------------------------------
 

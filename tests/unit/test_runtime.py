@@ -28,7 +28,7 @@ from orgtui.config.runtime import (
     runtime_root,
     write_info,
 )
-from tests.conftest import wait_for
+from tests.helpers import wait_for
 
 
 def mode(path: Path) -> int:
