@@ -22,11 +22,6 @@ def grid_shape(count: int, width: int, height: int) -> tuple[int, int]:
     return fitting[-1] if fitting else (1, 1)
 
 
-def per_page(count: int, width: int, height: int) -> int:
-    cols, rows = grid_shape(count, width, height)
-    return cols * rows
-
-
 def crop_window(
     screen: tuple[int, int],
     view: tuple[int, int],
