@@ -40,6 +40,7 @@ from orgtui.tui.orgfile import OrgFileActions
 from orgtui.tui.pane import AgentPane
 from orgtui.tui.screens import HelpScreen, MessageScreen
 from orgtui.tui.sidepanel import SidePanel, orgd_poster
+from orgtui.tui.textual_private import app_started_at
 
 FULL_GC_EVERY = 30.0
 QUIET_FOR_GC = 2.0
@@ -144,7 +145,7 @@ class OrgApp(OrgFileActions):
         stats = os.environ.get("ORGTUI_TUI_STATS")
         if stats:  # for bench/cockpit.py: frames drawn per pane over the app's uptime
             frames = {agent: pane.frames for agent, pane in self.panes.items()}
-            seconds = time.perf_counter() - self._start_time
+            seconds = time.perf_counter() - app_started_at(self)
             with open(stats, "w") as f:
                 json.dump({"seconds": seconds, "frames": frames}, f)
 

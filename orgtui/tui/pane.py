@@ -28,6 +28,7 @@ from textual.widget import Widget
 
 from orgtui.tui.ansi import RowCache, decode, last_written, with_cursor
 from orgtui.tui.layout import crop_window
+from orgtui.tui.textual_private import draw_widgets_now, layout_pending, updates_batched
 from orgtui.tui.vt import Screen, apply
 
 STATE_MARKS = {
@@ -222,14 +223,12 @@ class AgentPane(Widget, can_focus=True):
     def draw_now(self) -> None:
         """Put the pane's changed rows on the terminal now rather than at the screen's next
         update, which waits for a message to the screen, its idle turn and its timer: under
-        load those hops cost the front pane's echo ~10 ms. Textual has no public call for
-        this, so it does what the screen's update does (textual 8.2), and leaves it to the
-        screen while a layout is pending."""
+        load those hops cost the front pane's echo ~10 ms. Left to the screen while it is not
+        the one shown, updates are batched or a layout is pending."""
         screen = self.screen
-        if screen is not self.app.screen or self.app._batch_count or screen._layout_required:
+        if screen is not self.app.screen or updates_batched(self.app) or layout_pending(screen):
             return
-        screen._compositor.update_widgets(screen._dirty_widgets | {self})
-        screen._compositor_refresh()
+        draw_widgets_now(screen, self)
 
     def _show_cursor(self) -> None:
         (cx, cy, visible), (ox, oy) = self._cursor, self._offset
