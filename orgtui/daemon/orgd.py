@@ -16,17 +16,16 @@ import os
 import shlex
 import sys
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 from orgtui.agents.delivery import deliver
 from orgtui.agents.launch import comms_dir, window_spec, write_bin
-from orgtui.agents.lifecycle import AgentLife
-from orgtui.agents.prompts import PROMPT_FILES, write_prompt
+from orgtui.agents.prompts import PROMPT_FILES
 from orgtui.config import ConfigError, load_org
-from orgtui.config.model import AgentSpec, OrgConfig
+from orgtui.config.model import OrgConfig
 from orgtui.config.runtime import OrgRuntime, write_info
 from orgtui.daemon import comms
+from orgtui.daemon.agent import Agent, make_agent
 from orgtui.daemon.jobs import Jobs
 from orgtui.daemon.pane_io import TmuxPane
 from orgtui.daemon.reload import Plan, apply_plan, make_plan
@@ -43,23 +42,12 @@ from orgtui.tmux.server import (
     WindowSpec,
     render_config,
 )
-from orgtui.workspace import ensure_agent, ensure_excluded, ensure_program
+from orgtui.workspace import ensure_excluded, ensure_program
 
 log = logging.getLogger("orgd")
 
 TICK_SECONDS = 1.0
 LOG_CAP_BYTES = 8 * 1024 * 1024
-
-
-@dataclass
-class Agent:
-    """One agent of the running org: its spec, its worktree and what orgd knows of its pane."""
-
-    spec: AgentSpec
-    branch: str
-    worktree: Path
-    life: AgentLife
-    lock: asyncio.Lock
 
 
 class Orgd:
@@ -104,15 +92,7 @@ class Orgd:
         ensure_program(org.repo, org.base, org.program)
         ensure_excluded(org.repo, list(PROMPT_FILES))
         for spec in self.cfg.agents:
-            ws = ensure_agent(org.repo, org.program, org.workdir, spec.name)
-            write_prompt(self.cfg, spec, ws.branch, ws.worktree, self.comms)
-            self.agents[spec.name] = Agent(
-                spec=spec,
-                branch=ws.branch,
-                worktree=ws.worktree,
-                life=AgentLife(restart_policy=spec.restart),
-                lock=asyncio.Lock(),
-            )
+            self.agents[spec.name] = make_agent(self.cfg, spec)
         (self.workdir / "logs").mkdir(parents=True, exist_ok=True)
         comms.ensure(self.comms, org.name, self.agents)
         write_bin(self.workdir)
@@ -308,7 +288,8 @@ class Orgd:
         # One message at a time per agent, so two senders never interleave their text.
         async with agent.lock:
             left = max(0.0, timeout - (time.monotonic() - start))
-            pane = TmuxPane(self, agent)
+            assert self.control is not None and agent.life.pane_id is not None
+            pane = TmuxPane(self.control, self.tmux, agent.life.pane_id, agent.spec.name)
             await asyncio.wait_for(deliver(pane, text, agent.spec.ready, left), left + 5)
 
     def status(self) -> dict:

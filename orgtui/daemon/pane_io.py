@@ -3,21 +3,21 @@
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from orgtui.daemon.orgd import Agent, Orgd
+from orgtui.tmux.control import ControlClient
+from orgtui.tmux.server import TmuxServer
 
 
 class TmuxPane:
-    """`orgtui.agents.delivery.PaneIO` for an agent's pane."""
+    """`orgtui.agents.delivery.PaneIO` for the pane `pane` of the agent `agent`: read and
+    keyed over the control client, pasted through the tmux server (a buffer named after the
+    agent, so two agents' pastes never share one)."""
 
-    def __init__(self, orgd: Orgd, agent: Agent) -> None:
-        assert orgd.control is not None and agent.life.pane_id is not None
-        self.control = orgd.control
-        self.tmux = orgd.tmux
-        self.pane = agent.life.pane_id
-        self.buffer = f"orgtui-send-{agent.spec.name}"
+    def __init__(self, control: ControlClient, tmux: TmuxServer, pane: str, agent: str) -> None:
+        self.control = control
+        self.tmux = tmux
+        self.pane = pane
+        self.buffer = f"orgtui-send-{agent}"
 
     async def capture(self) -> list[str]:
         return await self.control.command("capture-pane", "-p", "-N", "-t", self.pane)

@@ -14,20 +14,21 @@ import asyncio
 import logging
 import time
 from dataclasses import asdict, dataclass, field, fields
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import Any, Protocol
 
 from orgtui.agents.delivery import for_agent
 from orgtui.agents.launch import comms_dir
-from orgtui.agents.lifecycle import AgentLife
 from orgtui.agents.prompts import render, write_prompt
 from orgtui.config.errors import ConfigError
 from orgtui.config.model import AgentSpec, OrgConfig
 from orgtui.daemon import comms
+from orgtui.daemon.agent import Agent, make_agent
+from orgtui.daemon.jobs import Jobs
+from orgtui.daemon.rituals import Rituals
 from orgtui.scheduler import devices as devs
-from orgtui.workspace import agent_branch, ensure_agent
-
-if TYPE_CHECKING:
-    from orgtui.daemon.orgd import Agent, Orgd
+from orgtui.tmux.server import TmuxServer
+from orgtui.workspace import agent_branch
 
 log = logging.getLogger("orgd.reload")
 
@@ -124,7 +125,31 @@ def _changed(a: Any, b: Any) -> list[str]:
     return [f.name for f in fields(a) if getattr(a, f.name) != getattr(b, f.name)]
 
 
-async def apply_plan(orgd: Orgd, new: OrgConfig, plan: Plan) -> None:
+class ReloadHost(Protocol):
+    """What applying a plan needs of orgd: it swaps the org's config and agents, starts,
+    restarts and stops panes, and hands the new settings to the jobs and the rituals."""
+
+    cfg: OrgConfig
+    agents: dict[str, Agent]
+    applied_at: float
+
+    @property
+    def tick_lock(self) -> asyncio.Lock: ...
+    @property
+    def tmux(self) -> TmuxServer: ...
+    @property
+    def comms(self) -> Path: ...
+    @property
+    def jobs(self) -> Jobs: ...
+    @property
+    def rituals(self) -> Rituals: ...
+    def launch(self, agent: Agent) -> None: ...
+    def resize(self, agent: Agent) -> None: ...
+    async def respawn(self, agent: Agent) -> None: ...
+    async def deliver(self, agent: Agent, text: str, timeout: float) -> None: ...
+
+
+async def apply_plan(orgd: ReloadHost, new: OrgConfig, plan: Plan) -> None:
     """Carry `plan` out: the org runs `new` from here on."""
     devices = None
     if {"devices", "cpu_slots"} & set(plan.scheduler):  # may raise DeviceError: nothing changed
@@ -132,7 +157,7 @@ async def apply_plan(orgd: Orgd, new: OrgConfig, plan: Plan) -> None:
             devs.discover, new.scheduler.devices, new.scheduler.cpu_slots
         )
     # New agents' branches and worktrees first: if git refuses one, nothing has changed yet.
-    added = await asyncio.gather(*(_prepare(orgd, new, new.agent(n)) for n in plan.add))
+    added = await asyncio.gather(*(_prepare(new, n) for n in plan.add))
     old_agents = orgd.agents
     async with orgd.tick_lock:  # no tick sees the new agents before their windows
         orgd.cfg = new
@@ -171,7 +196,7 @@ async def apply_plan(orgd: Orgd, new: OrgConfig, plan: Plan) -> None:
     orgd.applied_at = time.time()
 
 
-async def _remove(orgd: Orgd, agent: Agent) -> None:
+async def _remove(orgd: ReloadHost, agent: Agent) -> None:
     """Stop the agent's pane (a message being typed into it fails); its branch, worktree,
     comms and jobs stay."""
     pane = agent.life.pane_id
@@ -181,18 +206,13 @@ async def _remove(orgd: Orgd, agent: Agent) -> None:
     log.info("removed %s (pane %s); its branch and worktree stay", agent.spec.name, pane)
 
 
-async def _prepare(orgd: Orgd, new: OrgConfig, spec: AgentSpec | None) -> Agent:
-    from orgtui.daemon.orgd import Agent
-
+async def _prepare(new: OrgConfig, name: str) -> Agent:
+    spec = new.agent(name)
     assert spec is not None
-    org = new.org
-    ws = await asyncio.to_thread(ensure_agent, org.repo, org.program, org.workdir, spec.name)
-    await asyncio.to_thread(write_prompt, new, spec, ws.branch, ws.worktree, comms_dir(new))
-    return Agent(spec=spec, branch=ws.branch, worktree=ws.worktree,
-                 life=AgentLife(restart_policy=spec.restart), lock=asyncio.Lock())  # fmt: skip
+    return await asyncio.to_thread(make_agent, new, spec)
 
 
-async def _send_prompt(orgd: Orgd, agent: Agent) -> None:
+async def _send_prompt(orgd: ReloadHost, agent: Agent) -> None:
     name = "CLAUDE.md" if agent.spec.kind == "claude" else "AGENTS.md"
     text = (
         f"orgtui: your instructions changed (rewritten in {name}); your role now:\n\n"

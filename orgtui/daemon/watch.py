@@ -14,16 +14,26 @@ import contextlib
 import logging
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from orgtui.config import ConfigError
 from orgtui.config.model import OrgConfig
 
-if TYPE_CHECKING:
-    from orgtui.daemon.orgd import Orgd
-
 log = logging.getLogger("orgd.watch")
 POLL_SECONDS = 0.25
+
+
+class WatchHost(Protocol):
+    """What the watcher needs of orgd."""
+
+    @property
+    def cfg(self) -> OrgConfig: ...
+    @property
+    def stopping(self) -> asyncio.Event: ...
+    @property
+    def shutting_down(self) -> bool: ...
+    async def reload(self) -> object:
+        """Apply the saved org file; ConfigError when it does not apply."""
 
 
 def watched(cfg: OrgConfig) -> list[Path]:
@@ -46,7 +56,7 @@ def signature(paths: list[Path]) -> tuple[tuple[int, int, int] | None, ...]:
     return tuple(out)
 
 
-async def watch(orgd: Orgd) -> None:
+async def watch(orgd: WatchHost) -> None:
     """Reload the org whenever its files change, until orgd stops."""
     paths = watched(orgd.cfg)
     last, pending = signature(paths), False
