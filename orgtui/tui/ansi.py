@@ -10,8 +10,9 @@ draws an emoji skin-tone modifier as a cell of its own two cells wide; both are 
 text after them lands in tmux's column. Other escape sequences and control characters are
 dropped; tabs become spaces up to the next multiple of 8.
 
-Decoding runs for every dirty pane at up to 30 fps, so rich `Style`s are cached by SGR state,
-parsed SGR parameter strings are cached, and adjacent runs of one style become one `Segment`.
+Decoding runs for every dirty pane at up to 30 fps, so rows are cached from one capture to the
+next (`RowCache`), SGRs and styles are cached (in `sgr.py`, which holds the SGR state), and
+adjacent runs of one style become one `Segment`.
 """
 
 from __future__ import annotations
@@ -20,13 +21,24 @@ import re
 from typing import Final
 
 from rich.cells import cell_len, split_graphemes
-from rich.color import Color, ColorType
-from rich.color_triplet import ColorTriplet
 from rich.segment import Segment
 from rich.style import Style
 from textual.strip import Strip
 
-__all__ = ["decode", "last_written", "with_cursor"]
+from orgtui.tui.sgr import (
+    CACHE_LIMIT,
+    DEFAULT_STATE,
+    KEEP,
+    NOT_CACHED,
+    SgrState,
+    op_cache,
+    sgr,
+    sgr_op,
+    style_cache,
+    style_of,
+)
+
+__all__ = ["RowCache", "decode", "last_written", "with_cursor"]
 
 # One regex splits a row into text and escapes: group 1 holds an SGR's parameters; any other
 # match (CSI, OSC, DCS/APC/PM/SOS, a lone ESC sequence, a control character) is dropped.
@@ -42,126 +54,8 @@ _SGR: Final = re.compile(r"\x1b\[([0-9;:]*)m")
 # Characters whose width tmux 3.3a and rich disagree on: VS16, and the skin-tone modifiers.
 _WIDTH_FIX: Final = re.compile("\ufe0f|([\U0001f3fb-\U0001f3ff])")
 
-# Attribute bits of the SGR state.
-_BOLD, _DIM, _ITALIC, _UNDERLINE, _BLINK, _REVERSE, _CONCEAL, _STRIKE, _OVERLINE = (
-    1 << n for n in range(9)
-)
-_ALL: Final = (1 << 9) - 1
-_SET: Final = {1: _BOLD, 2: _DIM, 3: _ITALIC, 4: _UNDERLINE, 5: _BLINK, 6: _BLINK, 7: _REVERSE,
-               8: _CONCEAL, 9: _STRIKE, 21: _UNDERLINE, 53: _OVERLINE}  # fmt: skip
-_CLEAR: Final = {22: _BOLD | _DIM, 23: _ITALIC, 24: _UNDERLINE, 25: _BLINK, 27: _REVERSE,
-                 28: _CONCEAL, 29: _STRIKE, 55: _OVERLINE}  # fmt: skip
-
-# A colour is an int: -1 the default, 0-255 an indexed colour, 256 + 0xRRGGBB a truecolor one;
-# in a parsed SGR, _KEEP leaves the colour as it was.
-_DEFAULT: Final = -1
-_KEEP: Final = -2
-_TRUE: Final = 256
-
-_CACHE_LIMIT: Final = 20000  # parsed SGRs / styles kept; a truecolor image makes many
-_Op = tuple[int, int, int, int]  # (attribute bits cleared, bits set, fg, bg)
-_ops: dict[str, _Op] = {}
-_styles: dict[tuple[int, int, int], Style | None] = {}
 _cursor_styles: dict[Style | None, Style] = {}
 _blank_rows: dict[int, Strip] = {}
-_UNSET: Final = Style()  # not in _styles
-SgrState = tuple[int, int, int]  # (fg, bg, attribute bits)
-DEFAULT_STATE: Final[SgrState] = (_DEFAULT, _DEFAULT, 0)
-
-
-def _int(text: str) -> int:
-    return int(text) if text.isdigit() else 0
-
-
-def _extended(values: list[str]) -> int:
-    """The colour that the arguments of a 38/48 name (`5;N` or `2;R;G;B`), or _KEEP."""
-    if len(values) >= 2 and values[0] == "5":
-        index = _int(values[1])
-        return index if index < 256 else _KEEP
-    if len(values) >= 4 and values[0] == "2":
-        r, g, b = values[1:4]
-        return _TRUE + (min(_int(r), 255) << 16 | min(_int(g), 255) << 8 | min(_int(b), 255))
-    return _KEEP
-
-
-def _parse(params: str) -> _Op:
-    """Fold one SGR's parameters, in order, into what the SGR does to the state."""
-    clear = set_ = 0
-    fg = bg = _KEEP
-    items = params.split(";")
-    i = 0
-    while i < len(items):
-        item = items[i]
-        i += 1
-        on = off = 0  # attribute bits this parameter sets / clears
-        if ":" in item:  # sub-parameters: 4:N underline style, 38:2:[CS]:R:G:B, tmux's 5:3
-            head, *sub = item.split(":")
-            if head in ("38", "48"):
-                colour = _extended(["2", *sub[-3:]] if sub[0] == "2" else sub)
-                if colour != _KEEP and head == "38":
-                    fg = colour
-                elif colour != _KEEP:
-                    bg = colour
-            elif head == "4":
-                on, off = (_UNDERLINE, 0) if _int(sub[0]) > 0 else (0, _UNDERLINE)
-            elif head == "5" and sub == ["3"]:  # tmux writes overline (53) this way
-                on = _OVERLINE
-        else:
-            code = _int(item)
-            if code == 0:
-                off, fg, bg = _ALL, _DEFAULT, _DEFAULT
-            elif code in _SET:
-                on = _SET[code]
-            elif code in _CLEAR:
-                off = _CLEAR[code]
-            elif 30 <= code <= 37 or 90 <= code <= 97:
-                fg = code - 30 if code < 90 else code - 82
-            elif 40 <= code <= 47 or 100 <= code <= 107:
-                bg = code - 40 if code < 100 else code - 92
-            elif code == 39:
-                fg = _DEFAULT
-            elif code == 49:
-                bg = _DEFAULT
-            elif code in (38, 48, 58):  # 58: underline colour, parsed only to skip it
-                args = items[i : i + 4] if items[i : i + 1] == ["2"] else items[i : i + 2]
-                i += len(args)
-                colour = _extended(args)
-                if colour != _KEEP and code == 38:
-                    fg = colour
-                elif colour != _KEEP and code == 48:
-                    bg = colour
-        clear, set_ = (clear | off) & ~on, (set_ & ~off) | on
-    return clear, set_, fg, bg
-
-
-def _color(colour: int) -> Color | None:
-    if colour == _DEFAULT:
-        return None
-    if colour < _TRUE:
-        return Color.from_ansi(colour)
-    rgb = colour - _TRUE
-    triplet = ColorTriplet(rgb >> 16, rgb >> 8 & 255, rgb & 255)
-    return Color(f"#{rgb:06x}", ColorType.TRUECOLOR, triplet=triplet)
-
-
-def _style(fg: int, bg: int, attrs: int) -> Style | None:
-    """The (cached) rich style of an SGR state; None for the default state."""
-    if len(_styles) > _CACHE_LIMIT:
-        _styles.clear()
-    key = (fg, bg, attrs)
-    if key == (_DEFAULT, _DEFAULT, 0):
-        style = None
-    elif not attrs:
-        style = Style.from_color(_color(fg), _color(bg))
-    else:
-        flags = [bool(attrs & 1 << n) or None for n in range(9)]
-        style = Style(
-            color=_color(fg), bgcolor=_color(bg), bold=flags[0], dim=flags[1],
-            italic=flags[2], underline=flags[3], blink=flags[4], reverse=flags[5],
-            conceal=flags[6], strike=flags[7], overline=flags[8],
-        )  # fmt: skip
-    _styles[key] = style
-    return style
 
 
 def _fix_widths(match: re.Match[str]) -> str:
@@ -240,11 +134,11 @@ def decode(
 
 def _decode_row(line: str, state: SgrState, width: int, left: int) -> tuple[Strip, SgrState]:
     """One row of a capture, starting in SGR `state`: its Strip and the state it leaves."""
-    ops, styles, parse = _ops, _styles, _parse
+    ops, styles = op_cache, style_cache
     fg, bg, attrs = state
-    style = styles.get(state, _UNSET)
-    if style is _UNSET:
-        style = _style(fg, bg, attrs)
+    style = styles.get(state, NOT_CACHED)
+    if style is NOT_CACHED:
+        style = style_of(state)
     ascii_only = line.isascii()
     if not ascii_only:
         line = _WIDTH_FIX.sub(_fix_widths, line)
@@ -267,18 +161,16 @@ def _decode_row(line: str, state: SgrState, width: int, left: int) -> tuple[Stri
         if params is not None:  # `sgr()`, inlined: this is the cockpit's hottest loop
             op = ops.get(params)
             if op is None:
-                if len(ops) > _CACHE_LIMIT:
-                    ops.clear()
-                op = ops[params] = parse(params)
+                op = sgr_op(params)
             clear, set_, new_fg, new_bg = op
             attrs = attrs & ~clear | set_
-            if new_fg != _KEEP:
+            if new_fg != KEEP:
                 fg = new_fg
-            if new_bg != _KEEP:
+            if new_bg != KEEP:
                 bg = new_bg
-            style = styles.get((fg, bg, attrs), _UNSET)
-            if style is _UNSET:
-                style = _style(fg, bg, attrs)
+            style = styles.get((fg, bg, attrs), NOT_CACHED)
+            if style is NOT_CACHED:
+                style = style_of((fg, bg, attrs))
         text = parts[i + 1]
         if not text:
             continue
@@ -338,7 +230,7 @@ def last_written(capture: str) -> int:
 
 def _cursor_style(style: Style | None) -> Style:
     if style not in _cursor_styles:
-        if len(_cursor_styles) > _CACHE_LIMIT:
+        if len(_cursor_styles) > CACHE_LIMIT:
             _cursor_styles.clear()
         flip = Style(reverse=not (style and style.reverse))
         _cursor_styles[style] = flip if style is None else style + flip
@@ -377,33 +269,3 @@ def with_cursor(strip: Strip, x: int) -> Strip:
         if end < len(text):
             segments.append(Segment(text[end:], style))
     return Strip(segments, strip.cell_length)
-
-
-# -- the SGR state, for `vt.py` ---------------------------------------------------------------
-
-
-def _op(params: str) -> _Op:
-    """What an SGR's parameters do (cached)."""
-    op = _ops.get(params)
-    if op is None:
-        if len(_ops) > _CACHE_LIMIT:
-            _ops.clear()
-        op = _ops[params] = _parse(params)
-    return op
-
-
-def sgr(state: SgrState, params: str) -> SgrState:
-    """The state after an SGR (`ESC [ params m`)."""
-    clear, set_, fg, bg = _op(params)
-    old_fg, old_bg, attrs = state
-    return (old_fg if fg == _KEEP else fg, old_bg if bg == _KEEP else bg, attrs & ~clear | set_)
-
-
-def style_of(state: SgrState) -> Style | None:
-    """The rich style of an SGR state (None: the terminal's default)."""
-    style = _styles.get(state, _UNSET)
-    return _style(*state) if style is _UNSET else style
-
-
-def default_background(state: SgrState) -> bool:
-    return state[1] == _DEFAULT and not state[2] & _REVERSE

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from rich.segment import Segment
 from textual.strip import Strip
 
-from orgtui.tui.ansi import DEFAULT_STATE, SgrState, default_background, sgr, style_of
+from orgtui.tui.sgr import DEFAULT_STATE, SgrState, default_background, sgr, style_of
 
 _OCTAL = re.compile(rb"\\([0-7]{3})")
 _TOKENS = re.compile(r"\x1b\[([0-9;:]*)m|(\x1b\[0?K)|(\r)|(\x08)|([ -~]+)|(.)", re.S)
