@@ -116,7 +116,7 @@ def cmd_submit(args: argparse.Namespace) -> int:
 
 def _follow(rt: Any, job: int, log: Path, echo: bool) -> int:
     """Print the log as it grows until the job ends; then its metrics; 0 only if ok."""
-    from orgtui.ledger.store import ENDED
+    from orgtui.enums import ENDED
 
     offset = 0
     while True:
@@ -254,9 +254,6 @@ def cmd_results(args: argparse.Namespace) -> int:
     if not path.exists():
         raise CliError(f"org {cfg.org.name} has no results yet (no {path})", BAD_INPUT)
     metric = cfg.research.metric
-    ledger = Ledger(path, readonly=True)
-    try:
-        sys.stdout.write(tsv(ledger.db, metric) if args.tsv else table(ledger.db, metric))
-    finally:
-        ledger.close()
+    with Ledger(path, readonly=True) as ledger:
+        sys.stdout.write(tsv(ledger, metric) if args.tsv else table(ledger, metric))
     return 0

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from orgtui.daemon import comms
 from orgtui.daemon.submit import command
+from orgtui.enums import JobKind, JobState
 from orgtui.workspace.errors import WorkspaceError
 from orgtui.workspace.gitcli import run_git
 
@@ -17,7 +18,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("orgd.baseline")
 
-LIVE_BASELINE = ("queued", "running", "ok")
+LIVE_BASELINE = (JobState.QUEUED, JobState.RUNNING, JobState.OK)
 """Seeds in these states give (or will give) a baseline its values."""
 BASELINE_TRIES = 3
 """Baselines of one commit queued at most: one whose seeds fail is not retried forever."""
@@ -34,12 +35,7 @@ async def queue_baseline(orgd: Orgd, ritual: str) -> list[int]:
     if not head.ok:
         raise WorkspaceError(f"no program branch {program}: {head.message}")
     commit = head.stdout.strip()
-    states = ", ".join(f"'{s}'" for s in LIVE_BASELINE)
-    live, tries = ledger.db.execute(
-        f"SELECT COALESCE(SUM(state IN ({states})), 0), COUNT(DISTINCT baseline_id) FROM jobs"
-        " WHERE kind = 'baseline' AND \"commit\" = ?",
-        (commit,),
-    ).fetchone()
+    live, tries = ledger.baseline_seeds(commit, LIVE_BASELINE)
     if live >= min(2, cfg.research.seeds) or tries >= BASELINE_TRIES:
         return []  # it has (or will have) values to compare with, or it was tried enough
     time = cfg.scheduler.time_budget
@@ -47,7 +43,7 @@ async def queue_baseline(orgd: Orgd, ritual: str) -> list[int]:
     for seed in range(1, cfg.research.seeds + 1):
         argv = command(orgd, None, time, None, seed)
         job = ledger.add(
-            agent=f"@{ritual}", name=f"baseline {commit[:8]} seed {seed}", kind="baseline",
+            agent=f"@{ritual}", name=f"baseline {commit[:8]} seed {seed}", kind=JobKind.BASELINE,
             baseline_id=ids[0] if ids else None, branch=program, commit=commit, seed=seed,
             budget_time=time, command=argv, workdir=str(repo),
             description=f"baseline of {program} at {commit[:8]}, seed {seed}",

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import os
 import signal
@@ -26,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 from orgtui.agents.delivery import for_agent
 from orgtui.agents.launch import agent_env
 from orgtui.config.model import SchedulerSection
+from orgtui.ledger.rows import JobRow, Waiting
 from orgtui.ledger.store import Ledger, job_json
 from orgtui.scheduler import devices as devs
 from orgtui.scheduler.local import LocalRunner
@@ -96,13 +96,7 @@ class Jobs:
     def _load_last_metrics(self) -> dict[str, float]:
         """Each agent's latest `ok` value of the org's metric, from the ledger (once, at
         start; `finish` keeps it current, so `status` every second costs no query)."""
-        metric = self.orgd.cfg.research.metric
-        rows = self.ledger.db.execute(
-            "SELECT agent, json_extract(metrics, '$.\"' || ? || '\"') AS m FROM jobs"
-            " WHERE state = 'ok' AND m IS NOT NULL ORDER BY ended_at",
-            (metric,),
-        ).fetchall()
-        return {r["agent"]: r["m"] for r in rows}
+        return self.ledger.last_metrics(self.orgd.cfg.research.metric)
 
     def sharing(self) -> str:
         agents, n = len(self.orgd.agents), len(self.devices)
@@ -118,7 +112,7 @@ class Jobs:
             "devices_from": self.devices_from,
             "sharing": self.sharing(),
             "devices": [{**d.to_json(), "job": busy.get(d.id)} for d in self.devices],
-            "queued": [q[0] for q in self.ledger.queue()],
+            "queued": self.ledger.queued_ids(),
             "running": sorted(self.running),
         }
 
@@ -128,15 +122,15 @@ class Jobs:
         """Take over the jobs a previous orgd left running."""
         await asyncio.to_thread(prune_checkouts, self.orgd.cfg.org.repo)  # its half-removed
         for row in self.ledger.jobs(states=["running"]):
-            job = row["id"]
-            held = tuple(d for d in row["device"].split(",") if d)
-            src = self.dir / str(job) / "src" if row["reproducible"] else None
+            job = row.id
+            held = row.devices
+            src = self.dir / str(job) / "src" if row.reproducible else None
             run = Running(
-                row["agent"], held, src, MetricParser(self.sched.metrics), stopping=row["intent"]
+                row.agent, held, src, MetricParser(self.sched.metrics), stopping=row.intent
             )
             self.running[job] = run
-            if self.runner.ended(job) is None and self.runner.alive(row["pid"], row["pid_start"]):
-                log.info("job %d: still running (wrapper %s), watching it again", job, row["pid"])
+            if self.runner.ended(job) is None and self.runner.alive(row.pid, row.pid_start):
+                log.info("job %d: still running (wrapper %s), watching it again", job, row.pid)
                 run.watch = asyncio.get_running_loop().create_task(self._poll_end(job))
             else:
                 await self.finish(job)  # ended meanwhile (its status) or gone (lost)
@@ -147,7 +141,7 @@ class Jobs:
             if run is None:
                 return
             row = self.ledger.get(job)
-            if row and not self.runner.alive(row["pid"], row["pid_start"]):
+            if row and not self.runner.alive(row.pid, row.pid_start):
                 await asyncio.sleep(0.2)  # its last write may be landing
                 break
             await asyncio.sleep(0.5)
@@ -168,7 +162,7 @@ class Jobs:
             for run in self.running.values():
                 per_agent[run.agent] = per_agent.get(run.agent, 0) + 1
             plan = decide(
-                [Queued(job, agent, gpus, prio, at) for job, agent, gpus, prio, at, *_ in queued],
+                [Queued(q.id, q.agent, q.gpus, q.priority, q.queued_at) for q in queued],
                 [d.id for d in self.devices],
                 list(self.orgd.agents),
                 self.sched.mode,
@@ -181,16 +175,16 @@ class Jobs:
                 if row is not None:
                     await self._start(row, assignment.devices)
             started = {a.job for a in plan}
-            self._prepare_ahead([q for q in queued if q[0] not in started])
+            self._prepare_ahead([q for q in queued if q.id not in started])
 
-    def _prepare_ahead(self, queued: list[tuple[int, str, int, int, float, int, str]]) -> None:
+    def _prepare_ahead(self, queued: list[Waiting]) -> None:
         """Check out the snapshots of the jobs likely to start next (one per device)."""
-        waiting = sorted(queued, key=lambda q: (-q[3], q[4]))
-        for job, _agent, _gpus, _prio, _at, reproducible, commit in waiting[: len(self.devices)]:
-            if reproducible and commit and job not in self.prepared:
-                src = self.dir / str(job) / "src"
-                self.prepared[job] = asyncio.get_running_loop().create_task(
-                    asyncio.to_thread(self._checkout, commit, src)
+        waiting = sorted(queued, key=lambda q: (-q.priority, q.queued_at))
+        for q in waiting[: len(self.devices)]:
+            if q.reproducible and q.commit and q.id not in self.prepared:
+                src = self.dir / str(q.id) / "src"
+                self.prepared[q.id] = asyncio.get_running_loop().create_task(
+                    asyncio.to_thread(self._checkout, q.commit, src)
                 )
 
     def _checkout(self, commit: str, src: Path) -> None:
@@ -209,27 +203,27 @@ class Jobs:
                 )
             )
 
-    async def _start(self, row: Any, held: tuple[str, ...]) -> None:
-        job = row["id"]
+    async def _start(self, row: JobRow, held: tuple[str, ...]) -> None:
+        job = row.id
         kind = self.device(held[0]).kind
         self.ledger.update(
             job, state="running", started_at=time.time(), device=",".join(held), device_type=kind
         )
-        src = self.dir / str(job) / "src" if row["reproducible"] else None
-        run = Running(row["agent"], held, src, MetricParser(self.sched.metrics))
+        src = self.dir / str(job) / "src" if row.reproducible else None
+        run = Running(row.agent, held, src, MetricParser(self.sched.metrics))
         self.running[job] = run
         try:
             early = self.prepared.pop(job, None)
             if early is not None:
                 await early  # made while it waited (its error, if any, is this one's)
             elif src is not None:
-                await asyncio.to_thread(self._checkout, row["commit"], src)
+                await asyncio.to_thread(self._checkout, row.commit, src)
             started = await self.runner.start(
                 job,
-                argv=json.loads(row["command"]),
-                cwd=src or Path(row["workdir"]),
+                argv=row.command,
+                cwd=src or Path(row.workdir),
                 env=self._env(row, held),
-                limit=row["budget_time"] + self.sched.grace,
+                limit=row.budget_time + self.sched.grace,
                 cores=self.device(held[0]).cores if kind == "cpu" else (),
                 kill_after=KILL_AFTER,
             )
@@ -241,7 +235,7 @@ class Jobs:
             return
         self.ledger.update(job, pid=started.pid, pid_start=started.pid_start)
         log.info(
-            "job %d (%s) started on %s, wrapper %d", job, row["agent"], ",".join(held), started.pid
+            "job %d (%s) started on %s, wrapper %d", job, row.agent, ",".join(held), started.pid
         )
         run.watch = asyncio.get_running_loop().create_task(self._await_end(job, started.ended))
 
@@ -256,21 +250,21 @@ class Jobs:
             done.cancel()
             await self._poll_end(job)
 
-    def _env(self, row: Any, held: tuple[str, ...]) -> dict[str, str]:
-        agent = self.orgd.agents.get(row["agent"])
+    def _env(self, row: JobRow, held: tuple[str, ...]) -> dict[str, str]:
+        agent = self.orgd.agents.get(row.agent)
         env = dict(os.environ)
         if agent is not None:
             env.update(agent_env(self.orgd.cfg, self.orgd.rt, agent.spec, agent.worktree))
         devices = [self.device(d) for d in held]
         env.update({
-            "ORGTUI_JOB": str(row["id"]),
-            "ORGTUI_TIME_BUDGET": f"{row['budget_time']:g}",
-            "ORGTUI_SEED": str(row["seed"]),
+            "ORGTUI_JOB": str(row.id),
+            "ORGTUI_TIME_BUDGET": f"{row.budget_time:g}",
+            "ORGTUI_SEED": str(row.seed),
             "CUDA_DEVICE_ORDER": "PCI_BUS_ID",
             "CUDA_VISIBLE_DEVICES": ",".join(d.uuid or "" for d in devices if d.kind == "gpu"),
         })  # fmt: skip
-        if row["budget_flops"] is not None:
-            env["ORGTUI_FLOPS_BUDGET"] = f"{row['budget_flops']:g}"
+        if row.budget_flops is not None:
+            env["ORGTUI_FLOPS_BUDGET"] = f"{row.budget_flops:g}"
         if devices[0].kind == "cpu":
             env["OMP_NUM_THREADS"] = str(len(devices[0].cores) or 1)
         return env
@@ -284,10 +278,10 @@ class Jobs:
         if run is None or row is None:
             return
         status = self.runner.ended(job)
-        state, exit_code, why = _outcome(status, run.stopping, reason, row["budget_time"])
+        state, exit_code, why = _outcome(status, run.stopping, reason, row.budget_time)
         metrics = self._read_metrics(job, run, final=True)
         ended = (status or {}).get("ended_at") or time.time()
-        wall = max(0.0, ended - (row["started_at"] or ended))
+        wall = max(0.0, ended - (row.started_at or ended))
         self.ledger.update(
             job, why, state=state, exit_code=exit_code, reason=why, ended_at=ended,
             wall_seconds=round(wall, 3), device_seconds=round(wall * len(run.devices), 3),
@@ -322,7 +316,7 @@ class Jobs:
 
     async def _tell(self, job: int) -> None:
         row = self.ledger.get(job)
-        agent = self.orgd.agents.get(row["agent"]) if row else None
+        agent = self.orgd.agents.get(row.agent) if row else None
         if row is None or agent is None:
             return
         text = for_agent(agent.spec.kind, notice(job_json(row), self.orgd.cfg.research.metric))
@@ -353,15 +347,15 @@ class Jobs:
         row = self.ledger.get(job)
         if row is None:
             raise KeyError(job)
-        if row["state"] == "queued":
+        if row.state == "queued":
             self.ledger.update(job, "cancelled while queued", state="cancelled", ended_at=time.time(),
                                reason="cancelled while queued")  # fmt: skip
             self._unprepare(job)
             return "cancelled"
-        if row["state"] == "running":
+        if row.state == "running":
             await self.stop(job, "cancelled", "cancelled")
             return "cancelled"
-        return row["state"]
+        return row.state
 
     async def stop(self, job: int, outcome: str, reason: str) -> None:
         """Stop a running job (SIGTERM to its group, SIGKILL after KILL_AFTER); its outcome
@@ -385,9 +379,9 @@ class Jobs:
         for)."""
         for row in self.ledger.jobs(states=["queued"]):
             self.ledger.update(
-                row["id"], reason, state="cancelled", reason=reason, ended_at=time.time()
+                row.id, reason, state="cancelled", reason=reason, ended_at=time.time()
             )
-            self._unprepare(row["id"])
+            self._unprepare(row.id)
         if not wait:
             for job in list(self.running):
                 await self.stop(job, "cancelled", reason)

@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from orgtui.config.durations import format_duration, parse_duration
-from orgtui.ledger.store import KINDS, job_json
+from orgtui.enums import JobKind
+from orgtui.ledger.store import job_json
 from orgtui.protocol.messages import BAD_REQUEST, NOT_FOUND, RequestError
 from orgtui.workspace.errors import WorkspaceError
 from orgtui.workspace.gitcli import run_git
@@ -107,8 +108,8 @@ async def submit(orgd: Orgd, args: dict[str, Any]) -> dict[str, Any]:
     if gpus > len(jobs.devices):
         raise _bad(f"--gpus {gpus}: the org has {len(jobs.devices)} devices ({jobs.devices_from})")
     kind = args.get("kind") or "experiment"
-    if kind not in KINDS:
-        raise _bad(f"--kind {kind!r}: one of {', '.join(KINDS)}")
+    if kind not in list(JobKind):
+        raise _bad(f"--kind {kind!r}: one of {', '.join(JobKind)}")
     baseline = args.get("baseline")
     if baseline is not None and (
         not isinstance(baseline, int) or jobs.ledger.get(baseline) is None

@@ -11,7 +11,8 @@ a job's kind (`baseline`, `experiment`, `verification`, `other`), the baseline i
 with, the seed, and compute as columns of their own (wall and device seconds, tokens, FLOPs,
 parameters, peak memory, the device type).
 
-`job_json(row)` is the job's JSON with the stable keys `orgtui job show --json` prints.
+Reads return typed rows (`ledger/rows.py`); `job_json(row)` is the job's JSON with the stable
+keys `orgtui job show --json` prints. All of orgtui's SQL is in this package.
 """
 
 from __future__ import annotations
@@ -25,11 +26,11 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from orgtui.enums import JobKind, JobState
+from orgtui.ledger.rows import Event, JobRow, Waiting
+
 log = logging.getLogger("orgd.ledger")
 
-KINDS = ("baseline", "experiment", "verification", "other")
-STATES = ("queued", "running", "ok", "failed", "timeout", "cancelled", "lost")
-ENDED = ("ok", "failed", "timeout", "cancelled", "lost")
 COMPUTE = ("wall_seconds", "device_seconds", "tokens", "flops", "params", "peak_mem_mb")
 
 SCHEMA = """
@@ -105,7 +106,7 @@ class Ledger:
 
     def __init__(self, path: Path, readonly: bool = False) -> None:
         self.path = path
-        if readonly:  # for `orgtui results`: reading needs no orgd, writing stays orgd's
+        if readonly:  # `orgtui results` and the other reports: no orgd needed, none written
             self.db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None)
             self.db.row_factory = sqlite3.Row
             self.journal = ""
@@ -126,6 +127,12 @@ class Ledger:
 
     def close(self) -> None:
         self.db.close()
+
+    def __enter__(self) -> Ledger:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     # -- writing ----------------------------------------------------------------------
 
@@ -163,8 +170,9 @@ class Ledger:
 
     # -- reading ----------------------------------------------------------------------
 
-    def get(self, job: int) -> sqlite3.Row | None:
-        return self.db.execute("SELECT * FROM jobs WHERE id = ?", (job,)).fetchone()
+    def get(self, job: int) -> JobRow | None:
+        row = self.db.execute("SELECT * FROM jobs WHERE id = ?", (job,)).fetchone()
+        return None if row is None else JobRow.from_sql(row)
 
     def jobs(
         self,
@@ -174,7 +182,7 @@ class Ledger:
         limit: int | None = None,
         newest: bool = False,
         kind: str | None = None,
-    ) -> list[sqlite3.Row]:
+    ) -> list[JobRow]:
         """Jobs in id order (`newest`: the latest `limit` ones, still in id order)."""
         where: list[str] = ["id > ?"]
         args: list[object] = [after]
@@ -191,16 +199,16 @@ class Ledger:
         sql = f"SELECT * FROM jobs WHERE {' AND '.join(where)}"
         if newest and limit is not None:
             rows = self.db.execute(sql + " ORDER BY id DESC LIMIT ?", [*args, limit]).fetchall()
-            return rows[::-1]
-        if limit is not None:
-            return self.db.execute(sql + " ORDER BY id LIMIT ?", [*args, limit]).fetchall()
-        return self.db.execute(sql + " ORDER BY id", args).fetchall()
+            rows.reverse()
+        elif limit is not None:
+            rows = self.db.execute(sql + " ORDER BY id LIMIT ?", [*args, limit]).fetchall()
+        else:
+            rows = self.db.execute(sql + " ORDER BY id", args).fetchall()
+        return [JobRow.from_sql(r) for r in rows]
 
-    def queue(
-        self, per_group: int | None = None, skip: Iterable[int] = ()
-    ) -> list[tuple[int, str, int, int, float, int, str]]:
-        """The queued jobs, as the dispatcher needs them: (id, agent, gpus, priority,
-        queued_at, reproducible, commit), first come first; `skip`: ids left out.
+    def queue(self, per_group: int | None = None, skip: Iterable[int] = ()) -> list[Waiting]:
+        """The queued jobs, as the dispatcher needs them, first come first; `skip`: ids left
+        out.
 
         With `per_group` = k, only each (agent, gpus) group's first k by priority and by
         arrival: jobs of one group want the same devices, so no decision over k devices
@@ -213,9 +221,9 @@ class Ledger:
         columns = 'id, agent, gpus, priority, queued_at, reproducible, "commit"'
         if per_group is None:
             sql = f"SELECT {columns} FROM jobs WHERE {where} ORDER BY queued_at, id"
-            return self.db.execute(sql, skip).fetchall()
+            return [_waiting(r) for r in self.db.execute(sql, skip)]
         # Each group's first ones through the jobs_waiting index: no sort of the queue.
-        found: dict[int, Any] = {}
+        found: dict[int, Waiting] = {}
         groups = self.db.execute(f"SELECT DISTINCT agent, gpus FROM jobs WHERE {where}", skip)
         for agent, gpus in groups.fetchall():
             for order in ("priority DESC, queued_at, id", "queued_at, id"):
@@ -224,13 +232,45 @@ class Ledger:
                     f" ORDER BY {order} LIMIT ?"
                 )
                 for row in self.db.execute(sql, [*skip, agent, gpus, per_group]):
-                    found[row[0]] = row
-        return sorted(found.values(), key=lambda r: (r[4], r[0]))
+                    found[row[0]] = _waiting(row)
+        return sorted(found.values(), key=lambda w: (w.queued_at, w.id))
 
-    def events(self, job: int) -> list[sqlite3.Row]:
-        return self.db.execute(
-            "SELECT * FROM events WHERE job = ? ORDER BY rowid", (job,)
-        ).fetchall()
+    def queued_ids(self) -> list[int]:
+        """The queued jobs' ids, first come first."""
+        sql = "SELECT id FROM jobs WHERE state = 'queued' ORDER BY queued_at, id"
+        return [r[0] for r in self.db.execute(sql)]
+
+    def events(self, job: int) -> list[Event]:
+        rows = self.db.execute(
+            "SELECT at, state, detail FROM events WHERE job = ? ORDER BY rowid", (job,)
+        )
+        return [Event(at, JobState(state), detail) for at, state, detail in rows]
+
+    def last_metrics(self, metric: str) -> dict[str, float]:
+        """Each agent's latest `ok` value of `metric`."""
+        rows = self.db.execute(
+            "SELECT agent, json_extract(metrics, '$.\"' || ? || '\"') AS m FROM jobs"
+            " WHERE state = 'ok' AND m IS NOT NULL ORDER BY ended_at",
+            (metric,),
+        )
+        return {agent: value for agent, value in rows}
+
+    def baseline_seeds(self, commit: str, live: Iterable[str]) -> tuple[int, int]:
+        """Of the baseline jobs of `commit`: how many are in one of the `live` states, and how
+        many baselines (groups) of it were queued."""
+        live = list(live)
+        marks = ", ".join("?" for _ in live)
+        found = self.db.execute(
+            f"SELECT COALESCE(SUM(state IN ({marks})), 0), COUNT(DISTINCT baseline_id) FROM jobs"
+            ' WHERE kind = ? AND "commit" = ?',
+            (*live, JobKind.BASELINE, commit),
+        ).fetchone()
+        return int(found[0]), int(found[1])
+
+
+def _waiting(row: sqlite3.Row | tuple) -> Waiting:
+    job, agent, gpus, priority, queued_at, reproducible, commit = row
+    return Waiting(job, agent, gpus, priority, queued_at, bool(reproducible), commit)
 
 
 def _encode(fields: dict[str, Any]) -> dict[str, Any]:
@@ -243,30 +283,30 @@ def _encode(fields: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def job_json(row: sqlite3.Row) -> dict[str, Any]:
+def job_json(row: JobRow) -> dict[str, Any]:
     """A job as `orgtui job show --json` prints it (stable keys)."""
     return {
-        "id": row["id"],
-        "agent": row["agent"],
-        "name": row["name"],
-        "kind": row["kind"],
-        "baseline_id": row["baseline_id"],
-        "state": row["state"],
-        "exit_code": row["exit_code"],
-        "reason": row["reason"],
-        "queued_at": row["queued_at"],
-        "started_at": row["started_at"],
-        "ended_at": row["ended_at"],
-        "device": row["device"],
-        "device_type": row["device_type"],
-        "gpus": row["gpus"],
-        "branch": row["branch"],
-        "commit": row["commit"],
-        "reproducible": bool(row["reproducible"]),
-        "seed": row["seed"],
-        "budget": {"time": row["budget_time"], "flops": row["budget_flops"]},
-        "compute": {k: row[k] for k in COMPUTE},
-        "metrics": json.loads(row["metrics"] or "{}"),
-        "command": json.loads(row["command"]),
-        "description": row["description"],
+        "id": row.id,
+        "agent": row.agent,
+        "name": row.name,
+        "kind": str(row.kind),
+        "baseline_id": row.baseline_id,
+        "state": str(row.state),
+        "exit_code": row.exit_code,
+        "reason": row.reason,
+        "queued_at": row.queued_at,
+        "started_at": row.started_at,
+        "ended_at": row.ended_at,
+        "device": row.device,
+        "device_type": row.device_type,
+        "gpus": row.gpus,
+        "branch": row.branch,
+        "commit": row.commit,
+        "reproducible": row.reproducible,
+        "seed": row.seed,
+        "budget": {"time": row.budget_time, "flops": row.budget_flops},
+        "compute": {k: getattr(row, k) for k in COMPUTE},
+        "metrics": dict(row.metrics),
+        "command": list(row.command),
+        "description": row.description,
     }

@@ -30,7 +30,7 @@ def test_a_job_through_its_states(tmp_path: Path) -> None:
     assert set(data) >= {"id", "agent", "name", "kind", "baseline_id", "state", "exit_code",
                          "queued_at", "started_at", "ended_at", "device", "branch", "commit",
                          "reproducible", "seed", "budget", "compute", "metrics"}  # fmt: skip
-    assert [e["state"] for e in ledger.events(j)] == ["queued", "running", "ok"]
+    assert [e.state for e in ledger.events(j)] == ["queued", "running", "ok"]
     ledger.close()
     # It is all still there for the next orgd.
     again = Ledger(tmp_path / "ledger.sqlite")
@@ -41,10 +41,10 @@ def test_a_reader_beside_the_writer_sees_what_was_committed(tmp_path: Path) -> N
     writer = Ledger(tmp_path / "ledger.sqlite")
     reader = Ledger(tmp_path / "ledger.sqlite", readonly=True)
     j = job(writer)
-    assert reader.get(j)["state"] == "queued"
+    assert reader.get(j).state == "queued"
     writer.update(j, state="running")
-    assert reader.get(j)["state"] == "running"
-    assert [r["id"] for r in reader.jobs(states=["running"])] == [j]
+    assert reader.get(j).state == "running"
+    assert [r.id for r in reader.jobs(states=["running"])] == [j]
     assert reader.jobs(agent="bob") == []
 
 
@@ -55,7 +55,7 @@ def test_results_table_and_tsv(tmp_path: Path) -> None:
                   wall_seconds=300.0, device="gpu0")  # fmt: skip
     exp = job(ledger, agent="bob", baseline_id=base)
     ledger.update(exp, state="failed", exit_code=1)
-    text = tsv(ledger.db, "val_bpb").splitlines()
+    text = tsv(ledger, "val_bpb").splitlines()
     assert text[0].split("\t")[:5] == ["commit", "val_bpb", "memory_gb", "status", "description"]
     first = text[1].split("\t")
     assert first[:5] == ["0123456", "0.9994", "44.0", "ok", "baseline seed 1"]
@@ -65,5 +65,5 @@ def test_results_table_and_tsv(tmp_path: Path) -> None:
         and second["val_bpb"] == ""
         and second["baseline_id"] == str(base)
     )
-    shown = table(ledger.db, "val_bpb")
+    shown = table(ledger, "val_bpb")
     assert "VAL_BPB" in shown and "0.9994" in shown and "bob" in shown

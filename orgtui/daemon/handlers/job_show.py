@@ -16,6 +16,6 @@ async def handle(orgd: Orgd, args: dict[str, Any], peer: Any) -> dict[str, Any]:
     job = A.job(orgd, args)
     row = A.row(orgd, job)
     events = [
-        {"at": e["at"], "state": e["state"], "detail": e["detail"]} for e in jobs.ledger.events(job)
+        {"at": e.at, "state": str(e.state), "detail": e.detail} for e in jobs.ledger.events(job)
     ]
     return {**job_json(row), "log": str(jobs.runner.log_path(job)), "events": events}

@@ -7,7 +7,8 @@ import contextlib
 from typing import TYPE_CHECKING, Any
 
 from orgtui.daemon.handlers import args as A
-from orgtui.ledger.store import ENDED, job_json
+from orgtui.enums import ENDED
+from orgtui.ledger.store import job_json
 
 if TYPE_CHECKING:
     from orgtui.daemon.orgd import Orgd
@@ -20,7 +21,7 @@ async def handle(orgd: Orgd, args: dict[str, Any], peer: Any) -> dict[str, Any]:
 
     def ended() -> bool:
         row = jobs.ledger.get(job)
-        return row is not None and row["state"] in ENDED
+        return row is not None and row.state in ENDED
 
     with contextlib.suppress(TimeoutError):
         async with asyncio.timeout(timeout), jobs.finished:

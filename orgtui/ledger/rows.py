@@ -1,0 +1,91 @@
+"""The ledger's rows as typed values: a job (`JobRow`), a queued job as the dispatcher reads it
+(`Waiting`), one change of a job's state (`Event`). Made only by `ledger/`, from SQLite rows;
+everything above the ledger reads attributes, never columns."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass
+from typing import Any, NamedTuple
+
+from orgtui.enums import JobKind, JobState
+
+
+@dataclass(frozen=True, slots=True)
+class JobRow:
+    """One job as the ledger holds it (the `jobs` table's columns)."""
+
+    id: int
+    agent: str
+    """The agent who submitted it, or `@<ritual>` for the org's own jobs."""
+    name: str
+    kind: JobKind
+    baseline_id: int | None
+    state: JobState
+    exit_code: int | None
+    reason: str
+    intent: str
+    """The outcome orgd decided before it signalled the job (`cancelled`), or ''."""
+    queued_at: float
+    started_at: float | None
+    ended_at: float | None
+    device: str
+    """The devices it held, comma-separated."""
+    device_type: str
+    gpus: int
+    priority: int
+    branch: str
+    commit: str
+    reproducible: bool
+    seed: int | None
+    budget_time: float
+    budget_flops: float | None
+    command: list[str]
+    workdir: str
+    pid: int | None
+    """Its wrapper's pid while it runs."""
+    pid_start: int | None
+    wall_seconds: float | None
+    device_seconds: float | None
+    tokens: float | None
+    flops: float | None
+    params: float | None
+    peak_mem_mb: float | None
+    metrics: dict[str, float]
+    description: str
+
+    @classmethod
+    def from_sql(cls, row: sqlite3.Row) -> JobRow:
+        data: dict[str, Any] = dict(zip(row.keys(), row, strict=True))
+        data["kind"] = JobKind(data["kind"])
+        data["state"] = JobState(data["state"])
+        data["reproducible"] = bool(data["reproducible"])
+        data["command"] = json.loads(data["command"])
+        data["metrics"] = json.loads(data["metrics"] or "{}")
+        return cls(**data)
+
+    @property
+    def devices(self) -> tuple[str, ...]:
+        return tuple(d for d in self.device.split(",") if d)
+
+
+class Waiting(NamedTuple):
+    """A queued job as the dispatcher needs it."""
+
+    id: int
+    agent: str
+    gpus: int
+    priority: int
+    queued_at: float
+    reproducible: bool
+    commit: str
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """A job entered `state` at `at` (unix seconds), with why."""
+
+    at: float
+    state: JobState
+    detail: str
