@@ -1,5 +1,6 @@
 """The cockpit's branch tree read through the git CLI (as orgtui does) beside GitPython.
 
+    .venv/bin/pip install GitPython   # not one of orgtui's dependencies: this bench is why
     .venv/bin/python bench/gitread.py [--refreshes 200] [--large-refreshes 80] [--sizes small,large]
 
 What the branch tree (`orgtui/tui/sidepanel/branches.py`) reads per refresh, every 3 s while
@@ -399,7 +400,12 @@ def main() -> int:
         agents = [(a, Path(w)) for a, w in spec["agents"]]
         print(json.dumps(child(args.child, Path(spec["repo"]), agents, args.refreshes)))
         return 0
-    import git as gp  # noqa: F401  (fail early when GitPython is missing)
+    try:
+        import git as gp
+    except ImportError:
+        print("bench/gitread.py compares with GitPython, which orgtui does not depend on:"
+              " `.venv/bin/pip install GitPython` first", file=sys.stderr)  # fmt: skip
+        return 2
 
     print(f"branch tree reads, {AGENTS} agents, each reader in its own process, "
           f"{os.cpu_count()} cores (shared: noisy), {git(ROOT, 'version').strip()}, "
