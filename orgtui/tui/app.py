@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from textual import events, work
-from textual.app import ComposeResult, SystemCommand
+from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.css.query import NoMatches
 from textual.message import Message
@@ -36,7 +36,7 @@ from orgtui.tui.attach import attach_window
 from orgtui.tui.feed import PaneFeed
 from orgtui.tui.grid import CockpitScreen, MainRow, PaneGrid
 from orgtui.tui.keys import escape_chord, tmux_keys
-from orgtui.tui.orgfile import OrgFileActions
+from orgtui.tui.orgfile import OrgFileEditor
 from orgtui.tui.pane import AgentPane
 from orgtui.tui.screens import HelpScreen, MessageScreen
 from orgtui.tui.sidepanel import SidePanel, orgd_poster
@@ -54,7 +54,7 @@ class StatusUpdate(Message):
         self.status, self.error, self.jobs = status, error, jobs
 
 
-class OrgApp(OrgFileActions):
+class OrgApp(App[None]):
     """The cockpit over one running org."""
 
     CSS_PATH = "app.tcss"
@@ -98,7 +98,7 @@ class OrgApp(OrgFileActions):
         self.panel: SidePanel | None = None
         self.status: dict[str, Any] = {}
         self._bar_text = ""
-        self._banner_text = ""
+        self.org_file = OrgFileEditor(self, rt, self.redraw_panes)
         self.feed: PaneFeed | None = None
         self.grid = PaneGrid(id="grid")
 
@@ -192,7 +192,7 @@ class OrgApp(OrgFileActions):
             await self._build_panes(agents)
             if self.panel is not None:  # the org file changed its agents
                 self.panel.set_agents([(a["name"], Path(a["worktree"])) for a in agents])
-        self._set_banner((message.status.get("config") or {}).get("error"))
+        self.org_file.show_error((message.status.get("config") or {}).get("error"))
         if self.panel is not None and self.panel.display and self.panel.section == "org":
             self.panel.org.update_org(message.status)
         for info in agents:
@@ -416,7 +416,11 @@ class OrgApp(OrgFileActions):
             )
         self.redraw_panes()
 
+    def action_edit(self) -> None:
+        self.org_file.edit(self.status.get("file"))
+
     def redraw_panes(self) -> None:
+        """Every pane drawn again whole (after the terminal was someone else's)."""
         if self.feed:
             for p in self._visible():
                 self.feed.resize(p, force=True)
