@@ -21,10 +21,8 @@ from textual import events, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.css.query import NoMatches
-from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Static
-from textual.worker import get_current_worker
 
 from orgtui.config.runtime import OrgRuntime, read_info
 from orgtui.protocol.client import DaemonUnreachable, call
@@ -40,18 +38,11 @@ from orgtui.tui.orgfile import OrgFileEditor
 from orgtui.tui.pane import AgentPane
 from orgtui.tui.screens import HelpScreen, MessageScreen
 from orgtui.tui.sidepanel import SidePanel, orgd_poster
+from orgtui.tui.status import StatusPoller
 from orgtui.tui.textual_private import app_started_at
 
 FULL_GC_EVERY = 30.0
 QUIET_FOR_GC = 2.0
-
-
-class StatusUpdate(Message):
-    def __init__(
-        self, status: dict[str, Any] | None, error: str | None, jobs: list[dict[str, Any]] | None
-    ) -> None:
-        super().__init__()
-        self.status, self.error, self.jobs = status, error, jobs
 
 
 class OrgApp(App[None]):
@@ -99,6 +90,7 @@ class OrgApp(App[None]):
         self.status: dict[str, Any] = {}
         self._bar_text = ""
         self.org_file = OrgFileEditor(self, rt, self.redraw_panes)
+        self.status_poller = StatusPoller(self, rt, self._jobs_shown)
         self.feed: PaneFeed | None = None
         self.grid = PaneGrid(id="grid")
 
@@ -116,7 +108,7 @@ class OrgApp(App[None]):
 
     async def on_mount(self) -> None:
         self.sub_title = self.rt.name
-        self.poll_status()
+        self.status_poller.start()
         sock, org = self.rt.tmux_sock, self.rt.name
         self.commands = await ControlClient.attach(
             sock, org, flags="no-output,ignore-size", on_notice=self._notice
@@ -158,27 +150,7 @@ class OrgApp(App[None]):
             gc.collect()
             gc.freeze()
 
-    @work(thread=True, exclusive=True, group="status")
-    def poll_status(self) -> None:
-        """orgd's status once a second, as messages (a worker never touches widgets)."""
-        worker = get_current_worker()
-        while not worker.is_cancelled:
-            jobs = None
-            try:
-                status, error = call(self.rt.orgd_sock, "status", timeout=5), None
-                if self.panel is not None and self.panel.display:  # the latest jobs, for it
-                    jobs = call(self.rt.orgd_sock, "job_list", timeout=5, newest=True, limit=60)[
-                        "jobs"
-                    ]
-            except (DaemonUnreachable, RequestError, OSError) as e:
-                status, error = None, str(e)
-            self.post_message(StatusUpdate(status, error, jobs))
-            for _ in range(10):
-                if worker.is_cancelled:
-                    return
-                time.sleep(0.1)
-
-    async def on_status_update(self, message: StatusUpdate) -> None:
+    async def on_status_poller_update(self, message: StatusPoller.Update) -> None:
         if not self.is_running or not self.grid.is_mounted:  # one that came as the app went
             return
         if message.status is None:
@@ -202,6 +174,10 @@ class OrgApp(App[None]):
                 message.status.get("scheduler", {}), message.jobs, message.status.get("metric", "")
             )
         self._update_bar()
+
+    def _jobs_shown(self) -> bool:
+        """Whether the side panel, which shows the latest jobs, is open."""
+        return self.panel is not None and self.panel.display
 
     def _update_bar(self) -> None:
         if not self.status:
