@@ -1,17 +1,15 @@
 """The cockpit: a full-screen Textual app over a running org.
 
-Every agent's live terminal in a grid (read from tmux as `feed.py` says), titles from orgd's status, takeover of a pane's keyboard, zoom, a full `tmux attach`,
-and the side panel. The app is a client: quitting it leaves the org running.
+Every agent's live terminal in a grid (read from tmux as `feed.py` says), titles from orgd's
+status, takeover of a pane's keyboard, zoom, a full `tmux attach`, and the side panel. The app
+is a client: quitting it leaves the org running.
 """
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import getpass
 import json
 import os
-import sys
 import time
 from functools import partial
 from pathlib import Path
@@ -20,29 +18,26 @@ from typing import Any
 from textual import events, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
-from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from orgtui.config.runtime import OrgRuntime, read_info
-from orgtui.protocol.client import DaemonUnreachable, call
-from orgtui.protocol.messages import RequestError
 from orgtui.tmux.control import ControlClient
 from orgtui.tmux.server import TmuxServer
 from orgtui.tui.actions import KEYS, PALETTE
+from orgtui.tui.agent_requests import AgentRequests
 from orgtui.tui.attach import attach_window
 from orgtui.tui.feed import PaneFeed
 from orgtui.tui.grid import CockpitScreen, MainRow, PaneGrid
-from orgtui.tui.keys import escape_chord, tmux_keys
+from orgtui.tui.latency import keep_pauses_from_keys
 from orgtui.tui.orgfile import OrgFileEditor
 from orgtui.tui.pane import AgentPane
 from orgtui.tui.screens import HelpScreen, MessageScreen
 from orgtui.tui.sidepanel import SidePanel, orgd_poster
 from orgtui.tui.status import StatusPoller
+from orgtui.tui.takeover import Takeover
 from orgtui.tui.textual_private import app_started_at
-
-FULL_GC_EVERY = 30.0
-QUIET_FOR_GC = 2.0
+from orgtui.tui.topbar import TopBar
 
 
 class OrgApp(App[None]):
@@ -76,19 +71,16 @@ class OrgApp(App[None]):
     def __init__(self, rt: OrgRuntime, escape: str = "f12") -> None:
         super().__init__()
         self.rt = rt
-        self.escape_keys = {escape, "ctrl+right_square_bracket"}
-        self.escape_label = escape.upper() if escape.startswith("f") else escape.title()
-        self.escape_tmux = escape_chord(escape)[1]
+        self.takeover = Takeover(self, TmuxServer(rt.tmux_sock), escape, self.release)
         # Shown in the footer while a pane has the keyboard (on_event acts on the key).
         self.bind(escape, "release", description="Give the keyboard back")
-        self.tmux = TmuxServer(rt.tmux_sock)
-        self.taken: AgentPane | None = None
         self.commands: ControlClient | None = None
         self.front_commands: ControlClient | None = None
         self._remap_pending = False
         self.panel: SidePanel | None = None
         self.status: dict[str, Any] = {}
-        self._bar_text = ""
+        self.top_bar = TopBar(self, rt.name)
+        self.agent_requests = AgentRequests(self, rt)
         self.org_file = OrgFileEditor(self, rt, self.redraw_panes)
         self.status_poller = StatusPoller(self, rt, self._jobs_shown)
         self.feed: PaneFeed | None = None
@@ -114,19 +106,12 @@ class OrgApp(App[None]):
             sock, org, flags="no-output,ignore-size", on_notice=self._notice
         )
         self.front_commands = await ControlClient.attach(sock, org, flags="no-output,ignore-size")
-        self.feed = PaneFeed(
+        feed = self.feed = PaneFeed(
             self.commands, self.front_commands, sock, org, self._visible, self._front
         )
-        await self.feed.start()
+        await feed.start()
         self._watch_server(self.commands)
-        # Garbage is collected in full only while nobody types (see _collect); the
-        # collector's automatic passes see only what is newer, and stay short.
-        gc.freeze()
-        gc.set_threshold(700, 10, 100)  # full passes 10x rarer than by default: see _collect
-        self.set_interval(FULL_GC_EVERY, self._collect)
-        # A thread waiting for the interpreter (the one writing frames to the terminal)
-        # gets it within 1 ms, not 5, of asking.
-        sys.setswitchinterval(0.001)
+        keep_pauses_from_keys(self, lambda: feed.last_input)
 
     async def on_unmount(self) -> None:
         if self.feed:
@@ -141,22 +126,11 @@ class OrgApp(App[None]):
             with open(stats, "w") as f:
                 json.dump({"seconds": seconds, "frames": frames}, f)
 
-    def _collect(self) -> None:
-        """A full garbage collection, while no key has come for a while: everything is
-        looked at (and what is garbage freed), and what lives is set aside again, so that
-        no automatic full pass (~20-90 ms on a busy machine) lands under a person's keys."""
-        if self.feed and time.monotonic() - self.feed.last_input > QUIET_FOR_GC:
-            gc.unfreeze()
-            gc.collect()
-            gc.freeze()
-
     async def on_status_poller_update(self, message: StatusPoller.Update) -> None:
         if not self.is_running or not self.grid.is_mounted:  # one that came as the app went
             return
         if message.status is None:
-            self._set_bar(
-                f" orgtui · {self.rt.name} · [red]orgd is not answering: {message.error}[/]"
-            )
+            self.top_bar.show_problem(f"orgd is not answering: {message.error}")
             return
         self.status = message.status
         agents = message.status["agents"]
@@ -180,26 +154,9 @@ class OrgApp(App[None]):
         return self.panel is not None and self.panel.display
 
     def _update_bar(self) -> None:
-        if not self.status:
-            return
-        agents = self.status["agents"]
-        busy = sum(a["activity"] == "busy" and a["state"] == "running" for a in agents)
-        where = f"[dim]program {self.status.get('program', '')} · {self.status['workdir']}[/]"
-        if self.taken:
-            where = (
-                f"[reverse b] ⌨ {self.taken.agent} has the keyboard [/] "
-                f"{self.escape_label} or Ctrl-] gives it back"
-            )
-        self._set_bar(
-            f" [b]orgtui · {self.rt.name}[/b]  {len(agents)} agents, {busy} busy  {where}"
-        )
-
-    def _set_bar(self, text: str) -> None:
-        # Only a change is drawn: the status comes every second.
-        if text != self._bar_text:
-            self._bar_text = text
-            with contextlib.suppress(NoMatches):  # the app is going
-                self.query_one("#topbar", Static).update(text, layout=False)
+        if self.status:
+            taken = self.taken.agent if self.taken else None
+            self.top_bar.show_status(self.status, taken, self.takeover.escape_label)
 
     async def _build_panes(self, agents: list[dict[str, Any]]) -> None:
         await self.grid.set_agents(agents)
@@ -239,7 +196,7 @@ class OrgApp(App[None]):
     async def _watch_server(self, commands: ControlClient) -> None:
         await commands.closed.wait()
         if self.is_running and self.screen.is_mounted and self.feed and not self.feed.closed:
-            self._set_bar(f" orgtui · {self.rt.name} · [red]the org's tmux server is gone[/]")
+            self.top_bar.show_problem("the org's tmux server is gone")
 
     def _front(self) -> set[str]:
         """The panes drawn at the focused rate: the taken-over and the focused one."""
@@ -269,38 +226,23 @@ class OrgApp(App[None]):
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key | events.MouseDown) and self.feed:
             self.feed.reclaim(self._visible())
-        if self.taken is not None and isinstance(event, events.Key | events.Paste):
-            # Before bindings (priority ones included) and widgets see it: the agent's key.
-            event.stop()
-            event.prevent_default()
-            if isinstance(event, events.Key) and event.key in self.escape_keys:
-                self.release()
-            elif isinstance(event, events.Key):
-                self._send_key(self.taken, event)
-            else:
-                self._paste(self.taken, event.text)
-            return
-        await super().on_event(event)
+        if not self.takeover.forward(event, self.feed):
+            await super().on_event(event)
 
-    def _send_key(self, pane: AgentPane, event: events.Key) -> None:
-        args = tmux_keys(event.key, event.character)
-        if args and self.feed and pane.pane_id:
-            self.feed.send("send-keys", "-t", pane.pane_id, *args)
-
-    @work(thread=True, group="paste")
-    def _paste(self, pane: AgentPane, text: str) -> None:
-        if pane.pane_id:
-            self.tmux.paste(pane.pane_id, text, f"orgtui-tui-{os.getpid()}")
+    @property
+    def taken(self) -> AgentPane | None:
+        """The pane that has the keyboard."""
+        return self.takeover.pane
 
     def action_takeover(self) -> None:
         pane = self.focused
         if isinstance(pane, AgentPane):
-            self.taken = pane
-            pane.set_taken(True)
+            self.takeover.take(pane)
             self._update_bar()
             self.refresh_bindings()
             self.notify(
-                f"{pane.agent} has the keyboard; {self.escape_label} or Ctrl-] gives it back",
+                f"{pane.agent} has the keyboard; "
+                f"{self.takeover.escape_label} or Ctrl-] gives it back",
                 timeout=3,
             )
 
@@ -313,10 +255,7 @@ class OrgApp(App[None]):
         self.release()
 
     def release(self) -> None:
-        if self.taken:
-            self.taken.set_taken(False)
-            self.taken.focus()
-        self.taken = None
+        self.takeover.release()
         self._update_bar()
         self.refresh_bindings()
 
@@ -341,7 +280,7 @@ class OrgApp(App[None]):
             self._visible()[0].focus()
 
     def action_help(self) -> None:
-        self.push_screen(HelpScreen(KEYS, self.escape_label))
+        self.push_screen(HelpScreen(KEYS, self.takeover.escape_label))
 
     def _focused_agent(self) -> str | None:
         return self.focused.agent if isinstance(self.focused, AgentPane) else None
@@ -351,35 +290,20 @@ class OrgApp(App[None]):
         if agent:
             self.push_screen(
                 MessageScreen(f"Message to [b]{agent}[/b]"),
-                lambda text: self._deliver([agent], text),
+                lambda text: self.agent_requests.deliver([agent], text),
             )
 
     def action_broadcast(self) -> None:
         agents = list(self.panes)
         self.push_screen(
             MessageScreen(f"Message to all {len(agents)} agents"),
-            lambda text: self._deliver(agents, text),
+            lambda text: self.agent_requests.deliver(agents, text),
         )
-
-    def _deliver(self, agents: list[str], text: str | None) -> None:
-        if text:
-            for agent in agents:
-                self._request(
-                    "send", f"delivered to {agent}", agent=agent, text=text, timeout_s=120
-                )
 
     def action_restart(self) -> None:
         agent = self._focused_agent()
         if agent:
-            self._request("restart", f"restarted {agent}", agent=agent)
-
-    @work(thread=True, group="requests")
-    def _request(self, kind: str, done: str, **args: Any) -> None:
-        try:
-            call(self.rt.orgd_sock, kind, timeout=150, **args)
-            self.notify(done, timeout=3)
-        except (DaemonUnreachable, RequestError, OSError) as e:
-            self.notify(str(e), severity="error", timeout=8)
+            self.agent_requests.restart(agent)
 
     def action_attach(self) -> None:
         """Step aside for a real tmux client on the agent's window; back on detach."""
@@ -388,7 +312,11 @@ class OrgApp(App[None]):
             return
         with self.suspend():
             attach_window(
-                self.rt.tmux_sock, self.rt.name, pane.window_id, pane.min_size, self.escape_tmux
+                self.rt.tmux_sock,
+                self.rt.name,
+                pane.window_id,
+                pane.min_size,
+                self.takeover.escape_tmux,
             )
         self.redraw_panes()
 

@@ -1,0 +1,43 @@
+"""`TopBar`: the cockpit's top line. The org, how many of its agents are busy, and its program
+branch and folder, or who has the keyboard; or what keeps the cockpit from showing the org."""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any
+
+from textual.app import App
+from textual.css.query import NoMatches
+from textual.widgets import Static
+
+
+class TopBar:
+    """The text of `app`'s `#topbar` Static, for the org `org`."""
+
+    def __init__(self, app: App[Any], org: str) -> None:
+        self.app = app
+        self.org = org
+        self._text = ""
+
+    def show_status(self, status: dict[str, Any], taken: str | None, escape_label: str) -> None:
+        """orgd's `status`; `taken`: the agent that has the keyboard, which `escape_label`
+        gives back."""
+        agents = status["agents"]
+        busy = sum(a["activity"] == "busy" and a["state"] == "running" for a in agents)
+        where = f"[dim]program {status.get('program', '')} · {status['workdir']}[/]"
+        if taken:
+            where = (
+                f"[reverse b] ⌨ {taken} has the keyboard [/] {escape_label} or Ctrl-] gives it back"
+            )
+        self._show(f" [b]orgtui · {self.org}[/b]  {len(agents)} agents, {busy} busy  {where}")
+
+    def show_problem(self, problem: str) -> None:
+        """What keeps the cockpit from showing the org (orgd not answering, tmux gone)."""
+        self._show(f" orgtui · {self.org} · [red]{problem}[/]")
+
+    def _show(self, text: str) -> None:
+        # Only a change is drawn: the status comes every second.
+        if text != self._text:
+            self._text = text
+            with contextlib.suppress(NoMatches):  # the app is going
+                self.app.query_one("#topbar", Static).update(text, layout=False)
