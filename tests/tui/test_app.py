@@ -7,8 +7,6 @@ from __future__ import annotations
 import asyncio
 import subprocess
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 from textual import events
@@ -18,6 +16,7 @@ from orgtui.config.runtime import resolve
 from orgtui.tui.app import OrgApp
 from orgtui.tui.pane import AgentPane
 from orgtui.tui.screens import HelpScreen
+from tests.helpers import wait_for_async
 
 AGENTS = Path(__file__).parent.parent / "agents"
 
@@ -40,26 +39,20 @@ command = ["bash", "--norc", "--noprofile"]
 """
 
 
-async def until(
-    pilot: Pilot, predicate: Callable[[], object], timeout: float = 10.0, what: str = ""
-) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what or predicate}")
-        await pilot.pause(0.05)
-
-
 async def drawn(pilot: Pilot, app: OrgApp, n: int = 3, timeout: float = 10.0) -> None:
     """Wait until the cockpit has all `n` panes and has drawn each at least once."""
-    await until(
-        pilot, lambda: len(app.panes) == n and all(p.frames for p in app.panes.values()), timeout
+    await wait_for_async(
+        lambda: len(app.panes) == n and all(p.frames for p in app.panes.values()),
+        pilot.pause,
+        timeout=timeout,
     )
 
 
 async def mapped(pilot: Pilot, app: OrgApp, n: int = 3) -> None:
     """Wait until the cockpit knows each of its `n` panes' tmux pane."""
-    await until(pilot, lambda: len(app.panes) == n and all(p.pane_id for p in app.panes.values()))
+    await wait_for_async(
+        lambda: len(app.panes) == n and all(p.pane_id for p in app.panes.values()), pilot.pause
+    )
 
 
 def pane_text(socket: Path, window: str) -> str:
@@ -122,12 +115,12 @@ def test_grid_shows_every_agent_live(write_org, orgtui, tmp_path, monkeypatch):
             assert all(p.display for p in panes.values())
             # 3 panes in a 2x2 grid, each about half the screen.
             assert {p.view_size.width for p in panes.values()} == {78}
-            await until(pilot, lambda: "keylogger ready" in shown(panes["keys"]))
+            await wait_for_async(lambda: "keylogger ready" in shown(panes["keys"]), pilot.pause)
             assert "keys" in str(panes["keys"].title) and "solo" in str(panes["keys"].title)
             orgtui("send", "shell", "echo live-$((6*7))")
-            await until(
-                pilot,
+            await wait_for_async(
                 lambda: "live-42" in shown(panes["shell"]),
+                pilot.pause,
                 what="the shell's output in its pane",
             )
 
@@ -140,18 +133,24 @@ def test_takeover_routes_every_key_to_the_agent(write_org, orgtui):
     async def main() -> None:
         app = OrgApp(rt)
         async with app.run_test(size=(160, 48)) as pilot:
-            await until(pilot, lambda: len(app.panes) == 3 and app.panes["keys"].pane_id)
+            await wait_for_async(
+                lambda: len(app.panes) == 3 and app.panes["keys"].pane_id, pilot.pause
+            )
             app.panes["keys"].focus()
             await pilot.pause()
-            await until(pilot, lambda: "keylogger ready" in pane_text(rt.tmux_sock, "keys"))
+            await wait_for_async(
+                lambda: "keylogger ready" in pane_text(rt.tmux_sock, "keys"), pilot.pause
+            )
             await pilot.press("enter")
             assert app.taken is app.panes["keys"] and app.panes["keys"].has_class("-taken")
             await pilot.press(
                 "ctrl+c", "ctrl+q", "ctrl+p", "escape", "tab", "alt+x", "f5", "z", "q"
             )
             app.post_message(events.Paste("pasted\ntext"))
-            await until(
-                pilot, lambda: "74 65 78 74" in pane_text(rt.tmux_sock, "keys"), what="the paste"
+            await wait_for_async(
+                lambda: "74 65 78 74" in pane_text(rt.tmux_sock, "keys"),
+                pilot.pause,
+                what="the paste",
             )
             got = " ".join(
                 line.split(": ", 1)[1]
@@ -185,24 +184,33 @@ def test_taken_over_shell_echoes_as_it_types(write_org, orgtui):
             await drawn(pilot, app)
             shell = app.panes["shell"]
             shell.focus()
-            await until(pilot, lambda: "bash" in pane_text(rt.tmux_sock, "shell"), what="a prompt")
+            await wait_for_async(
+                lambda: "bash" in pane_text(rt.tmux_sock, "shell"), pilot.pause, what="a prompt"
+            )
             await pilot.press("t")
-            await until(pilot, lambda: app.feed.focus.client_for(shell.window_id) is not None,
-                        what="the pane's own output stream")  # fmt: skip
+            await wait_for_async(
+                lambda: app.feed.focus.client_for(shell.window_id) is not None,
+                pilot.pause,
+                what="the pane's own output stream",
+            )
             for key in "echo typed":
                 await pilot.press("space" if key == " " else key)
                 await pilot.pause(0.05)
-            await until(pilot, lambda: "echo typed" in shown(shell), what="the echo drawn")
+            await wait_for_async(
+                lambda: "echo typed" in shown(shell), pilot.pause, what="the echo drawn"
+            )
             assert shell.applied > 0  # drawn from the stream, not only from captures
             await pilot.press("enter")
-            await until(pilot, lambda: "\ntyped" in shown(shell), what="the command's output")
+            await wait_for_async(
+                lambda: "\ntyped" in shown(shell), pilot.pause, what="the command's output"
+            )
 
             def same_as_tmux() -> bool:
                 ours = [row.rstrip() for row in shown(shell).splitlines() if row.strip()]
                 theirs = [row.rstrip() for row in pane_text(rt.tmux_sock, "shell").splitlines()]
                 return ours == [row for row in theirs if row][-len(ours) :]
 
-            await until(pilot, same_as_tmux, what="the pane to show what tmux holds")
+            await wait_for_async(same_as_tmux, pilot.pause, what="the pane to show what tmux holds")
 
     asyncio.run(main())
 
@@ -233,20 +241,25 @@ def test_zoom_and_window_sizes(write_org, orgtui):
             await drawn(pilot, app)
             shell = app.panes["shell"]
             # Cells of 100x30 (content 98x28): bigger than the agent's 80x24, so the window follows.
-            await until(pilot, lambda: window_size(rt.tmux_sock, "shell") == (98, 28), what="98x28")
-            await until(pilot, lambda: not shell.cropped, what="a capture at the new size")
+            await wait_for_async(
+                lambda: window_size(rt.tmux_sock, "shell") == (98, 28), pilot.pause, what="98x28"
+            )
+            await wait_for_async(
+                lambda: not shell.cropped, pilot.pause, what="a capture at the new size"
+            )
             shell.focus()
             await pilot.pause()
             await pilot.press("z")
             assert app.zoomed is shell and not app.panes["keys"].display
-            await until(
-                pilot,
-                lambda: window_size(rt.tmux_sock, "shell") == tuple(shell.view_size),
+            await wait_for_async(
+                lambda: window_size(rt.tmux_sock, "shell") == tuple(shell.view_size), pilot.pause
             )
             assert shell.view_size.width == 198
             await pilot.press("z")
             assert app.zoomed is None and app.panes["keys"].display
-            await until(pilot, lambda: window_size(rt.tmux_sock, "shell") == (98, 28))
+            await wait_for_async(
+                lambda: window_size(rt.tmux_sock, "shell") == (98, 28), pilot.pause
+            )
 
     asyncio.run(main())
 
@@ -269,13 +282,19 @@ def test_small_screen_crops_and_says_so(write_org, orgtui):
                 ["tmux", "-S", str(rt.tmux_sock), "send-keys", "-l", "-t", "=cockpit:=shell", line],
                 check=True,
             )
-            await until(pilot, lambda: "echo xxx" in shown(pane), what="the line's start")
+            await wait_for_async(
+                lambda: "echo xxx" in shown(pane), pilot.pause, what="the line's start"
+            )
             assert "END" not in shown(pane)
             pane.focus()
-            await until(pilot, lambda: "yyyyEND" in shown(pane), what="the cursor's part")
+            await wait_for_async(
+                lambda: "yyyyEND" in shown(pane), pilot.pause, what="the cursor's part"
+            )
             assert "echo" not in shown(pane)
             app.panes["keys"].focus()
-            await until(pilot, lambda: "echo xxx" in shown(pane), what="the start again")
+            await wait_for_async(
+                lambda: "echo xxx" in shown(pane), pilot.pause, what="the start again"
+            )
 
     asyncio.run(main())
 
@@ -286,7 +305,7 @@ def test_help_and_palette_list_the_actions(write_org, orgtui):
     async def main() -> None:
         app = OrgApp(rt)
         async with app.run_test(size=(120, 40)) as pilot:
-            await until(pilot, lambda: len(app.panes) == 3)
+            await wait_for_async(lambda: len(app.panes) == 3, pilot.pause)
             await pilot.press("question_mark")
             assert isinstance(app.screen, HelpScreen)
             await pilot.press("escape")
@@ -314,7 +333,7 @@ def test_help_and_palette_list_the_actions(write_org, orgtui):
             await commands["Zoom the focused pane to the whole screen, and back"].callback()
             assert app.zoomed is app.panes["shell"]
             await commands["Side panel: branches"].callback()
-            await until(pilot, lambda: app.panel is not None and app.panel.display)
+            await wait_for_async(lambda: app.panel is not None and app.panel.display, pilot.pause)
 
     asyncio.run(main())
 
@@ -335,23 +354,25 @@ def test_side_panel_comms_and_branches_over_the_real_org(write_org, orgtui, tmp_
             await pilot.press("p")
             panel = app.query_one(SidePanel)
             assert panel.display and panel.section == "comms"
-            await until(
-                pilot,
+            await wait_for_async(
                 lambda: app.panes["keys"].view_size.width < width_before,
+                pilot.pause,
                 what="the grid to make room",
             )
             # Narrower cells show the screens again (a quiet pane included).
-            await until(
-                pilot, lambda: "bash-" in shown(app.panes["third"]), what="the quiet pane redrawn"
+            await wait_for_async(
+                lambda: "bash-" in shown(app.panes["third"]),
+                pilot.pause,
+                what="the quiet pane redrawn",
             )
             box = panel.query_one(Input)
             box.focus()
             await pilot.pause()
             await pilot.press(*"posted from the cockpit")
             await pilot.press("enter")
-            await until(
-                pilot,
+            await wait_for_async(
                 lambda: "posted from the cockpit" in board.read_text(),
+                pilot.pause,
                 what="the post on the board",
             )
             await pilot.press("escape")
@@ -359,7 +380,9 @@ def test_side_panel_comms_and_branches_over_the_real_org(write_org, orgtui, tmp_
             await pilot.pause()
             await pilot.press("g")
             assert panel.section == "branches"
-            await until(pilot, lambda: len(panel.branches.branches) == 3, what="the branches view")
+            await wait_for_async(
+                lambda: len(panel.branches.branches) == 3, pilot.pause, what="the branches view"
+            )
             assert [b.branch for b in panel.branches.branches] == [
                 "program/cockpit--keys",
                 "program/cockpit--shell",
@@ -382,8 +405,8 @@ def test_two_cockpits_sizes_follow_the_one_used_last(write_org, orgtui):
         app = OrgApp(rt)
         async with app.run_test(size=(200, 62)) as pilot:
             await drawn(pilot, app)
-            await until(
-                pilot, lambda: window_size(rt.tmux_sock, "shell") == (98, 28), what="A's size"
+            await wait_for_async(
+                lambda: window_size(rt.tmux_sock, "shell") == (98, 28), pilot.pause, what="A's size"
             )
             env = {**orgtui.env, "TERM": "xterm-256color"}
             other = pexpect.spawn(
@@ -396,13 +419,15 @@ def test_two_cockpits_sizes_follow_the_one_used_last(write_org, orgtui):
             try:
                 other.expect("orgtui · cockpit", timeout=20)
                 # The second cockpit's cells are small: it sets the agent's own size, 80x24.
-                await until(
-                    pilot, lambda: window_size(rt.tmux_sock, "shell") == (80, 24), what="B's size"
+                await wait_for_async(
+                    lambda: window_size(rt.tmux_sock, "shell") == (80, 24),
+                    pilot.pause,
+                    what="B's size",
                 )
                 await pilot.press("j")  # the first cockpit is used again
-                await until(
-                    pilot,
+                await wait_for_async(
                     lambda: window_size(rt.tmux_sock, "shell") == (98, 28),
+                    pilot.pause,
                     what="A's size back",
                 )
             finally:
@@ -429,9 +454,9 @@ def test_send_and_restart_from_the_cockpit(write_org, orgtui, tmp_path):
             assert isinstance(app.screen, MessageScreen)
             app.screen.query_one(Input).value = f"echo sent > {marker}"
             await pilot.press("enter")
-            await until(
-                pilot,
+            await wait_for_async(
                 lambda: marker.exists() and marker.read_text() == "sent\n",
+                pilot.pause,
                 timeout=20,
                 what="the message",
             )
@@ -439,12 +464,12 @@ def test_send_and_restart_from_the_cockpit(write_org, orgtui, tmp_path):
             app.panes["third"].focus()
             await pilot.pause()
             await pilot.press("r")
-            await until(
-                pilot,
+            await wait_for_async(
                 lambda: (
                     next(a for a in orgtui.status()["agents"] if a["name"] == "third")["pane_pid"]
                     != pid
                 ),
+                pilot.pause,
                 what="the restart",
             )
 
@@ -462,9 +487,9 @@ def test_big_screen_and_many_agents(write_org, orgtui):
     async def main() -> None:
         app = OrgApp(rt)
         async with app.run_test(size=(300, 100)) as pilot:
-            await until(
-                pilot,
+            await wait_for_async(
                 lambda: len(app.panes) == 12 and all(p.frames for p in app.panes.values()),
+                pilot.pause,
                 timeout=20,
             )
             assert all(p.display for p in app.panes.values())  # 4x3 on one page
@@ -472,10 +497,12 @@ def test_big_screen_and_many_agents(write_org, orgtui):
             crowd = app.panes["crowd-9"]
             assert crowd.view_size.width < 80 and crowd.view_size.height >= 30
             want = (80, crowd.view_size.height)
-            await until(pilot, lambda: window_size(rt.tmux_sock, "crowd-9") == want, what=f"{want}")
+            await wait_for_async(
+                lambda: window_size(rt.tmux_sock, "crowd-9") == want, pilot.pause, what=f"{want}"
+            )
         async with OrgApp(rt).run_test(size=(60, 20)) as pilot:
             small = pilot.app
-            await until(pilot, lambda: len(small.panes) == 12, timeout=20)
+            await wait_for_async(lambda: len(small.panes) == 12, pilot.pause, timeout=20)
             shown_now = [p.agent for p in small.panes.values() if p.display]
             assert 0 < len(shown_now) < 12  # the rest are on further pages
             await pilot.press("right_square_bracket")
@@ -514,12 +541,16 @@ def test_front_pane_streams_from_a_session_of_its_own(write_org, orgtui):
         async with app.run_test(size=(160, 48)) as pilot:
             await mapped(pilot, app)
             assert stale not in sessions()
-            await until(
-                pilot, lambda: focus_windows() == ["keys"], what="the first pane's window linked"
+            await wait_for_async(
+                lambda: focus_windows() == ["keys"],
+                pilot.pause,
+                what="the first pane's window linked",
             )
             app.panes["third"].focus()
-            await until(
-                pilot, lambda: focus_windows() == ["third"], what="the focus session following"
+            await wait_for_async(
+                lambda: focus_windows() == ["third"],
+                pilot.pause,
+                what="the focus session following",
             )
             # The org's own session still has every window.
             out = subprocess.run(

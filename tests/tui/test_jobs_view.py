@@ -8,7 +8,8 @@ import json
 
 from orgtui.tui.app import OrgApp
 from orgtui.tui.sidepanel.jobs import bar, render_jobs, sparkline
-from tests.tui.test_app import start, until
+from tests.helpers import wait_for_async
+from tests.tui.test_app import start
 
 
 def job(id: int, state: str, **over) -> dict:
@@ -86,16 +87,24 @@ def test_jobs_section_and_the_title_metric_over_a_real_org(write_org, orgtui):
     async def main() -> None:
         app = OrgApp(rt)
         async with app.run_test(size=(160, 48)) as pilot:
-            await until(pilot, lambda: len(app.panes) == 3)
+            await wait_for_async(lambda: len(app.panes) == 3, pilot.pause)
             await pilot.press("o")
-            await until(pilot, lambda: app.panel is not None and app.panel.section == "jobs")
+            await wait_for_async(
+                lambda: app.panel is not None and app.panel.section == "jobs", pilot.pause
+            )
             view = app.panel.jobs
-            await until(pilot, lambda: f"{submitted:>5} shell" in str(view.render()), timeout=15,
-                        what="the finished job in the Jobs section")  # fmt: skip
+            await wait_for_async(
+                lambda: f"{submitted:>5} shell" in str(view.render()),
+                pilot.pause,
+                timeout=15,
+                what="the finished job in the Jobs section",
+            )
             shown = str(view.render())
             assert "cpu0" in shown and "cpu1" in shown and "val_bpb 1.234" in shown
             shell = app.panes["shell"]
-            await until(pilot, lambda: "val_bpb 1.234" in str(shell.subtitle), what="the title")
+            await wait_for_async(
+                lambda: "val_bpb 1.234" in str(shell.subtitle), pilot.pause, what="the title"
+            )
             assert "dev cpu1" in str(shell.subtitle)  # its own device in dedicated mode
 
     asyncio.run(main())

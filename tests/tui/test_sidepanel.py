@@ -5,7 +5,6 @@ switching sections. Each test runs its pilot with `asyncio.run` (no async test p
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +22,7 @@ from orgtui.tui.sidepanel.comms import CommsTree, CommsView
 from orgtui.tui.sidepanel.diff_screen import styled_diff
 from orgtui.workspace import ensure_agent, ensure_program
 from tests.conftest import git
+from tests.helpers import wait_for_async
 
 PROGRAM = "program/softcap"
 AGENTS = ("alice", "bob")
@@ -88,14 +88,6 @@ def run_panel(org: Org, test: Callable[[PanelApp, Pilot[None]], Awaitable[None]]
     asyncio.run(main())
 
 
-async def wait_until(pilot: Pilot[None], predicate: Callable[[], object], what: str) -> None:
-    deadline = time.monotonic() + 10
-    while not predicate():
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out waiting for {what}")
-        await pilot.pause(0.05)
-
-
 def labels(app: App[None]) -> list[str]:
     tree = app.query_one(CommsTree)
     found: list[str] = []
@@ -128,7 +120,9 @@ async def open_file(app: App[None], pilot: Pilot[None], name: str) -> None:
 def test_tree_lists_the_comms_files_and_opens_the_board(org: Org) -> None:
     async def test(app: PanelApp, pilot: Pilot[None]) -> None:
         assert labels(app) == ["board.md", "inbox/", "alice.md", "bob.md"]
-        await wait_until(pilot, lambda: "val_bpb 0.998" in shown_text(app), "the board shown")
+        await wait_for_async(
+            lambda: "val_bpb 0.998" in shown_text(app), pilot.pause, what="the board shown"
+        )
         assert "softcap board" in shown_text(app)
         assert app.query_one(CommsView).open_path == Path("board.md")
         assert not app.query_one(CommsView).unread
@@ -141,12 +135,16 @@ def test_selecting_a_file_renders_it_and_follows_its_changes(org: Org) -> None:
 
     async def test(app: PanelApp, pilot: Pilot[None]) -> None:
         await open_file(app, pilot, "bob.md")
-        await wait_until(pilot, lambda: "Rerun with three seeds" in shown_text(app), "bob's inbox")
+        await wait_for_async(
+            lambda: "Rerun with three seeds" in shown_text(app), pilot.pause, what="bob's inbox"
+        )
         assert "Inbox of bob" in shown_text(app)
         assert app.query_one("#comms-to", Select).value == "bob"  # replies go where you read
 
         comms.post(org.comms, "alice", "bob", "Done: see my branch")
-        await wait_until(pilot, lambda: "Done: see my branch" in shown_text(app), "the new post")
+        await wait_for_async(
+            lambda: "Done: see my branch" in shown_text(app), pilot.pause, what="the new post"
+        )
         assert not app.query_one(CommsView).unread  # the open file is read
 
     run_panel(org, test)
@@ -156,30 +154,40 @@ def test_changed_and_new_files_are_unread_until_viewed(org: Org) -> None:
     async def test(app: PanelApp, pilot: Pilot[None]) -> None:
         view = app.query_one(CommsView)
         comms.post(org.comms, "chief", "alice", "Please try softcap 15")
-        await wait_until(pilot, lambda: "● alice.md" in labels(app), "alice.md marked unread")
+        await wait_for_async(
+            lambda: "● alice.md" in labels(app), pilot.pause, what="alice.md marked unread"
+        )
         assert view.unread == {Path("inbox/alice.md")}
         assert "● inbox/" in labels(app) and "bob.md" in labels(app)
         tab = app.query_one(TabbedContent).get_tab("side-comms")
-        await wait_until(pilot, lambda: "Comms ● 1" in tab.label.plain, "the tab's count")
+        await wait_for_async(
+            lambda: "Comms ● 1" in tab.label.plain, pilot.pause, what="the tab's count"
+        )
 
         standup = org.comms / "standup" / "2025-11-26"
         standup.mkdir(parents=True)
         (standup / "bob.md").write_text("# bob\n\ndone: a baseline\n")
-        await wait_until(pilot, lambda: "● 2025-11-26/" in labels(app), "a new standup note")
+        await wait_for_async(
+            lambda: "● 2025-11-26/" in labels(app), pilot.pause, what="a new standup note"
+        )
         assert labels(app)[-3:] == ["● standup/", "● 2025-11-26/", "● bob.md"]
         assert view.unread == {Path("inbox/alice.md"), Path("standup/2025-11-26/bob.md")}
 
         await open_file(app, pilot, "alice.md")
-        await wait_until(pilot, lambda: "alice.md" in labels(app), "alice.md read")
+        await wait_for_async(lambda: "alice.md" in labels(app), pilot.pause, what="alice.md read")
         assert "● inbox/" not in labels(app)
         assert view.unread == {Path("standup/2025-11-26/bob.md")}
-        await wait_until(pilot, lambda: tab.label.plain == "Comms ● 1", "the count after reading")
+        await wait_for_async(
+            lambda: tab.label.plain == "Comms ● 1", pilot.pause, what="the count after reading"
+        )
 
         (standup / "bob.md").unlink()
         standup.rmdir()
         (org.comms / "standup").rmdir()
         (org.comms / "standup").write_text("a file where the folder was\n")
-        await wait_until(pilot, lambda: labels(app)[-1] == "● standup", "the folder gone")
+        await wait_for_async(
+            lambda: labels(app)[-1] == "● standup", pilot.pause, what="the folder gone"
+        )
         assert labels(app) == ["board.md", "inbox/", "alice.md", "bob.md", "● standup"]
 
     run_panel(org, test)
@@ -192,10 +200,12 @@ def test_compose_box_posts_to_the_board_and_to_an_agent(org: Org) -> None:
         box = app.query_one("#comms-input", Input)
         assert box.has_focus
         await pilot.press(*"hi org", "enter")  # an `i` typed in the box stays in the box
-        await wait_until(pilot, lambda: org.posts, "the board post")
+        await wait_for_async(lambda: org.posts, pilot.pause, what="the board post")
         assert org.posts == [(None, "hi org")]
-        await wait_until(pilot, lambda: box.value == "", "the box cleared")
-        await wait_until(pilot, lambda: "hi org" in shown_text(app), "the post on the board")
+        await wait_for_async(lambda: box.value == "", pilot.pause, what="the box cleared")
+        await wait_for_async(
+            lambda: "hi org" in shown_text(app), pilot.pause, what="the post on the board"
+        )
         await pilot.press("escape")
         assert app.query_one(CommsTree).has_focus
         await pilot.press("escape")  # not the panel's outside the compose box
@@ -204,13 +214,13 @@ def test_compose_box_posts_to_the_board_and_to_an_agent(org: Org) -> None:
         app.query_one("#comms-to", Select).value = "alice"
         box.focus()
         await pilot.press(*"try 3 seeds", "enter")
-        await wait_until(pilot, lambda: len(org.posts) == 2, "the inbox post")
+        await wait_for_async(lambda: len(org.posts) == 2, pilot.pause, what="the inbox post")
         assert org.posts[1] == ("alice", "try 3 seeds")
         assert "try 3 seeds" in (org.comms / "inbox" / "alice.md").read_text()
 
         org.fail_with = "orgd is not answering"
         await pilot.press(*"lost?", "enter")
-        await wait_until(pilot, lambda: app._notifications, "a notification")
+        await wait_for_async(lambda: app._notifications, pilot.pause, what="a notification")
         messages = [n.message for n in app._notifications]
         assert any("not posted to alice's inbox: orgd is not answering" in m for m in messages)
         assert box.value == "lost?"  # kept, so it can be sent again
@@ -228,7 +238,7 @@ def test_branches_show_counts_and_dirt_and_enter_opens_the_diff(org: Org) -> Non
     async def test(app: PanelApp, pilot: Pilot[None]) -> None:
         app.query_one(SidePanel).show_section("branches")
         table = app.query_one("#branches-table", DataTable)
-        await wait_until(pilot, lambda: table.row_count == 3, "the branch rows")
+        await wait_for_async(lambda: table.row_count == 3, pilot.pause, what="the branch rows")
 
         def row(key: str) -> list[str]:
             return [str(cell) for cell in table.get_row(key)]
@@ -242,17 +252,19 @@ def test_branches_show_counts_and_dirt_and_enter_opens_the_diff(org: Org) -> Non
         (org.repo / "later.py").write_text("y = 2\n")
         git(org.repo, "add", "later.py")
         git(org.repo, "commit", "-q", "-m", "promote")
-        await wait_until(pilot, lambda: row("alice")[1] == "+1 −1", "the program moving on")
+        await wait_for_async(
+            lambda: row("alice")[1] == "+1 −1", pilot.pause, what="the program moving on"
+        )
 
         assert table.has_focus
         await pilot.press("down", "enter")
         assert isinstance(app.screen, DiffScreen)
         screen = app.screen
-        await wait_until(pilot, lambda: screen.diff_text is not None, "the diff")
+        await wait_for_async(lambda: screen.diff_text is not None, pilot.pause, what="the diff")
         assert screen.diff_text is not None
         assert "+print('val_bpb: 0.9')" in screen.diff_text and "later.py" not in screen.diff_text
         log = screen.query_one(RichLog)
-        await wait_until(pilot, lambda: len(log.lines) > 5, "the diff drawn")
+        await wait_for_async(lambda: len(log.lines) > 5, pilot.pause, what="the diff drawn")
         drawn = "\n".join(line.text for line in log.lines)
         assert "-print('val_bpb: 1.0')" in drawn and "# uncommitted:" in drawn
         await pilot.press("escape")
@@ -286,9 +298,9 @@ def test_set_agents_changes_targets_and_rows(org: Org, tmp_path: Path) -> None:
         panel = app.query_one(SidePanel)
         panel.show_section("branches")
         table = app.query_one("#branches-table", DataTable)
-        await wait_until(pilot, lambda: table.row_count == 3, "the branch rows")
+        await wait_for_async(lambda: table.row_count == 3, pilot.pause, what="the branch rows")
         panel.set_agents([*org.agents, ("carol", tmp_path / "work" / "worktrees" / "carol")])
-        await wait_until(pilot, lambda: table.row_count == 4, "carol's row")
+        await wait_for_async(lambda: table.row_count == 4, pilot.pause, what="carol's row")
         assert [str(c) for c in table.get_row("carol")][:3] == ["└ carol", "no branch", "—"]
         select = app.query_one("#comms-to", Select)
         select.value = "carol"
