@@ -44,6 +44,11 @@ class AgentLife:
     gave_up: bool = False
     dead_since: float | None = None
 
+    @property
+    def alive(self) -> bool:
+        """Whether its program is running (or starting) in its pane."""
+        return self.state in ("starting", "running")
+
     def launched(self, pane_id: str, pid: int, now: float) -> None:
         """The pane was (re)started."""
         self.pane_id, self.pid, self.started_at = pane_id, pid, now
@@ -66,7 +71,7 @@ class AgentLife:
             if self.state == "starting" and now - self.started_at >= STARTING_SECONDS:
                 self.state = "running"
             return False
-        if self.state in ("starting", "running"):
+        if self.alive:
             # tmux marks a pane dead when its terminal closes and learns the exit status when it
             # reaps the process, a moment later: wait a little for the status.
             if status is None and (self.dead_since is None or now - self.dead_since < STATUS_WAIT):

@@ -5,16 +5,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import Protocol
 
+from orgtui.config.model import OrgConfig
 from orgtui.daemon import comms
-from orgtui.daemon.submit import command
+from orgtui.daemon.jobs import Jobs
+from orgtui.daemon.train import train_command
 from orgtui.enums import JobKind, JobState
 from orgtui.workspace.errors import WorkspaceError
 from orgtui.workspace.gitcli import run_git
-
-if TYPE_CHECKING:
-    from orgtui.daemon.orgd import Orgd
 
 log = logging.getLogger("orgd.baseline")
 
@@ -24,7 +24,19 @@ BASELINE_TRIES = 3
 """Baselines of one commit queued at most: one whose seeds fail is not retried forever."""
 
 
-async def queue_baseline(orgd: Orgd, ritual: str) -> list[int]:
+class BaselineHost(Protocol):
+    """What queueing a baseline needs of orgd: the org's settings, its comms folder (the
+    board is told) and its jobs (the ledger records the seeds; dispatch starts them)."""
+
+    @property
+    def cfg(self) -> OrgConfig: ...
+    @property
+    def comms(self) -> Path: ...
+    @property
+    def jobs(self) -> Jobs: ...
+
+
+async def queue_baseline(orgd: BaselineHost, ritual: str) -> list[int]:
     """Queue `research.seeds` runs of `research.train` on the program branch's head as one
     baseline, unless the ledger has one for that commit; the jobs' ids."""
     cfg, ledger = orgd.cfg, orgd.jobs.ledger
@@ -41,7 +53,7 @@ async def queue_baseline(orgd: Orgd, ritual: str) -> list[int]:
     time = cfg.scheduler.time_budget
     ids: list[int] = []
     for seed in range(1, cfg.research.seeds + 1):
-        argv = command(orgd, None, time, None, seed)
+        argv = train_command(cfg, time, None, seed)
         job = ledger.add(
             agent=f"@{ritual}", name=f"baseline {commit[:8]} seed {seed}", kind=JobKind.BASELINE,
             baseline_id=ids[0] if ids else None, branch=program, commit=commit, seed=seed,

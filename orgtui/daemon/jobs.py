@@ -13,49 +13,52 @@ again, ones that ended meanwhile get their status, the rest are `lost`.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-import os
 import signal
 import time
-from dataclasses import dataclass, field
+from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from orgtui.agents.delivery import for_agent
 from orgtui.agents.launch import agent_env
-from orgtui.config.model import SchedulerSection
+from orgtui.config.model import OrgConfig, SchedulerSection
+from orgtui.config.runtime import OrgRuntime
+from orgtui.daemon.agent import Agent
+from orgtui.daemon.job_run import Running, job_env, notice, outcome
+from orgtui.enums import JobState, Outcome
 from orgtui.ledger.rows import JobRow, Waiting
-from orgtui.ledger.store import Ledger, job_json
+from orgtui.ledger.store import Ledger
 from orgtui.scheduler import devices as devs
 from orgtui.scheduler.local import LocalRunner
 from orgtui.scheduler.metrics import MetricParser
 from orgtui.scheduler.policy import Queued, decide
 from orgtui.workspace.snapshot import checkout, prune_checkouts, remove_checkout
 
-if TYPE_CHECKING:
-    from orgtui.daemon.orgd import Orgd
-
 log = logging.getLogger("orgd.jobs")
 KILL_AFTER = 5.0  # seconds from SIGTERM to SIGKILL when a job is stopped
 
 
-@dataclass
-class Running:
-    """What orgd keeps of a running job beside its ledger row."""
+class JobsHost(Protocol):
+    """What the jobs need of orgd: the org's settings (as edited while it runs), its agents
+    (whose environment a job inherits and who are told when it ends), and whether the org is
+    going down (then nothing new starts and nobody is told)."""
 
-    agent: str
-    devices: tuple[str, ...]
-    src: Path | None
-    parser: MetricParser
-    offset: int = 0
-    watch: asyncio.Task[None] | None = None
-    stopping: str = ""  # the outcome orgd decided (cancelled) before signalling it
-    ended: asyncio.Event = field(default_factory=asyncio.Event)
+    @property
+    def cfg(self) -> OrgConfig: ...
+    @property
+    def rt(self) -> OrgRuntime: ...
+    @property
+    def agents(self) -> Mapping[str, Agent]: ...
+    @property
+    def shutting_down(self) -> bool: ...
+    async def deliver(self, agent: Agent, text: str, timeout: float) -> None: ...
 
 
 class Jobs:
-    def __init__(self, orgd: Orgd) -> None:
+    """The org's jobs, from the queue to their end, on the org's devices."""
+
+    def __init__(self, orgd: JobsHost) -> None:
         self.orgd = orgd
         cfg = orgd.cfg
         self.sched = cfg.scheduler
@@ -121,7 +124,7 @@ class Jobs:
     async def adopt(self) -> None:
         """Take over the jobs a previous orgd left running."""
         await asyncio.to_thread(prune_checkouts, self.orgd.cfg.org.repo)  # its half-removed
-        for row in self.ledger.jobs(states=["running"]):
+        for row in self.ledger.jobs(states=[JobState.RUNNING]):
             job = row.id
             held = row.devices
             src = self.dir / str(job) / "src" if row.reproducible else None
@@ -207,7 +210,11 @@ class Jobs:
         job = row.id
         kind = self.device(held[0]).kind
         self.ledger.update(
-            job, state="running", started_at=time.time(), device=",".join(held), device_type=kind
+            job,
+            state=JobState.RUNNING,
+            started_at=time.time(),
+            device=",".join(held),
+            device_type=kind,
         )
         src = self.dir / str(job) / "src" if row.reproducible else None
         run = Running(row.agent, held, src, MetricParser(self.sched.metrics))
@@ -252,22 +259,10 @@ class Jobs:
 
     def _env(self, row: JobRow, held: tuple[str, ...]) -> dict[str, str]:
         agent = self.orgd.agents.get(row.agent)
-        env = dict(os.environ)
+        pane = None
         if agent is not None:
-            env.update(agent_env(self.orgd.cfg, self.orgd.rt, agent.spec, agent.worktree))
-        devices = [self.device(d) for d in held]
-        env.update({
-            "ORGTUI_JOB": str(row.id),
-            "ORGTUI_TIME_BUDGET": f"{row.budget_time:g}",
-            "ORGTUI_SEED": str(row.seed),
-            "CUDA_DEVICE_ORDER": "PCI_BUS_ID",
-            "CUDA_VISIBLE_DEVICES": ",".join(d.uuid or "" for d in devices if d.kind == "gpu"),
-        })  # fmt: skip
-        if row.budget_flops is not None:
-            env["ORGTUI_FLOPS_BUDGET"] = f"{row.budget_flops:g}"
-        if devices[0].kind == "cpu":
-            env["OMP_NUM_THREADS"] = str(len(devices[0].cores) or 1)
-        return env
+            pane = agent_env(self.orgd.cfg, self.orgd.rt, agent.spec, agent.worktree)
+        return job_env(row, [self.device(d) for d in held], pane)
 
     # -- ending -----------------------------------------------------------------------
 
@@ -278,8 +273,8 @@ class Jobs:
         if run is None or row is None:
             return
         status = self.runner.ended(job)
-        state, exit_code, why = _outcome(status, run.stopping, reason, row.budget_time)
-        metrics = self._read_metrics(job, run, final=True)
+        state, exit_code, why = outcome(status, run.stopping, reason, row.budget_time)
+        metrics = run.read_metrics(self.runner.log_path(job), final=True)
         ended = (status or {}).get("ended_at") or time.time()
         wall = max(0.0, ended - (row.started_at or ended))
         self.ledger.update(
@@ -292,7 +287,7 @@ class Jobs:
         self.running.pop(job, None)
         run.ended.set()
         value = metrics.get(self.orgd.cfg.research.metric)
-        if state == "ok" and value is not None:
+        if state == Outcome.OK and value is not None:
             self.last_metrics[run.agent] = value
         log.info("job %d: %s (%s)", job, state, why)
         async with self.finished:
@@ -305,21 +300,12 @@ class Jobs:
         if run.src is not None:
             await asyncio.to_thread(remove_checkout, run.src)
 
-    def _read_metrics(self, job: int, run: Running, final: bool = False) -> dict[str, float]:
-        path = self.runner.log_path(job)
-        with contextlib.suppress(OSError), path.open("rb") as f:
-            f.seek(run.offset)
-            data = f.read()
-            run.offset += len(data)
-            run.parser.feed(data.decode(errors="replace"))
-        return dict(run.parser.close() if final else run.parser.metrics)
-
     async def _tell(self, job: int) -> None:
         row = self.ledger.get(job)
         agent = self.orgd.agents.get(row.agent) if row else None
         if row is None or agent is None:
             return
-        text = for_agent(agent.spec.kind, notice(job_json(row), self.orgd.cfg.research.metric))
+        text = for_agent(agent.spec.kind, notice(row, self.orgd.cfg.research.metric))
         try:
             await self.orgd.deliver(agent, text, timeout=120)
         except Exception as e:  # the agent is busy for long, or gone: the ledger has it
@@ -331,7 +317,7 @@ class Jobs:
         """Once a second: metrics so far, telemetry, lost GPUs."""
         for job, run in list(self.running.items()):
             before = dict(run.parser.metrics)
-            metrics = self._read_metrics(job, run)
+            metrics = run.read_metrics(self.runner.log_path(job))
             if metrics != before:
                 self.ledger.update(job, metrics=metrics)
         if any(d.kind == "gpu" for d in self.devices):
@@ -339,31 +325,32 @@ class Jobs:
                 log.error("GPU %s (%s) is lost: it leaves the pool", lost.id, lost.uuid)
                 for job, run in list(self.running.items()):
                     if lost.id in run.devices:
-                        await self.stop(job, "lost", f"GPU {lost.id} lost")
+                        await self.stop(job, Outcome.LOST, f"GPU {lost.id} lost")
 
     # -- stopping ---------------------------------------------------------------------
 
-    async def cancel(self, job: int) -> str:
+    async def cancel(self, job: int) -> JobState:
+        """Cancel a queued or running job (KeyError: no such job); its state after."""
         row = self.ledger.get(job)
         if row is None:
             raise KeyError(job)
-        if row.state == "queued":
-            self.ledger.update(job, "cancelled while queued", state="cancelled", ended_at=time.time(),
-                               reason="cancelled while queued")  # fmt: skip
+        if row.state == JobState.QUEUED:
+            self.ledger.update(job, "cancelled while queued", state=JobState.CANCELLED,
+                               ended_at=time.time(), reason="cancelled while queued")  # fmt: skip
             self._unprepare(job)
-            return "cancelled"
-        if row.state == "running":
-            await self.stop(job, "cancelled", "cancelled")
-            return "cancelled"
+            return JobState.CANCELLED
+        if row.state == JobState.RUNNING:
+            await self.stop(job, Outcome.CANCELLED, "cancelled")
+            return JobState.CANCELLED
         return row.state
 
-    async def stop(self, job: int, outcome: str, reason: str) -> None:
+    async def stop(self, job: int, end: Outcome, reason: str) -> None:
         """Stop a running job (SIGTERM to its group, SIGKILL after KILL_AFTER); its outcome
         is decided (and recorded) first."""
         run = self.running.get(job)
         if run is None or run.stopping:
             return
-        run.stopping = f"{outcome}:{reason}"
+        run.stopping = f"{end}:{reason}"
         self.ledger.update(job, reason, intent=run.stopping, reason=reason)
         if self.runner.ended(job) is None:
             self.runner.signal(job, signal.SIGTERM)
@@ -377,54 +364,17 @@ class Jobs:
     async def stop_all(self, reason: str, wait: bool = False) -> None:
         """`down`: queued jobs are cancelled; running ones stopped (or, with `wait`, waited
         for)."""
-        for row in self.ledger.jobs(states=["queued"]):
+        for row in self.ledger.jobs(states=[JobState.QUEUED]):
             self.ledger.update(
-                row.id, reason, state="cancelled", reason=reason, ended_at=time.time()
+                row.id, reason, state=JobState.CANCELLED, reason=reason, ended_at=time.time()
             )
             self._unprepare(row.id)
         if not wait:
             for job in list(self.running):
-                await self.stop(job, "cancelled", reason)
+                await self.stop(job, Outcome.CANCELLED, reason)
         for run in list(self.running.values()):
             await run.ended.wait()
 
     async def close(self) -> None:
         await self.runner.close()
         self.ledger.close()
-
-
-def _outcome(
-    status: dict[str, Any] | None, stopping: str, reason: str, budget: float
-) -> tuple[str, int | None, str]:
-    """(state, exit code, why) of an ended job."""
-    code = None if status is None else status.get("exit_code")
-    if stopping:
-        state, _, why = stopping.partition(":")
-        return state, code, why
-    if reason:
-        return "failed", code, reason
-    if status is None:
-        return "lost", None, "its process is gone and left no status (orgd was down?)"
-    if status.get("timed_out"):
-        return "timeout", code, f"over its time budget ({budget:g}s + grace)"
-    if status.get("error"):
-        return "failed", code, f"command did not start: {status['error']}"
-    if code == 0:
-        return "ok", 0, "exit 0"
-    if status.get("signal"):
-        return "failed", None, f"killed by signal {status['signal']}"
-    return "failed", code, f"exit {code}"
-
-
-def notice(job: dict[str, Any], metric: str) -> str:
-    """The one line an agent is told when its job ends."""
-    value = job["metrics"].get(metric)
-    parts = [f"orgtui: job {job['id']} {job['state']}"]
-    parts.append(f"{metric} {value:.6g}" if isinstance(value, int | float) else f"no {metric}")
-    wall = job["compute"]["wall_seconds"]
-    if wall is not None:
-        parts.append(f"{wall:.0f}s on {job['device']}")
-    if job["state"] != "ok" and job.get("reason"):
-        parts.append(job["reason"])
-    parts.append(f"(orgtui job show {job['id']})")
-    return " · ".join(parts)

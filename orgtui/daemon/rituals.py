@@ -24,19 +24,18 @@ import asyncio
 import datetime as dt
 import logging
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from orgtui.agents.delivery import for_agent
 from orgtui.config.durations import parse_clock
 from orgtui.config.model import ProcessSpec
 from orgtui.config.processes import collect_path, digest_path
 from orgtui.daemon import comms
-from orgtui.daemon.baseline import queue_baseline
-
-if TYPE_CHECKING:
-    from orgtui.daemon.orgd import Agent, Orgd
+from orgtui.daemon.agent import Agent
+from orgtui.daemon.baseline import BaselineHost, queue_baseline
 
 log = logging.getLogger("orgd.rituals")
 COLLECT_DEADLINE = 600.0
@@ -82,8 +81,19 @@ def next_clock(at: str, now: float) -> float:
     return when.timestamp()
 
 
+class RitualsHost(BaselineHost, Protocol):
+    """What the rituals need of orgd: beside a baseline's needs, the agents they address and
+    the safe delivery of a message to one."""
+
+    @property
+    def agents(self) -> Mapping[str, Agent]: ...
+    async def deliver(self, agent: Agent, text: str, timeout: float) -> None: ...
+
+
 class Rituals:
-    def __init__(self, orgd: Orgd) -> None:
+    """The org's rituals, each run when it is due."""
+
+    def __init__(self, orgd: RitualsHost) -> None:
         self.orgd = orgd
         self.rituals: dict[str, Ritual] = {}
         self.tasks: set[asyncio.Task[None]] = set()
@@ -152,9 +162,8 @@ class Rituals:
             if nudged is not None and life.activity > nudged + ECHO_SECONDS:
                 del ritual.nudged[name]  # it worked again: a new idle period may start
                 nudged = None
-            alive = life.state in ("starting", "running")
             idle = now - life.activity if life.activity else now - life.started_at
-            if nudged is None and alive and idle >= idle_for:
+            if nudged is None and life.alive and idle >= idle_for:
                 ritual.nudged[name] = now
                 ritual.last_run = now
                 log.info("ritual %s: %s idle %.0fs, nudged", spec.name, name, idle)
