@@ -72,7 +72,7 @@ class OrgApp(App[None]):
         super().__init__()
         self.rt = rt
         self.takeover = Takeover(self, TmuxServer(rt.tmux_sock), escape, self.release)
-        # Shown in the footer while a pane has the keyboard (on_event acts on the key).
+        # Shown in the footer while a pane has the keyboard (Takeover.forward acts on the key).
         self.bind(escape, "release", description="Give the keyboard back")
         self.commands: ControlClient | None = None
         self.front_commands: ControlClient | None = None
