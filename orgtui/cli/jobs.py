@@ -9,15 +9,27 @@ the job's outcome is `ok`. `results` reads the ledger read-only, so it works wit
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
-from orgtui.cli.common import BAD_INPUT, FAILED, CliError, _call, _org, _org_option
-from orgtui.config.runtime import resolve
+from orgtui.cli.common import (
+    BAD_INPUT,
+    FAILED,
+    CliError,
+    _call,
+    _org,
+    _org_option,
+    choice,
+    print_json,
+)
+from orgtui.config.runtime import OrgRuntime, resolve
+from orgtui.enums import JobKind, JobState
+from orgtui.protocol.codec import encode
+from orgtui.protocol.jobs import Job, JobCancel, JobList, JobShow, JobSubmit, JobWait
+from orgtui.protocol.status import Status
 
 WAIT_FOREVER = 7 * 86400.0
 
@@ -32,8 +44,8 @@ def add_parsers(sub: Any) -> None:
     p.add_argument("--time", help='time budget, e.g. "5m" (default: the org\'s time_budget)')
     p.add_argument("--flops", type=float, help="FLOPs budget, e.g. 1e18")
     p.add_argument("--seed", type=int, help="the job's seed (default: a random one)")
-    p.add_argument("--kind", default="experiment",
-                   help="baseline, experiment, verification or other (default: experiment)")  # fmt: skip
+    p.add_argument("--kind", default=JobKind.EXPERIMENT.value,
+                   help=f"{', '.join(JobKind)} (default: {JobKind.EXPERIMENT})")  # fmt: skip
     p.add_argument("--baseline", type=int, help="the baseline job this one is compared with")
     p.add_argument("--name", help="a short name (default: the command)")
     p.add_argument("--description", help="what the job tries (the TSV's description column)")
@@ -88,46 +100,44 @@ def cmd_submit(args: argparse.Namespace) -> int:
     command = list(args.command or [])
     if command and command[0] == "--":
         command = command[1:]
-    request = {
-        "agent": args.agent or os.environ.get("ORGTUI_AGENT") or None,
-        "cwd": os.getcwd(),
-        "command": command or None,
-        "time": args.time,
-        "flops": args.flops,
-        "seed": args.seed,
-        "kind": args.kind,
-        "baseline": args.baseline,
-        "name": args.name,
-        "description": args.description,
-        "gpus": args.gpus,
-        "priority": args.priority,
-        "in_place": args.in_place,
-    }
-    job = _call(rt, "job_submit", timeout=120, **request)
+    request = JobSubmit(
+        agent=args.agent or os.environ.get("ORGTUI_AGENT") or None,
+        cwd=os.getcwd(),
+        command=command or None,
+        time=args.time,
+        flops=args.flops,
+        seed=args.seed,
+        kind=choice(JobKind, args.kind, "--kind"),
+        baseline=args.baseline,
+        name=args.name,
+        description=args.description or "",
+        gpus=args.gpus,
+        priority=args.priority,
+        in_place=args.in_place,
+    )
+    job = _call(rt, request, timeout=120)
     if args.json:
-        print(json.dumps(job, indent=2))
+        print_json(job)
     else:
-        print(job["id"])
+        print(job.id)
     if not args.wait:
         return 0
     sys.stdout.flush()
-    return _follow(rt, job["id"], Path(job["log"]), echo=True)
+    return _follow(rt, job.id, Path(job.log), echo=True)
 
 
-def _follow(rt: Any, job: int, log: Path, echo: bool) -> int:
+def _follow(rt: OrgRuntime, job: int, log: Path, echo: bool) -> int:
     """Print the log as it grows until the job ends; then its metrics; 0 only if ok."""
-    from orgtui.enums import ENDED
-
     offset = 0
     while True:
-        row = _call(rt, "job_show", job=job)
+        row = _call(rt, JobShow(job=job))
         offset = _print_from(log, offset) if echo else offset
-        if row["state"] in ENDED:
+        if row.state.ended:
             offset = _print_from(log, offset) if echo else offset
             break
         time.sleep(0.2)
     _summary(row)
-    return 0 if row["state"] == "ok" else FAILED
+    return 0 if row.state == JobState.OK else FAILED
 
 
 def _print_from(log: Path, offset: int) -> int:
@@ -142,11 +152,11 @@ def _print_from(log: Path, offset: int) -> int:
     return offset + len(data)
 
 
-def _summary(row: dict[str, Any]) -> None:
-    metrics = "  ".join(f"{k}={v:g}" for k, v in sorted(row["metrics"].items()))
-    wall = row["compute"]["wall_seconds"]
-    print(f"job {row['id']}: {row['state']}" + (f" ({row['reason']})" if row.get("reason") else "")
-          + (f" in {wall:.1f}s on {row['device']}" if wall is not None else ""))  # fmt: skip
+def _summary(row: Job) -> None:
+    metrics = "  ".join(f"{k}={v:g}" for k, v in sorted(row.metrics.items()))
+    wall = row.compute.wall_seconds
+    print(f"job {row.id}: {row.state}" + (f" ({row.reason})" if row.reason else "")
+          + (f" in {wall:.1f}s on {row.device}" if wall is not None else ""))  # fmt: skip
     print(f"metrics: {metrics or '(none)'}")
 
 
@@ -157,84 +167,86 @@ def cmd_ls(args: argparse.Namespace) -> int:
     rt = _org(args)
     rows = list_jobs(rt, agent=args.agent)
     if args.json:
-        print(json.dumps(rows, indent=2))
+        print_json(rows)
         return 0
-    metric = _call(rt, "status")["metric"]
+    metric = _call(rt, Status()).metric
     lines = [("ID", "AGENT", "STATE", "KIND", "DEVICE", metric.upper(), "WALL", "NAME")]
     for r in rows:
-        value = r["metrics"].get(metric)
-        wall = r["compute"]["wall_seconds"]
-        lines.append((str(r["id"]), r["agent"], r["state"], r["kind"], r["device"] or "-",
+        value = r.metrics.get(metric)
+        wall = r.compute.wall_seconds
+        lines.append((str(r.id), r.agent, r.state, r.kind, r.device or "-",
                       "-" if value is None else f"{value:.6g}",
-                      "-" if wall is None else f"{wall:.0f}s", r["name"][:60]))  # fmt: skip
+                      "-" if wall is None else f"{wall:.0f}s", r.name[:60]))  # fmt: skip
     widths = [max(len(x) for x in col) for col in zip(*lines, strict=True)]
     for line in lines:
         print("  ".join(x.ljust(w) for x, w in zip(line, widths, strict=True)).rstrip())
     return 0
 
 
-def list_jobs(rt: Any, **filters: Any) -> list[dict[str, Any]]:
-    """Every job (matching `filters`), page after page."""
-    rows: list[dict[str, Any]] = []
+def list_jobs(rt: OrgRuntime, agent: str | None = None) -> list[Job]:
+    """Every job (an agent's), page after page."""
+    rows: list[Job] = []
     while True:
-        page = _call(rt, "job_list", timeout=60, after=rows[-1]["id"] if rows else 0, **filters)
-        rows += page["jobs"]
-        if not page["more"]:
+        after = rows[-1].id if rows else 0
+        page = _call(rt, JobList(agent=agent, after=after), timeout=60)
+        rows += page.jobs
+        if not page.more:
             return rows
 
 
 def cmd_show(args: argparse.Namespace) -> int:
-    row = _call(_org(args), "job_show", job=args.job)
+    row = _call(_org(args), JobShow(job=args.job))
     if args.json:
-        print(json.dumps(row, indent=2))
+        print_json(row)
         return 0
     for key in ("id", "agent", "name", "kind", "state", "reason", "exit_code", "device",
                 "branch", "commit", "seed", "reproducible", "baseline_id", "log"):  # fmt: skip
-        print(f"{key:13} {row[key] if row[key] is not None else '-'}")
+        value = getattr(row, key)
+        print(f"{key:13} {value if value is not None else '-'}")
     print(
-        f"{'budget':13} {row['budget']['time']:g}s"
-        + (f", {row['budget']['flops']:g} FLOPs" if row["budget"]["flops"] else "")
+        f"{'budget':13} {row.budget.time:g}s"
+        + (f", {row.budget.flops:g} FLOPs" if row.budget.flops else "")
     )
-    print(f"{'command':13} {' '.join(row['command'])}")
+    print(f"{'command':13} {' '.join(row.command)}")
     for name, when in (
-        ("queued", row["queued_at"]),
-        ("started", row["started_at"]),
-        ("ended", row["ended_at"]),
+        ("queued", row.queued_at),
+        ("started", row.started_at),
+        ("ended", row.ended_at),
     ):
         if when:
             print(f"{name:13} {time.strftime('%Y-%m-%d %H:%M:%S', time.localtime(when))}")
-    compute = ", ".join(f"{k} {v:g}" for k, v in row["compute"].items() if v is not None)
+    compute = ", ".join(f"{k} {v:g}" for k, v in encode(row.compute).items() if v is not None)
     print(f"{'compute':13} {compute or '-'}")
-    metrics = ", ".join(f"{k} {v:g}" for k, v in sorted(row["metrics"].items()))
+    metrics = ", ".join(f"{k} {v:g}" for k, v in sorted(row.metrics.items()))
     print(f"{'metrics':13} {metrics or '-'}")
     return 0
 
 
 def cmd_logs(args: argparse.Namespace) -> int:
     rt = _org(args)
-    row = _call(rt, "job_show", job=args.job)
-    log = Path(row["log"])
+    row = _call(rt, JobShow(job=args.job))
+    log = Path(row.log)
     if args.follow:
         _follow(rt, args.job, log, echo=True)
         return 0
     if not log.exists():
-        print(f"job {args.job} has no log yet ({row['state']})", file=sys.stderr)
+        print(f"job {args.job} has no log yet ({row.state})", file=sys.stderr)
         return 0
     _print_from(log, 0)
     return 0
 
 
 def cmd_cancel(args: argparse.Namespace) -> int:
-    result = _call(_org(args), "job_cancel", job=args.job)
-    print(f"job {result['id']}: {result['state']}")
+    result = _call(_org(args), JobCancel(job=args.job))
+    print(f"job {result.id}: {result.state}")
     return 0
 
 
 def cmd_wait(args: argparse.Namespace) -> int:
-    row = _call(_org(args), "job_wait", timeout=WAIT_FOREVER + 60, job=args.job,
-                timeout_s=WAIT_FOREVER)  # fmt: skip
+    request = JobWait(job=args.job, timeout_s=WAIT_FOREVER)
+    row = _call(_org(args), request, timeout=WAIT_FOREVER + 60)
     _summary(row)
-    return 0 if row["state"] == "ok" else FAILED
+    return 0 if row.state == JobState.OK else FAILED
 
 
 # -- results ----------------------------------------------------------------------------

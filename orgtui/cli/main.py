@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import argparse
 import getpass
-import json
 import os
 import sys
 import time
 from pathlib import Path
 
 from orgtui.cli import jobs, reload, research
-from orgtui.cli.common import BAD_INPUT, FAILED, CliError, _call, _org, _org_option
+from orgtui.cli.common import BAD_INPUT, FAILED, CliError, _call, _org, _org_option, print_json
 from orgtui.config.errors import ConfigError
 from orgtui.config.runtime import (
     AddressError,
@@ -24,8 +23,10 @@ from orgtui.config.runtime import (
     read_info,
     resolve,
 )
-from orgtui.protocol.client import DaemonUnreachable, call
+from orgtui.protocol.client import DaemonUnreachable, VersionMismatch, call
 from orgtui.protocol.messages import RequestError
+from orgtui.protocol.org import Down, Post, Restart, Send
+from orgtui.protocol.status import Status
 
 # -- commands ----------------------------------------------------------------------------
 
@@ -101,71 +102,55 @@ def cmd_main_job(orgfile: str) -> int:
 
 def cmd_status(args: argparse.Namespace) -> int:
     rt = _org(args)
-    status = _call(rt, "status")
+    status = _call(rt, Status())
     if args.json:
-        print(json.dumps(status, indent=2))
+        print_json(status)
         return 0
-    print(f"org {status['org']}  ({status['file']})  orgd pid {status['daemon_pid']}")
-    print(f"workdir {status['workdir']}")
+    print(f"org {status.org}  ({status.file})  orgd pid {status.daemon_pid}")
+    print(f"workdir {status.workdir}")
     rows = [("AGENT", "ROLE", "KIND", "STATE", "ACTIVITY", "PID", "RESTARTS", "BRANCH")]
-    for a in status["agents"]:
-        state = a["state"] + (f" ({a['exit_status']})" if a["exit_status"] is not None else "")
-        activity = a["activity"] + (f" {a['idle_seconds']:.0f}s" if a["activity"] == "idle" else "")
-        rows.append(
-            (
-                a["name"],
-                a["role"],
-                a["kind"],
-                state,
-                activity,
-                str(a["pane_pid"] or "-"),
-                str(a["restarts"]),
-                a["branch"],
-            )
-        )
+    for a in status.agents:
+        state = a.state + (f" ({a.exit_status})" if a.exit_status is not None else "")
+        activity = a.activity + (f" {a.idle_seconds:.0f}s" if a.activity == "idle" else "")
+        rows.append((a.name, a.role, a.kind, state, activity, str(a.pane_pid or "-"),
+                     str(a.restarts), a.branch))  # fmt: skip
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     for r in rows:
         print("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip())
-    config = status["config"]
-    applied = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(config["applied_at"]))
-    print(f"org file: version {config['hash'][:12]}, applied {applied}")
-    if config["plan"]:
-        print(f"  last change: {'; '.join(config['plan']['lines'])}")
-    if config["error"]:
-        print(f"  NOT APPLIED (the org runs the version above): {config['error']}")
-    for p in status["processes"]:
-        last = time.strftime("%H:%M:%S", time.localtime(p["last_run"])) if p["last_run"] else "-"
-        upcoming = time.strftime("%m-%d %H:%M:%S", time.localtime(p["next_run"]))
-        print(f"ritual {p['name']} ({p['kind']}): last {last}, next {upcoming}")
+    config = status.config
+    applied = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(config.applied_at))
+    print(f"org file: version {config.hash[:12]}, applied {applied}")
+    if config.plan:
+        print(f"  last change: {'; '.join(config.plan.lines)}")
+    if config.error:
+        print(f"  NOT APPLIED (the org runs the version above): {config.error}")
+    for p in status.processes:
+        last = time.strftime("%H:%M:%S", time.localtime(p.last_run)) if p.last_run else "-"
+        upcoming = time.strftime("%m-%d %H:%M:%S", time.localtime(p.next_run))
+        print(f"ritual {p.name} ({p.kind}): last {last}, next {upcoming}")
     return 0
 
 
 def cmd_send(args: argparse.Namespace) -> int:
     rt = _org(args)
-    result = _call(
-        rt,
-        "send",
-        timeout=args.timeout + 10,
-        agent=args.agent,
-        text=args.text,
-        timeout_s=args.timeout,
-    )
-    print(f"delivered to {result['agent']} in {result['seconds']:.2f}s")
+    request = Send(agent=args.agent, text=args.text, timeout_s=args.timeout)
+    result = _call(rt, request, timeout=args.timeout + 10)
+    print(f"delivered to {result.agent} in {result.seconds:.2f}s")
     return 0
 
 
 def cmd_post(args: argparse.Namespace) -> int:
     rt = _org(args)
     author = os.environ.get("ORGTUI_AGENT") or getpass.getuser()
-    result = _call(rt, "post", author=author, to=args.to, text=args.text)
-    print(f"posted to {result['file']}")
+    result = _call(rt, Post(author=author, to=args.to, text=args.text))
+    print(f"posted to {result.file}")
     return 0
 
 
 def cmd_restart(args: argparse.Namespace) -> int:
     rt = _org(args)
-    result = _call(rt, "restart", agent=args.agent)
-    print(f"restarted {result['agent']} (pid {result['pane_pid']})")
+    result = _call(rt, Restart(agent=args.agent))
+    print(f"restarted {result.agent} (pid {result.pane_pid})")
     return 0
 
 
@@ -199,8 +184,10 @@ def cmd_down(args: argparse.Namespace) -> int:
     rt = resolve(args.org or args.org_arg, running_only=False)
     try:
         # With --wait, running jobs finish first: as long as their budgets.
-        result = call(rt.orgd_sock, "down", timeout=7 * 86400 if args.wait else 60, wait=args.wait)
-        survivors = result["survivors"]
+        result = call(rt.orgd_sock, Down(wait=args.wait), timeout=7 * 86400 if args.wait else 60)
+        survivors = result.survivors
+    except VersionMismatch as e:  # that orgd would not stop its jobs: it must be restarted
+        raise CliError(str(e), FAILED) from None
     except (DaemonUnreachable, RequestError):
         # orgd is gone (killed, crashed): stop what it left running ourselves.
         from orgtui.control.shutdown import stop_org

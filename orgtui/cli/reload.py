@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import json
 from typing import Any
 
-from orgtui.cli.common import _call, _org, _org_option
+from orgtui.cli.common import _call, _org, _org_option, print_json
+from orgtui.protocol.org import Reload
 
 
 def add_parser(sub: Any) -> None:
@@ -20,11 +20,11 @@ def add_parser(sub: Any) -> None:
 
 def cmd_reload(args: argparse.Namespace) -> int:
     rt = _org(args)
-    result = _call(rt, "reload", timeout=120, dry_run=args.dry_run)
+    result = _call(rt, Reload(dry_run=args.dry_run), timeout=120)
     if args.json:
-        print(json.dumps(result, indent=2))
+        print_json(result)
         return 0
     print("plan (not applied: --dry-run):" if args.dry_run else "applied:")
-    for line in result["lines"]:
+    for line in result.lines:
         print(f"  {line}")
     return 0

@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
 import shlex
 import sys
 import time
@@ -31,7 +30,6 @@ from orgtui.daemon.pane_io import TmuxPane
 from orgtui.daemon.reload import Plan, apply_plan, make_plan
 from orgtui.daemon.rituals import Rituals
 from orgtui.scheduler.devices import DeviceError
-from orgtui.scheduler.policy import home
 from orgtui.tmux.control import ControlClient
 from orgtui.tmux.quoting import escape_format
 from orgtui.tmux.server import (
@@ -291,54 +289,3 @@ class Orgd:
             assert self.control is not None and agent.life.pane_id is not None
             pane = TmuxPane(self.control, self.tmux, agent.life.pane_id, agent.spec.name)
             await asyncio.wait_for(deliver(pane, text, agent.spec.ready, left), left + 5)
-
-    def status(self) -> dict:
-        now = time.time()
-        agents = []
-        names = list(self.agents)
-        device_ids = [d.id for d in self.jobs.devices]
-        for a in self.agents.values():
-            activity, idle = a.life.activity_state(now)
-            alive = a.life.state in ("starting", "running")
-            agents.append(
-                {
-                    "name": a.spec.name,
-                    "role": a.spec.role,
-                    "kind": a.spec.kind,
-                    "branch": a.branch,
-                    "worktree": str(a.worktree),
-                    "state": a.life.state,
-                    "activity": activity if alive else "idle",
-                    "idle_seconds": round(idle, 1),
-                    "exit_status": a.life.exit_status,
-                    "pane_pid": a.life.pid,
-                    "restarts": a.life.restarts,
-                    "size": [a.spec.cols, a.spec.rows],
-                    "device": device_ids[home(a.spec.name, names, device_ids)]
-                    if self.cfg.scheduler.mode == "dedicated" and device_ids
-                    else None,
-                    "last_metric": self.jobs.last_metric(a.spec.name),
-                }
-            )
-        return {
-            "org": self.cfg.org.name,
-            "file": str(self.cfg.file),
-            "workdir": str(self.workdir),
-            "program": self.cfg.org.program,
-            "daemon_pid": os.getpid(),
-            "tmux_socket": str(self.rt.tmux_sock),
-            "started_at": self.started_at,
-            "agents": agents,
-            "metric": self.cfg.research.metric,
-            "goal": self.cfg.research.goal,
-            "scheduler": self.jobs.status(),
-            "config": {
-                "hash": self.cfg.source_hash,
-                "applied_at": self.applied_at,
-                "error": self.config_error,
-                "plan": None
-                if self.last_plan is None
-                else {**self.last_plan.to_json(), "lines": self.last_plan.lines()},
-            },
-            "processes": self.rituals.status(),
-        }

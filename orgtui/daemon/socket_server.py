@@ -1,5 +1,7 @@
-"""orgd's unix socket: 0600 in a 0700 folder, the peer's uid checked, one handler per request
-type. A malformed or oversized frame gets an error and the connection is closed; orgd goes on."""
+"""orgd's unix socket: 0600 in a 0700 folder, the peer's uid checked; each frame decoded into
+its request's dataclass and handed to that request's one handler. A malformed or oversized
+frame gets an error and the connection is closed; a request that does not decode gets a
+`bad_request` naming the field; orgd goes on."""
 
 from __future__ import annotations
 
@@ -13,15 +15,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from orgtui.daemon.handlers import HANDLERS
-from orgtui.protocol.framing import FrameError, encode, read_frame
-from orgtui.protocol.messages import (
-    BAD_REQUEST,
-    BAD_VERSION,
-    VERSION,
-    RequestError,
-    error,
-    ok,
-)
+from orgtui.protocol import framing
+from orgtui.protocol.codec import encode
+from orgtui.protocol.framing import FrameError, read_frame
+from orgtui.protocol.messages import BAD_REQUEST, BAD_VERSION, VERSION, RequestError, error, ok
+from orgtui.protocol.org import Hello
+from orgtui.protocol.requests import decode_request
 
 if TYPE_CHECKING:
     from orgtui.daemon.orgd import Orgd
@@ -46,26 +45,26 @@ def peer_of(writer: asyncio.StreamWriter) -> Peer:
 
 async def dispatch(orgd: Orgd, message: dict[str, Any], peer: Peer) -> dict[str, Any]:
     """The response to one request."""
-    if message.get("v") != VERSION:
+    # `hello` in any version: a client of another one learns which orgd it met.
+    if message.get("v") != VERSION and message.get("type") != Hello.NAME:
+        pid = os.getpid()
         return error(
-            f"protocol version mismatch: this orgd speaks {VERSION}, the client "
-            f"{message.get('v')!r}; use one orgtui installation for `up` and the commands",
+            f"protocol version mismatch: this orgd (pid {pid}) speaks {VERSION}, the client "
+            f"{message.get('v')!r}: use the orgtui that started it, or restart orgd with "
+            f"yours without stopping the org: `kill {pid}`, then `orgtui up {orgd.cfg.file}`",
             BAD_VERSION,
         )
-    kind = message.get("type")
-    args = message.get("args", {})
-    handler = HANDLERS.get(kind) if isinstance(kind, str) else None
-    if handler is None:
-        return error(f"unknown request type {kind!r}", BAD_REQUEST)
-    if not isinstance(args, dict):
-        return error("request args must be an object", BAD_REQUEST)
     try:
-        return ok(await handler(orgd, args, peer))
+        req = decode_request(message)
+    except RequestError as e:
+        return error(str(e), e.code)
+    try:
+        return ok(encode(await HANDLERS[type(req)](orgd, req, peer)))
     except RequestError as e:
         return error(str(e), e.code)
     except Exception as e:  # a handler's bug must not take orgd down
-        log.exception("handler %s failed", kind)
-        return error(f"orgd failed on {kind}: {e}")
+        log.exception("handler %s failed", req.NAME)
+        return error(f"orgd failed on {req.NAME}: {e}")
 
 
 async def serve(orgd: Orgd, path: Path) -> asyncio.AbstractServer:
@@ -81,12 +80,12 @@ async def serve(orgd: Orgd, path: Path) -> asyncio.AbstractServer:
                 try:
                     message = await read_frame(reader)
                 except FrameError as e:
-                    writer.write(encode(error(f"malformed request: {e}", BAD_REQUEST)))
+                    writer.write(framing.encode(error(f"malformed request: {e}", BAD_REQUEST)))
                     await writer.drain()
                     return
                 if message is None:
                     return
-                writer.write(encode(await dispatch(orgd, message, peer)))
+                writer.write(framing.encode(await dispatch(orgd, message, peer)))
                 await writer.drain()
         except (ConnectionError, OSError):
             pass

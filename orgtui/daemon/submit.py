@@ -1,5 +1,6 @@
-"""Checking a job submission and recording it: the agent, the command, the budget, the
-devices it asks for; then the worktree's snapshot and the ledger row. Bad input is a
+"""Checking a job submission against the org and recording it: the agent, the command, the
+budget, the devices it asks for (each field's type and range were checked when the request
+was decoded); then the worktree's snapshot and the ledger row. Bad input is a
 RequestError (the CLI exits 2) and records nothing; a snapshot that fails (git could not
 read the worktree) is recorded as a failed job, and said."""
 
@@ -11,18 +12,20 @@ import random
 import shlex
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from orgtui.config.durations import format_duration, parse_duration
-from orgtui.enums import JobKind
-from orgtui.ledger.store import job_json
+from orgtui.enums import JobState
+from orgtui.protocol.jobs import JobSubmit
 from orgtui.protocol.messages import BAD_REQUEST, NOT_FOUND, RequestError
 from orgtui.workspace.errors import WorkspaceError
 from orgtui.workspace.gitcli import run_git
 from orgtui.workspace.snapshot import snapshot
 
 if TYPE_CHECKING:
-    from orgtui.daemon.orgd import Agent, Orgd
+    from orgtui.daemon.agent import Agent
+    from orgtui.daemon.orgd import Orgd
+    from orgtui.ledger.rows import JobRow
 
 log = logging.getLogger("orgd.submit")
 
@@ -50,14 +53,12 @@ def which_agent(orgd: Orgd, name: str | None, cwd: str | None) -> Agent:
     )
 
 
-def budget(text: Any, default: float, most: float) -> float:
+def budget(text: str | None, default: float, most: float) -> float:
     """A time budget in seconds from "90s", "5m", a number of seconds, or the default."""
     if text is None or text == "":
         return default
     try:
-        seconds = (
-            float(text) if str(text).replace(".", "", 1).isdigit() else parse_duration(str(text))
-        )
+        seconds = float(text) if text.replace(".", "", 1).isdigit() else parse_duration(text)
     except ValueError as e:
         raise _bad(f"--time: {e}") from None
     if seconds <= 0:
@@ -67,11 +68,11 @@ def budget(text: Any, default: float, most: float) -> float:
     return seconds
 
 
-def command(orgd: Orgd, argv: Any, time: float, flops: float | None, seed: int) -> list[str]:
+def command(
+    orgd: Orgd, argv: list[str] | None, time: float, flops: float | None, seed: int
+) -> list[str]:
     """The job's argv: as given, or the org's `research.train` with its fields filled."""
     if argv:
-        if not isinstance(argv, list) or not all(isinstance(a, str) for a in argv):
-            raise _bad("'command' must be a list of strings")
         return argv
     train = orgd.cfg.research.train
     if not train:
@@ -91,46 +92,28 @@ def command(orgd: Orgd, argv: Any, time: float, flops: float | None, seed: int) 
         raise _bad(f"research.train {train!r}: {e}") from None
 
 
-async def submit(orgd: Orgd, args: dict[str, Any]) -> dict[str, Any]:
-    """Check, snapshot and queue a job; its JSON."""
+async def submit(orgd: Orgd, req: JobSubmit) -> JobRow:
+    """Check, snapshot and queue a job; its row."""
     jobs, sched = orgd.jobs, orgd.cfg.scheduler
-    agent = which_agent(orgd, args.get("agent"), args.get("cwd"))
-    time = budget(args.get("time"), sched.time_budget, sched.max_time)
-    flops = args.get("flops")
-    if flops is not None and (
-        isinstance(flops, bool) or not isinstance(flops, int | float) or flops <= 0
-    ):
-        raise _bad(f"--flops {flops!r}: a budget must be a number more than 0")
-    gpus = args.get("gpus")
-    gpus = agent.spec.gpus if gpus is None else gpus
-    if isinstance(gpus, bool) or not isinstance(gpus, int) or gpus < 1:
-        raise _bad(f"--gpus {gpus!r}: at least 1")
+    agent = which_agent(orgd, req.agent, req.cwd)
+    time = budget(req.time, sched.time_budget, sched.max_time)
+    gpus = agent.spec.gpus if req.gpus is None else req.gpus
     if gpus > len(jobs.devices):
         raise _bad(f"--gpus {gpus}: the org has {len(jobs.devices)} devices ({jobs.devices_from})")
-    kind = args.get("kind") or "experiment"
-    if kind not in list(JobKind):
-        raise _bad(f"--kind {kind!r}: one of {', '.join(JobKind)}")
-    baseline = args.get("baseline")
-    if baseline is not None and (
-        not isinstance(baseline, int) or jobs.ledger.get(baseline) is None
-    ):
-        raise RequestError(f"--baseline {baseline!r}: no such job", NOT_FOUND)
-    seed = args.get("seed")
-    seed = random.randrange(2**31) if seed is None else seed
-    if isinstance(seed, bool) or not isinstance(seed, int):
-        raise _bad(f"--seed {seed!r}: an integer")
-    argv = command(orgd, args.get("command"), time, flops, seed)
-    in_place = bool(args.get("in_place"))
-    name = str(args.get("name") or shlex.join(argv))[:200]
+    if req.baseline is not None and jobs.ledger.get(req.baseline) is None:
+        raise RequestError(f"--baseline {req.baseline}: no such job", NOT_FOUND)
+    seed = random.randrange(2**31) if req.seed is None else req.seed
+    argv = command(orgd, req.command, time, req.flops, seed)
+    name = (req.name or shlex.join(argv))[:200]
     job = jobs.ledger.add(
-        agent=agent.spec.name, name=name, kind=kind, baseline_id=baseline, gpus=gpus,
-        priority=int(args.get("priority") or 0), branch=agent.branch, reproducible=not in_place,
-        seed=seed, budget_time=time, budget_flops=flops, command=argv,
-        workdir=str(agent.worktree), description=str(args.get("description") or ""),
+        agent=agent.spec.name, name=name, kind=req.kind, baseline_id=req.baseline, gpus=gpus,
+        priority=req.priority, branch=agent.branch, reproducible=not req.in_place, seed=seed,
+        budget_time=time, budget_flops=req.flops, command=argv, workdir=str(agent.worktree),
+        description=req.description,
     )  # fmt: skip
     jobs.submitting.add(job)
     try:
-        if in_place:
+        if req.in_place:
             head = await asyncio.to_thread(run_git, agent.worktree, ["rev-parse", "HEAD"])
             commit = head.stdout.strip() if head.ok else ""
         else:
@@ -140,7 +123,7 @@ async def submit(orgd: Orgd, args: dict[str, Any]) -> dict[str, Any]:
             )  # fmt: skip
         jobs.ledger.update(job, commit=commit)
     except WorkspaceError as e:
-        jobs.ledger.update(job, str(e), state="failed", reason=f"no snapshot: {e}")
+        jobs.ledger.update(job, str(e), state=JobState.FAILED, reason=f"no snapshot: {e}")
         raise RequestError(
             f"job {job}: no snapshot of {agent.worktree}: {e}", BAD_REQUEST
         ) from None
@@ -149,4 +132,4 @@ async def submit(orgd: Orgd, args: dict[str, Any]) -> dict[str, Any]:
     await jobs.dispatch()
     row = jobs.ledger.get(job)
     assert row is not None
-    return {**job_json(row), "log": str(jobs.runner.log_path(job))}
+    return row

@@ -1,21 +1,21 @@
-"""Requests and responses between orgd and its clients, and the protocol version.
+"""The envelope of every message between orgd and its clients, the protocol version, the error
+codes, and `Request`, the base of every request type.
 
 A request is `{"v": VERSION, "type": NAME, "args": {...}}`; a response is
 `{"v": VERSION, "ok": true, "result": ...}` or `{"v": VERSION, "ok": false, "error": TEXT,
-"code": CODE}`. `REQUEST_TYPES` names every request orgd answers; each has one handler file in
-`orgtui/daemon/handlers/`.
+"code": CODE}`. `args` and `result` are the JSON of a request's and of its reply's dataclass
+(`protocol/codec.py`); `protocol/requests.py` names every request orgd answers.
+
+`hello` is answered whatever version a client speaks, with the same three keys in every
+version (`org`, `pid`, `protocol`): so a client can always learn which orgd it met.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import typing
+from typing import Any, ClassVar, Generic, TypeVar
 
-VERSION = 1
-
-REQUEST_TYPES = (
-    "hello", "status", "send", "post", "restart", "down",
-    "job_submit", "job_list", "job_show", "job_cancel", "job_wait",
-)  # fmt: skip
+VERSION = 2
 
 # Error codes a client can act on.
 BAD_REQUEST = "bad_request"
@@ -24,6 +24,24 @@ NOT_FOUND = "not_found"
 TIMEOUT = "timeout"
 FAILED = "failed"
 
+R = TypeVar("R")
+
+
+class Request(Generic[R]):
+    """A request whose reply is an `R`: subclasses are frozen dataclasses, declared as
+    `class JobShow(Request[Job])` with `NAME: ClassVar[str] = "job_show"` (its type on the
+    wire; upper case, as a field may be called `name`); `reply` (here `Job`) is taken from
+    that declaration."""
+
+    NAME: ClassVar[str]
+    reply: ClassVar[type[Any]]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        for base in getattr(cls, "__orig_bases__", ()):
+            if typing.get_origin(base) is Request:
+                (cls.reply,) = typing.get_args(base)
+
 
 def request(type_: str, **args: Any) -> dict[str, Any]:
     """A request of `type_` with `args`."""
@@ -31,7 +49,7 @@ def request(type_: str, **args: Any) -> dict[str, Any]:
 
 
 def ok(result: Any) -> dict[str, Any]:
-    """A successful response carrying `result`."""
+    """A successful response carrying `result` (JSON already)."""
     return {"v": VERSION, "ok": True, "result": result}
 
 

@@ -1,8 +1,15 @@
-"""orgd's request handlers, one file per request type: `async handle(orgd, args, peer)`."""
+"""orgd's request handlers, one file per request type, each named after its request.
+
+A handler module declares `REQUEST` (the request's class) and `async def handle(orgd, req,
+peer) -> reply`; it receives the request already decoded and checked field by field, and
+checks only what needs the org (the agent exists, the budget is within `max_time`). The
+modules whose names start with `_` are what several handlers share.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from types import ModuleType
 from typing import Any
 
 from orgtui.daemon.handlers import (
@@ -19,20 +26,13 @@ from orgtui.daemon.handlers import (
     send,
     status,
 )
+from orgtui.protocol.messages import Request
 
-Handler = Callable[[Any, dict[str, Any], Any], Awaitable[Any]]
+Handler = Callable[[Any, Any, Any], Awaitable[Any]]
 
-HANDLERS: dict[str, Handler] = {
-    "hello": hello.handle,
-    "status": status.handle,
-    "send": send.handle,
-    "post": post.handle,
-    "restart": restart.handle,
-    "reload": reload.handle,
-    "down": down.handle,
-    "job_submit": job_submit.handle,
-    "job_list": job_list.handle,
-    "job_show": job_show.handle,
-    "job_cancel": job_cancel.handle,
-    "job_wait": job_wait.handle,
-}
+MODULES: tuple[ModuleType, ...] = (
+    hello, status, send, post, restart, reload, down,
+    job_submit, job_list, job_show, job_cancel, job_wait,
+)  # fmt: skip
+
+HANDLERS: dict[type[Request[Any]], Handler] = {m.REQUEST: m.handle for m in MODULES}

@@ -6,17 +6,21 @@ answer is sent)."""
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from orgtui.control.shutdown import stop_org
+from orgtui.protocol.org import Down, Stopped
 
 if TYPE_CHECKING:
     from orgtui.daemon.orgd import Orgd
+    from orgtui.daemon.socket_server import Peer
+
+REQUEST = Down
 
 
-async def handle(orgd: Orgd, args: dict[str, Any], peer: Any) -> dict[str, Any]:
+async def handle(orgd: Orgd, req: Down, peer: Peer) -> Stopped:
     orgd.shutting_down = True
-    await orgd.jobs.stop_all("org down", wait=bool(args.get("wait")))
+    await orgd.jobs.stop_all("org down", wait=req.wait)
     left = await asyncio.to_thread(stop_org, orgd.tmux, orgd.cfg.file, {peer.pid})
     asyncio.get_running_loop().call_later(0.05, orgd.stopping.set)
-    return {"org": orgd.cfg.org.name, "survivors": left}
+    return Stopped(org=orgd.cfg.org.name, survivors=left)

@@ -3,14 +3,19 @@ group, SIGKILL seconds later) and recorded `cancelled`."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from orgtui.daemon.handlers import args as A
+from orgtui.daemon.handlers import _lookup
+from orgtui.enums import JobState
+from orgtui.protocol.jobs import Cancelled, JobCancel
 
 if TYPE_CHECKING:
     from orgtui.daemon.orgd import Orgd
+    from orgtui.daemon.socket_server import Peer
+
+REQUEST = JobCancel
 
 
-async def handle(orgd: Orgd, args: dict[str, Any], peer: Any) -> dict[str, Any]:
-    job = A.job(orgd, args)
-    return {"id": job, "state": await orgd.jobs.cancel(job)}
+async def handle(orgd: Orgd, req: JobCancel, peer: Peer) -> Cancelled:
+    _lookup.job(orgd, req.job)
+    return Cancelled(id=req.job, state=JobState(await orgd.jobs.cancel(req.job)))

@@ -1,30 +1,27 @@
-"""`job_list`: jobs as their JSON, newest last: all of them (or an agent's, one kind's, or
-those in some states), a page at a time: at most `limit` (default and most: PAGE) with ids above `after`.
-`more` says whether another page follows."""
+"""`job_list`: jobs newest last: all of them (or an agent's, one kind's, or those in some
+states), a page at a time: at most `limit` (0, or more than PAGE: PAGE) with ids above
+`after`. `more` says whether another page follows."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from orgtui.ledger.store import job_json
-from orgtui.protocol.messages import BAD_REQUEST, RequestError
+from orgtui.daemon.handlers import _replies
+from orgtui.protocol.jobs import PAGE, JobList, JobPage
 
 if TYPE_CHECKING:
     from orgtui.daemon.orgd import Orgd
+    from orgtui.daemon.socket_server import Peer
 
-PAGE = 2000  # a job's JSON is under 1 kB: a page stays well inside a 4 MiB frame
+REQUEST = JobList
 
 
-async def handle(orgd: Orgd, args: dict[str, Any], peer: Any) -> dict[str, Any]:
-    limit, after = args.get("limit", PAGE), args.get("after", 0)
-    if not all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in (limit, after)):
-        raise RequestError("'limit' and 'after' must be counts", BAD_REQUEST)
-    limit = min(limit or PAGE, PAGE)
+async def handle(orgd: Orgd, req: JobList, peer: Peer) -> JobPage:
+    limit = min(req.limit or PAGE, PAGE)
     rows = orgd.jobs.ledger.jobs(
-        states=args.get("states"), agent=args.get("agent"), kind=args.get("kind"), after=after,
-        limit=limit + 1, newest=bool(args.get("newest")),
+        states=req.states, agent=req.agent, kind=req.kind, after=req.after, limit=limit + 1,
+        newest=req.newest,
     )  # fmt: skip
-    newest = bool(args.get("newest"))
     # newest: the rows are the newest limit + 1, oldest first; the extra one is the oldest
-    kept = rows[-limit:] if newest else rows[:limit]
-    return {"jobs": [job_json(r) for r in kept], "more": len(rows) > limit}
+    kept = rows[-limit:] if req.newest else rows[:limit]
+    return JobPage(jobs=[_replies.job(r) for r in kept], more=len(rows) > limit)

@@ -1,21 +1,20 @@
-"""`job_show`: one job's JSON, its log's path and its history."""
+"""`job_show`: one job, its log's path and its history."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from orgtui.daemon.handlers import args as A
-from orgtui.ledger.store import job_json
+from orgtui.daemon.handlers import _lookup, _replies
+from orgtui.protocol.jobs import JobDetail, JobShow
 
 if TYPE_CHECKING:
     from orgtui.daemon.orgd import Orgd
+    from orgtui.daemon.socket_server import Peer
+
+REQUEST = JobShow
 
 
-async def handle(orgd: Orgd, args: dict[str, Any], peer: Any) -> dict[str, Any]:
+async def handle(orgd: Orgd, req: JobShow, peer: Peer) -> JobDetail:
     jobs = orgd.jobs
-    job = A.job(orgd, args)
-    row = A.row(orgd, job)
-    events = [
-        {"at": e.at, "state": str(e.state), "detail": e.detail} for e in jobs.ledger.events(job)
-    ]
-    return {**job_json(row), "log": str(jobs.runner.log_path(job)), "events": events}
+    row = _lookup.job(orgd, req.job)
+    return _replies.detail(row, str(jobs.runner.log_path(req.job)), jobs.ledger.events(req.job))

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from orgtui.daemon.handlers import _replies
 from orgtui.daemon.submit import submit
+from orgtui.protocol.jobs import JobSubmit, SubmittedJob
 
 if TYPE_CHECKING:
     from orgtui.daemon.orgd import Orgd
+    from orgtui.daemon.socket_server import Peer
+
+REQUEST = JobSubmit
 
 
-async def handle(orgd: Orgd, args: dict[str, Any], peer: Any) -> dict[str, Any]:
-    return await submit(orgd, args)
+async def handle(orgd: Orgd, req: JobSubmit, peer: Peer) -> SubmittedJob:
+    row = await submit(orgd, req)
+    return _replies.submitted(row, str(orgd.jobs.runner.log_path(row.id)))

@@ -1,29 +1,30 @@
-"""`job_wait`: answer when the job has ended (or after `timeout_s`), with its JSON."""
+"""`job_wait`: answer when the job has ended (or after `timeout_s`), with the job."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from orgtui.daemon.handlers import args as A
-from orgtui.enums import ENDED
-from orgtui.ledger.store import job_json
+from orgtui.daemon.handlers import _lookup, _replies
+from orgtui.protocol.jobs import Job, JobWait
 
 if TYPE_CHECKING:
     from orgtui.daemon.orgd import Orgd
+    from orgtui.daemon.socket_server import Peer
+
+REQUEST = JobWait
 
 
-async def handle(orgd: Orgd, args: dict[str, Any], peer: Any) -> dict[str, Any]:
+async def handle(orgd: Orgd, req: JobWait, peer: Peer) -> Job:
     jobs = orgd.jobs
-    job = A.job(orgd, args)
-    timeout = A.number(args, "timeout_s", 3600.0)
+    _lookup.job(orgd, req.job)
 
     def ended() -> bool:
-        row = jobs.ledger.get(job)
-        return row is not None and row.state in ENDED
+        row = jobs.ledger.get(req.job)
+        return row is not None and row.state.ended
 
     with contextlib.suppress(TimeoutError):
-        async with asyncio.timeout(timeout), jobs.finished:
+        async with asyncio.timeout(req.timeout_s), jobs.finished:
             await jobs.finished.wait_for(ended)
-    return job_json(A.row(orgd, job))
+    return _replies.job(_lookup.job(orgd, req.job))

@@ -2,26 +2,31 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from orgtui.config import ConfigError
+from orgtui.protocol.codec import decode
 from orgtui.protocol.messages import BAD_REQUEST, RequestError
+from orgtui.protocol.org import Reload, Reloaded
+from orgtui.protocol.status import Plan
 
 if TYPE_CHECKING:
     from orgtui.daemon.orgd import Orgd
+    from orgtui.daemon.socket_server import Peer
+
+REQUEST = Reload
 
 
-async def handle(orgd: Orgd, args: dict[str, Any], peer: Any) -> dict[str, Any]:
-    dry_run = bool(args.get("dry_run"))
+async def handle(orgd: Orgd, req: Reload, peer: Peer) -> Reloaded:
     try:
-        plan = await orgd.reload(dry_run=dry_run)
+        plan = await orgd.reload(dry_run=req.dry_run)
     except ConfigError as e:
         raise RequestError(f"{e}\n(nothing changed: the org runs the version applied before)",
                            BAD_REQUEST) from None  # fmt: skip
-    return {
-        "dry_run": dry_run,
-        "plan": plan.to_json(),
-        "lines": plan.lines(),
-        "hash": orgd.cfg.source_hash,
-        "applied_at": orgd.applied_at,
-    }
+    return Reloaded(
+        dry_run=req.dry_run,
+        plan=decode(Plan, plan.to_json()),
+        lines=plan.lines(),
+        hash=orgd.cfg.source_hash,
+        applied_at=orgd.applied_at,
+    )

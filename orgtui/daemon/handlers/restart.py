@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from orgtui.daemon.handlers import args as A
+from orgtui.daemon.handlers import _lookup
+from orgtui.protocol.org import Restart, Restarted
 
 if TYPE_CHECKING:
     from orgtui.daemon.orgd import Orgd
+    from orgtui.daemon.socket_server import Peer
+
+REQUEST = Restart
 
 
-async def handle(orgd: Orgd, args: dict[str, Any], peer: Any) -> dict[str, Any]:
-    agent = A.agent(orgd, A.text(args, "agent"))
+async def handle(orgd: Orgd, req: Restart, peer: Peer) -> Restarted:
+    agent = _lookup.agent(orgd, req.agent)
     # The tick's lock too: a tick that read the panes before the new window came would
     # otherwise record the agent's old window as gone after the restart.
     async with agent.lock, orgd.tick_lock:
         agent.life.quick_exits = 0
         agent.life.gave_up = False
         await orgd.respawn(agent)
-    return {"agent": agent.spec.name, "pane_pid": agent.life.pid, "restarts": agent.life.restarts}
+    return Restarted(agent=agent.spec.name, pane_pid=agent.life.pid, restarts=agent.life.restarts)

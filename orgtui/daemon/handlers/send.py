@@ -3,23 +3,25 @@
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from orgtui.agents.delivery import DeliveryError
-from orgtui.daemon.handlers import args as A
+from orgtui.daemon.handlers import _lookup
 from orgtui.protocol.messages import TIMEOUT, RequestError
+from orgtui.protocol.org import Delivered, Send
 
 if TYPE_CHECKING:
     from orgtui.daemon.orgd import Orgd
+    from orgtui.daemon.socket_server import Peer
+
+REQUEST = Send
 
 
-async def handle(orgd: Orgd, args: dict[str, Any], peer: Any) -> dict[str, Any]:
-    agent = A.agent(orgd, A.text(args, "agent"))
-    text = A.text(args, "text")
-    timeout = A.number(args, "timeout_s", 60.0)
+async def handle(orgd: Orgd, req: Send, peer: Peer) -> Delivered:
+    agent = _lookup.agent(orgd, req.agent)
     start = time.monotonic()
     try:
-        await orgd.deliver(agent, text, timeout)
+        await orgd.deliver(agent, req.text, req.timeout_s)
     except DeliveryError as e:
         raise RequestError(f"{agent.spec.name}: {e}", TIMEOUT) from None
-    return {"agent": agent.spec.name, "seconds": round(time.monotonic() - start, 3)}
+    return Delivered(agent=agent.spec.name, seconds=round(time.monotonic() - start, 3))

@@ -1,0 +1,135 @@
+"""The `status` request and its reply: the org, its agents, its scheduler and devices, the
+org file's version that runs and the last change applied, and its rituals. The keys are
+`orgtui status --json`'s (README, "The command line")."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar, Literal
+
+from orgtui.config.model import Goal, Kind, ProcessKind, Role
+from orgtui.protocol.messages import Request
+
+AgentState = Literal["starting", "running", "exited", "crashed", "stopped"]
+"""`agents/lifecycle.py`'s states (the protocol's clients do not import the agents' layer;
+the type checker sees that the two agree where orgd fills this in)."""
+
+
+@dataclass(frozen=True)
+class AgentStatus:
+    name: str
+    role: Role
+    kind: Kind
+    branch: str
+    worktree: str
+    state: AgentState
+    activity: str
+    """`busy` or `idle` (an agent whose program is not running is `idle`)."""
+    idle_seconds: float
+    exit_status: int | None
+    pane_pid: int | None
+    restarts: int
+    size: list[int]
+    """[columns, rows]"""
+    device: str | None
+    """Its own device, in `dedicated` mode."""
+    last_metric: float | None
+    """Its latest `ok` job's value of the org's metric."""
+
+
+@dataclass(frozen=True)
+class DeviceStatus:
+    """A device, its latest telemetry (None: not read or not supported) and its job."""
+
+    id: str
+    kind: Literal["gpu", "cpu"]
+    index: int
+    name: str
+    uuid: str | None
+    memory_total_mb: float | None
+    memory_used_mb: float | None
+    utilization: float | None
+    temperature: float | None
+    power_w: float | None
+    lost: bool
+    cores: list[int]
+    job: int | None
+    """The job holding it."""
+
+
+@dataclass(frozen=True)
+class SchedulerStatus:
+    mode: Literal["dedicated", "pool"]
+    backend: Literal["local", "slurm"]
+    devices_from: str
+    """Where the devices came from, in words."""
+    sharing: str
+    """How agents share fewer devices than they are, or ""."""
+    devices: list[DeviceStatus]
+    queued: list[int]
+    running: list[int]
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What a saved org file changes in the running org (`daemon/reload.py`'s `Plan`)."""
+
+    add: list[str]
+    remove: list[str]
+    restart: dict[str, list[str]]
+    prompts: list[str]
+    settings: dict[str, list[str]]
+    processes: list[str]
+    scheduler: list[str]
+    research: list[str]
+
+
+@dataclass(frozen=True)
+class AppliedPlan(Plan):
+    """The last change applied, and its lines as a person reads them."""
+
+    lines: list[str]
+
+
+@dataclass(frozen=True)
+class ConfigStatus:
+    hash: str
+    """The source hash of the org file's version that runs."""
+    applied_at: float
+    error: str | None
+    """The saved version's `file:line:col: message` while it does not apply."""
+    plan: AppliedPlan | None
+
+
+@dataclass(frozen=True)
+class RitualStatus:
+    name: str
+    kind: ProcessKind
+    last_run: float | None
+    next_run: float
+    checks: int
+    """How many ticks looked whether it was due."""
+
+
+@dataclass(frozen=True)
+class OrgStatus:
+    org: str
+    file: str
+    workdir: str
+    program: str
+    daemon_pid: int
+    tmux_socket: str
+    started_at: float
+    agents: list[AgentStatus]
+    metric: str
+    goal: Goal
+    scheduler: SchedulerStatus
+    config: ConfigStatus
+    processes: list[RitualStatus]
+
+
+@dataclass(frozen=True)
+class Status(Request[OrgStatus]):
+    """The org as it is now (orgd reads its panes first)."""
+
+    NAME: ClassVar[str] = "status"
