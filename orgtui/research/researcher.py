@@ -10,16 +10,13 @@ follows assignments written there (`try KEY=VALUE`); a message that asks for a s
 file gets one written. Typed commands: `status`, `try KEY=VALUE ...`, `pause`, `resume`,
 `help`; any other text is kept as a note from the person (`<comms>/notes/<agent>.md`).
 
-It turns on bracketed paste, so a message typed into the pane by orgd arrives whole.
+Its terminal (the screen it draws, the keys it reads) is `research/terminal.py`.
 """
 
 from __future__ import annotations
 
-import codecs
 import os
 import re
-import select
-import shutil
 import statistics
 import subprocess
 import sys
@@ -28,13 +25,16 @@ import threading
 import time
 import tty
 from collections import deque
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
+from orgtui.enums import JobKind, JobState
 from orgtui.protocol.client import call
+from orgtui.protocol.jobs import Job, JobList, JobShow
+from orgtui.protocol.status import Status
 from orgtui.research import knobs as K
+from orgtui.research.terminal import PASTE_OFF, PASTE_ON, Screen, bar, read_input
 
-PASTE_ON, PASTE_START, PASTE_END = "\x1b[?2004h", "\x1b[200~", "\x1b[201~"
 SEEDS = (1, 2)
 HELP = ("commands: status · try KEY=VALUE [KEY=VALUE ...] · pause · resume · help · "
         "anything else is kept as a note")  # fmt: skip
@@ -43,44 +43,33 @@ PROGRESS = re.compile(r"\((\d+(?:\.\d+)?)%\)")
 STANDUP_FILE = re.compile(r"(\S+\.md)\b")
 
 
-class Screen:
-    """Log lines scroll up; the last line is the researcher's state and what is typed."""
+@dataclass(frozen=True)
+class Baseline:
+    """A baseline group whose seeds all ended: its first job's id, the metric's values of its
+    `ok` seeds, its commit, and the FLOPs an experiment may spend against it."""
 
-    def __init__(self, out: Any) -> None:
-        self.out, self.lock = out, threading.Lock()
-        self.status, self.typed = "starting", ""
-
-    def log(self, text: str) -> None:
-        with self.lock:
-            stamp = time.strftime("%H:%M:%S")
-            for line in text.splitlines() or [""]:
-                self.out.write(f"\r\x1b[K{stamp} {line}\n")
-            self._footer()
-
-    def set(self, status: str | None = None, typed: str | None = None) -> None:
-        """Redraw the last line, only when it changes: a pane that keeps printing is never
-        idle to orgd (nor cheap for the cockpit)."""
-        with self.lock:
-            before = (self.status, self.typed)
-            if status is not None:
-                self.status = status
-            if typed is not None:
-                self.typed = typed
-            if (self.status, self.typed) != before:
-                self._footer()
-
-    def _footer(self) -> None:
-        # Never wider than the terminal: a line that wraps is not cleared by the next redraw.
-        width = shutil.get_terminal_size((80, 24)).columns - 1
-        typed = self.typed[-max(10, width // 3) :]
-        status = self.status[: max(10, width - len(typed) - 5)]
-        self.out.write(f"\r\x1b[K\x1b[7m {status} \x1b[0m > {typed}")
-        self.out.flush()
+    id: int
+    values: list[float]
+    commit: str
+    flops: float
 
 
-def bar(fraction: float, width: int = 20) -> str:
-    full = max(0, min(width, round(fraction * width)))
-    return "█" * full + "░" * (width - full)
+def latest_baseline(jobs: list[Job], metric: str) -> Baseline | None:
+    """The latest baseline group among `jobs` whose seeds all ended, with 2 values or more."""
+    groups: dict[int, list[Job]] = {}
+    for j in jobs:
+        groups.setdefault(j.baseline_id or j.id, []).append(j)
+    for group in sorted(groups, reverse=True):
+        seeds = groups[group]
+        if not all(j.state.ended for j in seeds):
+            continue
+        values = [j.metrics[metric] for j in seeds
+                  if j.state == JobState.OK and metric in j.metrics]  # fmt: skip
+        if len(values) >= 2:
+            flops = max(j.compute.flops or 0 for j in seeds)
+            steps = min((j.metrics.get("num_steps") or 0 for j in seeds), default=0)
+            return Baseline(group, values, seeds[0].commit, K.compute_allowed(flops, steps))
+    return None
 
 
 class Researcher:
@@ -98,8 +87,8 @@ class Researcher:
         self.best: tuple[float, str] | None = None  # mean, the change
         self.done: list[str] = []
         self.current = "waiting for the baseline"
-        status = call(self.socket, "status")
-        self.metric, self.goal = status["metric"], status.get("goal", "minimize")
+        status = call(self.socket, Status())
+        self.metric, self.goal = status.metric, status.goal
 
     # -- the org ------------------------------------------------------------------------
 
@@ -110,24 +99,10 @@ class Researcher:
     def post(self, text: str) -> None:
         self.orgtui("post", text)
 
-    def baseline(self) -> dict[str, Any] | None:
-        """The latest baseline whose seeds all ended: id, values, FLOPs, or None."""
-        jobs = call(self.socket, "job_list", kind="baseline", newest=True, limit=60)["jobs"]
-        groups: dict[int, list[dict[str, Any]]] = {}
-        for j in jobs:
-            groups.setdefault(j["baseline_id"] or j["id"], []).append(j)
-        for group in sorted(groups, reverse=True):
-            seeds = groups[group]
-            if any(j["state"] in ("queued", "running") for j in seeds):
-                continue
-            values = [j["metrics"][self.metric] for j in seeds
-                      if j["state"] == "ok" and self.metric in j["metrics"]]  # fmt: skip
-            if len(values) >= 2:
-                flops = max(j["compute"]["flops"] or 0 for j in seeds)
-                steps = min((j["metrics"].get("num_steps") or 0 for j in seeds), default=0)
-                return {"id": group, "values": values, "commit": seeds[0]["commit"],
-                        "flops": K.compute_allowed(flops, steps)}  # fmt: skip
-        return None
+    def baseline(self) -> Baseline | None:
+        """The latest baseline whose seeds all ended, or None."""
+        request = JobList(kind=JobKind.BASELINE, newest=True, limit=60)
+        return latest_baseline(call(self.socket, request).jobs, self.metric)
 
     # -- the loop -----------------------------------------------------------------------
 
@@ -170,7 +145,7 @@ class Researcher:
             self.screen.log(f"experiment {change[0]}={change[1]} failed: {e}")
             self.restore()
 
-    def experiment(self, name: str, value: str, base: dict[str, Any]) -> None:
+    def experiment(self, name: str, value: str, base: Baseline) -> None:
         train = self.tree / "train.py"
         text = train.read_text()
         if K.read_knobs(text).get(name) == value:
@@ -178,22 +153,22 @@ class Researcher:
             return
         train.write_text(K.set_knob(text, name, value))
         self.current = f"{name}={value}"
-        self.screen.log(f"trying {name}={value} against baseline {base['id']} "
-                        f"({self.metric} {statistics.mean(base['values']):.4f})")  # fmt: skip
+        self.screen.log(f"trying {name}={value} against baseline {base.id} "
+                        f"({self.metric} {statistics.mean(base.values):.4f})")  # fmt: skip
         runs, flops, jobs = [], 0.0, []
         for seed in SEEDS:
-            job = self.submit(name, value, seed, base["id"])
+            job = self.submit(name, value, seed, base.id)
             if job is None:
                 break
-            jobs.append(job["id"])
-            if job["state"] == "ok" and self.metric in job["metrics"]:
-                runs.append(job["metrics"][self.metric])
-                flops = max(flops, job["compute"]["flops"] or 0)
+            jobs.append(job.id)
+            if job.state == JobState.OK and self.metric in job.metrics:
+                runs.append(job.metrics[self.metric])
+                flops = max(flops, job.compute.flops or 0)
             else:
-                self.screen.log(f"job {job['id']} ended {job['state']}: {job.get('reason', '')}")
+                self.screen.log(f"job {job.id} ended {job.state}: {job.reason}")
                 break
         best = self.best[0] if self.best else None
-        v = K.verdict(base["values"], base["flops"], runs if len(runs) == len(SEEDS) else [],
+        v = K.verdict(base.values, base.flops, runs if len(runs) == len(SEEDS) else [],
                       flops, self.goal, best)  # fmt: skip
         summary = f"{name}={value} ({len(runs)} seeds, jobs {', '.join(map(str, jobs))}): {v.why}"
         if v.win:
@@ -209,8 +184,8 @@ class Researcher:
         self.done.append(f"{name}={value}: {'win' if v.win else 'no win'}")
         self.current = "between experiments"
 
-    def submit(self, name: str, value: str, seed: int, baseline: int) -> dict[str, Any] | None:
-        args = ["job", "submit", "--wait", "--kind", "experiment", "--baseline", str(baseline),
+    def submit(self, name: str, value: str, seed: int, baseline: int) -> Job | None:
+        args = ["job", "submit", "--wait", "--kind", JobKind.EXPERIMENT, "--baseline", str(baseline),
                 "--seed", str(seed), "--name", f"{name}={value} seed {seed}",
                 "--description", f"{self.agent}: {name}={value}, seed {seed}"]  # fmt: skip
         proc = subprocess.Popen([sys.executable, "-m", "orgtui", *args], cwd=self.tree,
@@ -231,8 +206,7 @@ class Researcher:
                 self.screen.set(f"{self.current} seed {seed} · job {job} {bar(pct / 100)} "
                                 f"{pct:.0f}% · {self.summary()}")  # fmt: skip
         proc.wait()
-        result: dict[str, Any] = call(self.socket, "job_show", job=job)
-        return result
+        return call(self.socket, JobShow(job=job))
 
     def commit(self, name: str, value: str, summary: str) -> None:
         subprocess.run(["git", "-C", str(self.tree), "add", "train.py"], check=True)
@@ -340,49 +314,6 @@ class Researcher:
         self.screen.log(f"standup written to {path}")
 
 
-def read_input(researcher: Researcher, screen: Screen) -> None:
-    """Keys from the terminal (cbreak: echoed here), pastes whole, Enter hands a line over."""
-    fd = sys.stdin.fileno()
-    buffer, pasting, pending = "", False, ""
-    utf8 = codecs.getincrementaldecoder("utf-8")(errors="replace")  # a character split by a read
-    while True:
-        ready, _, _ = select.select([fd], [], [], 0.5)
-        if not ready:
-            continue
-        data = os.read(fd, 4096)
-        if not data:
-            return
-        pending += utf8.decode(data)
-        while pending:
-            if pending.startswith(PASTE_START):
-                pasting, pending = True, pending[len(PASTE_START) :]
-            elif pending.startswith(PASTE_END):
-                pasting, pending = False, pending[len(PASTE_END) :]
-            elif pending.startswith("\x1b") and len(pending) < len(PASTE_START):
-                break  # an escape sequence not yet whole
-            elif pending.startswith("\x1b["):
-                m = re.match(r"\x1b\[[0-9;?]*[ -/]*[@-~]", pending)
-                pending = pending[m.end() :] if m else pending[2:]  # other keys: ignored
-            else:
-                ch, pending = pending[0], pending[1:]
-                if ch in "\r\n" and not pasting:
-                    line, buffer = buffer, ""
-                    screen.set(typed="")
-                    try:
-                        researcher.handle(line)
-                    except Exception as e:  # a bad line must not end the researcher
-                        screen.log(f"{type(e).__name__}: {e}")
-                elif ch in "\r\n":
-                    buffer += "\n"
-                elif ch in "\x7f\b":
-                    buffer = buffer[:-1]
-                elif ch == "\x03":
-                    raise KeyboardInterrupt
-                elif ch >= " " or ch == "\t":
-                    buffer += ch
-                screen.set(typed=buffer.replace("\n", " ⏎ "))
-
-
 def main(start: str | None = None) -> int:
     if "ORGTUI_SOCKET" not in os.environ:
         print("orgtui agent: run it in an agent's pane of a running org (no ORGTUI_SOCKET)",
@@ -403,11 +334,11 @@ def main(start: str | None = None) -> int:
         researcher = Researcher(start, screen)
         researcher.restore()  # a knob left set by a run that was stopped mid-experiment
         threading.Thread(target=researcher.work, daemon=True).start()
-        read_input(researcher, screen)
+        read_input(researcher.handle, screen)
     except KeyboardInterrupt:
         pass
     finally:
         if saved is not None:
             termios.tcsetattr(fd, termios.TCSADRAIN, saved)
-        sys.stdout.write("\x1b[?2004l\n")
+        sys.stdout.write(PASTE_OFF + "\n")
     return 0
