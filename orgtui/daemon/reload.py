@@ -19,7 +19,7 @@ from typing import Any, Protocol
 
 from orgtui.agents.delivery import for_agent
 from orgtui.agents.launch import comms_dir
-from orgtui.agents.prompts import render, write_prompt
+from orgtui.agents.prompts import prompt_file_name, render, write_prompt
 from orgtui.config.errors import ConfigError
 from orgtui.config.model import AgentSpec, OrgConfig
 from orgtui.daemon import comms
@@ -213,9 +213,9 @@ async def _prepare(new: OrgConfig, name: str) -> Agent:
 
 
 async def _send_prompt(orgd: ReloadHost, agent: Agent) -> None:
-    name = "CLAUDE.md" if agent.spec.kind == "claude" else "AGENTS.md"
     text = (
-        f"orgtui: your instructions changed (rewritten in {name}); your role now:\n\n"
+        f"orgtui: your instructions changed (rewritten in {prompt_file_name(agent.spec)}); "
+        "your role now:\n\n"
         f"{agent.spec.prompt.strip()}"
     )
     try:
