@@ -12,6 +12,7 @@ from importlib.metadata import version
 from typing import Any
 
 from textual.app import App, ComposeResult
+from textual.screen import Screen
 from textual.widgets import Static
 
 from orgtui.tui.textual_private import (
@@ -31,7 +32,8 @@ class Shapes:
         self.problems: list[str] = []
 
     def check(self, owner: object, name: str, shape: str, ok: Callable[[Any], bool]) -> None:
-        where = f"{type(owner).__name__}.{name}"
+        kind = "App" if isinstance(owner, App) else "Screen" if isinstance(owner, Screen) else ""
+        where = f"{kind or type(owner).__name__}.{name}"
         if not hasattr(owner, name):
             self.problems.append(f"{where} is gone (wanted {shape})")
             return
