@@ -5,6 +5,11 @@ window per agent), keeps a control-mode client on it without the output stream, 
 pane's state about once a second (exits, restarts, activity), and answers clients on its unix
 socket. Everything it knows of the panes it can learn again from tmux, so a new orgd adopts
 running panes without restarting them.
+
+`Orgd` is the daemon's one composer: it makes the jobs and the rituals, and applies reloads,
+passing itself as their host. Each part names what it needs of orgd in a Protocol of its own
+(`JobsHost`, `RitualsHost`, `BaselineHost`, `ReloadHost`, `WatchHost`), so none imports this
+module.
 """
 
 from __future__ import annotations
