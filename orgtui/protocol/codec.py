@@ -63,23 +63,41 @@ def decode(cls: type[T], data: Any) -> T:
 
 def encode(obj: Any) -> Any:
     """The JSON value of a dataclass (or of a list, dict or plain value holding them)."""
-    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
-        return {name: encode(getattr(obj, name)) for name in _field_names(type(obj))}
+    cls: Any = type(obj)  # Any: the type checker takes no `type` for a cache key
+    if cls in _PLAIN:
+        return obj
     if isinstance(obj, StrEnum):
         return obj.value
     if isinstance(obj, list | tuple):
         return [encode(v) for v in obj]
     if isinstance(obj, dict):
         return {k: encode(v) for k, v in obj.items()}
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        out = {}
+        for name, plain in _encoding(cls):
+            value = getattr(obj, name)
+            out[name] = value if plain else encode(value)
+        return out
     return obj
 
 
-# -- building decoders, once per type ---------------------------------------------------
+_PLAIN = frozenset((str, int, float, bool, type(None)))
 
 
 @cache
-def _field_names(cls: type) -> tuple[str, ...]:
-    return tuple(f.name for f in dataclasses.fields(cls))
+def _encoding(cls: type) -> tuple[tuple[str, bool], ...]:
+    """A dataclass's fields, each with whether its value is JSON as it is (no need to look)."""
+    hints = typing.get_type_hints(cls)
+
+    def plain(tp: Any) -> bool:
+        if typing.get_origin(tp) in (typing.Union, types.UnionType):
+            return all(plain(a) for a in typing.get_args(tp))
+        return tp in _PLAIN
+
+    return tuple((f.name, plain(hints[f.name])) for f in dataclasses.fields(cls))
+
+
+# -- building decoders, once per type ---------------------------------------------------
 
 
 def _describe(tp: Any) -> str:
