@@ -8,13 +8,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-import socket
-import struct
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from orgtui.daemon.handlers import HANDLERS
+from orgtui.daemon.peer import Peer, peer_of
 from orgtui.protocol import framing
 from orgtui.protocol.codec import encode
 from orgtui.protocol.framing import FrameError, read_frame
@@ -26,21 +24,6 @@ if TYPE_CHECKING:
     from orgtui.daemon.orgd import Orgd
 
 log = logging.getLogger("orgd.socket")
-
-
-@dataclass(frozen=True)
-class Peer:
-    """The process on the other end of a connection."""
-
-    pid: int
-    uid: int
-
-
-def peer_of(writer: asyncio.StreamWriter) -> Peer:
-    sock: socket.socket = writer.get_extra_info("socket")
-    creds = sock.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
-    pid, uid, _gid = struct.unpack("3i", creds)
-    return Peer(pid=pid, uid=uid)
 
 
 async def dispatch(orgd: Orgd, message: dict[str, Any], peer: Peer) -> dict[str, Any]:

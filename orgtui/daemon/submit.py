@@ -10,11 +10,11 @@ import asyncio
 import logging
 import random
 import shlex
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from orgtui.config.durations import format_duration, parse_duration
+from orgtui.daemon.train import train_command
 from orgtui.enums import JobState
 from orgtui.protocol.jobs import JobSubmit
 from orgtui.protocol.messages import BAD_REQUEST, NOT_FOUND, RequestError
@@ -74,22 +74,7 @@ def command(
     """The job's argv: as given, or the org's `research.train` with its fields filled."""
     if argv:
         return argv
-    train = orgd.cfg.research.train
-    if not train:
-        raise _bad(
-            f"no command given, and {orgd.cfg.file.name} has no [research] train to run: "
-            "pass one after `--`, or set research.train"
-        )
-    fields = {
-        "python": shlex.quote(sys.executable),
-        "time": f"{time:g}",
-        "flops": "" if flops is None else f"{flops:g}",
-        "seed": str(seed),
-    }
-    try:
-        return shlex.split(train.format(**fields))
-    except (KeyError, IndexError, ValueError) as e:
-        raise _bad(f"research.train {train!r}: {e}") from None
+    return train_command(orgd.cfg, time, flops, seed)
 
 
 async def submit(orgd: Orgd, req: JobSubmit) -> JobRow:

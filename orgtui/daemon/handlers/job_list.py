@@ -11,7 +11,7 @@ from orgtui.protocol.jobs import PAGE, JobList, JobPage
 
 if TYPE_CHECKING:
     from orgtui.daemon.orgd import Orgd
-    from orgtui.daemon.socket_server import Peer
+    from orgtui.daemon.peer import Peer
 
 REQUEST = JobList
 

@@ -10,7 +10,7 @@ from orgtui.protocol.jobs import JobSubmit, SubmittedJob
 
 if TYPE_CHECKING:
     from orgtui.daemon.orgd import Orgd
-    from orgtui.daemon.socket_server import Peer
+    from orgtui.daemon.peer import Peer
 
 REQUEST = JobSubmit
 

@@ -12,7 +12,7 @@ from orgtui.protocol.status import Plan
 
 if TYPE_CHECKING:
     from orgtui.daemon.orgd import Orgd
-    from orgtui.daemon.socket_server import Peer
+    from orgtui.daemon.peer import Peer
 
 REQUEST = Reload
 

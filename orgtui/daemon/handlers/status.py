@@ -22,7 +22,7 @@ from orgtui.scheduler.policy import home
 if TYPE_CHECKING:
     from orgtui.daemon.agent import Agent
     from orgtui.daemon.orgd import Orgd
-    from orgtui.daemon.socket_server import Peer
+    from orgtui.daemon.peer import Peer
 
 REQUEST = Status
 
