@@ -10,7 +10,8 @@ from textual.app import App
 
 from orgtui.config.runtime import OrgRuntime
 from orgtui.protocol.client import DaemonUnreachable, call
-from orgtui.protocol.messages import RequestError
+from orgtui.protocol.messages import Request, RequestError
+from orgtui.protocol.org import Restart, Send
 
 
 class AgentRequests:
@@ -24,21 +25,19 @@ class AgentRequests:
         """Type `text` into each agent's session once it is ready (nothing for no text)."""
         if text:
             for agent in agents:
-                self._request(
-                    "send", f"delivered to {agent}", agent=agent, text=text, timeout_s=120
-                )
+                self._request(Send(agent=agent, text=text, timeout_s=120), f"delivered to {agent}")
 
     def restart(self, agent: str) -> None:
         """Restart the agent in its window."""
-        self._request("restart", f"restarted {agent}", agent=agent)
+        self._request(Restart(agent=agent), f"restarted {agent}")
 
-    def _request(self, kind: str, done: str, **args: Any) -> None:
-        work = partial(self._call, kind, done, **args)
-        self.app.run_worker(work, name=kind, group="requests", thread=True)
+    def _request(self, request: Request[Any], done: str) -> None:
+        work = partial(self._call, request, done)
+        self.app.run_worker(work, name=request.NAME, group="requests", thread=True)
 
-    def _call(self, kind: str, done: str, **args: Any) -> None:
+    def _call(self, request: Request[Any], done: str) -> None:
         try:
-            call(self.rt.orgd_sock, kind, timeout=150, **args)
+            call(self.rt.orgd_sock, request, timeout=150)
             self.app.notify(done, timeout=3)
         except (DaemonUnreachable, RequestError, OSError) as e:
             self.app.notify(str(e), severity="error", timeout=8)

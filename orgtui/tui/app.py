@@ -22,6 +22,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from orgtui.config.runtime import OrgRuntime, read_info
+from orgtui.protocol.status import AgentStatus, OrgStatus
 from orgtui.tmux.control import ControlClient
 from orgtui.tmux.server import TmuxServer
 from orgtui.tui.actions import KEYS, PALETTE
@@ -78,7 +79,7 @@ class OrgApp(App[None]):
         self.front_commands: ControlClient | None = None
         self._remap_pending = False
         self.panel: SidePanel | None = None
-        self.status: dict[str, Any] = {}
+        self.status: OrgStatus | None = None  # orgd's latest
         self.top_bar = TopBar(self, rt.name)
         self.agent_requests = AgentRequests(self, rt)
         self.org_file = OrgFileEditor(self, rt, self.redraw_panes)
@@ -132,21 +133,19 @@ class OrgApp(App[None]):
         if message.status is None:
             self.top_bar.show_problem(f"orgd is not answering: {message.error}")
             return
-        self.status = message.status
-        agents = message.status["agents"]
-        if [a["name"] for a in agents] != list(self.panes):
+        status = self.status = message.status
+        agents = status.agents
+        if [a.name for a in agents] != list(self.panes):
             await self._build_panes(agents)
             if self.panel is not None:  # the org file changed its agents
-                self.panel.set_agents([(a["name"], Path(a["worktree"])) for a in agents])
-        self.org_file.show_error((message.status.get("config") or {}).get("error"))
+                self.panel.set_agents([(a.name, Path(a.worktree)) for a in agents])
+        self.org_file.show_error(status.config.error)
         if self.panel is not None and self.panel.display and self.panel.section == "org":
-            self.panel.org.update_org(message.status)
+            self.panel.org.update_org(status)
         for info in agents:
-            self.panes[info["name"]].set_info({**info, "metric": message.status.get("metric")})
+            self.panes[info.name].set_info(info, status.metric)
         if message.jobs is not None and self.panel is not None:
-            self.panel.jobs.update_jobs(
-                message.status.get("scheduler", {}), message.jobs, message.status.get("metric", "")
-            )
+            self.panel.jobs.update_jobs(status.scheduler, message.jobs, status.metric)
         self._update_bar()
 
     def _jobs_shown(self) -> bool:
@@ -154,11 +153,11 @@ class OrgApp(App[None]):
         return self.panel is not None and self.panel.display
 
     def _update_bar(self) -> None:
-        if self.status:
+        if self.status is not None:
             taken = self.taken.agent if self.taken else None
             self.top_bar.show_status(self.status, taken, self.takeover.escape_label)
 
-    async def _build_panes(self, agents: list[dict[str, Any]]) -> None:
+    async def _build_panes(self, agents: list[AgentStatus]) -> None:
         await self.grid.set_agents(agents)
         if self.panes and self.focused is None:
             next(iter(self.panes.values())).focus()
@@ -321,7 +320,7 @@ class OrgApp(App[None]):
         self.redraw_panes()
 
     def action_edit(self) -> None:
-        self.org_file.edit(self.status.get("file"))
+        self.org_file.edit(self.status.file if self.status else None)
 
     def redraw_panes(self) -> None:
         """Every pane drawn again whole (after the terminal was someone else's)."""
@@ -330,15 +329,15 @@ class OrgApp(App[None]):
                 self.feed.resize(p, force=True)
 
     async def _ensure_panel(self) -> SidePanel | None:
-        if self.panel is None and self.status:
+        if self.panel is None and self.status is not None:
             info = read_info(self.rt.dir) or {}
-            workdir = Path(self.status["workdir"])
-            agents = [(a["name"], Path(a["worktree"])) for a in self.status["agents"]]
+            workdir = Path(self.status.workdir)
+            agents = [(a.name, Path(a.worktree)) for a in self.status.agents]
             author = os.environ.get("ORGTUI_AGENT") or getpass.getuser()
             self.panel = SidePanel(
                 workdir / "comms",
                 Path(info.get("repo", workdir)),
-                self.status.get("program", ""),
+                self.status.program,
                 agents,
                 orgd_poster(self.rt.orgd_sock, author),
                 id="side",

@@ -3,14 +3,13 @@ and the containers behind it."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from textual import events
 from textual.containers import Grid, Horizontal
 from textual.geometry import Region
 from textual.screen import Screen
 from textual.strip import Strip
 
+from orgtui.protocol.status import AgentStatus
 from orgtui.tui.layout import grid_shape
 from orgtui.tui.pane import AgentPane
 
@@ -28,13 +27,13 @@ class PaneGrid(Grid):
         self.page = 0
         self.zoomed: AgentPane | None = None
 
-    async def set_agents(self, agents: list[dict[str, Any]]) -> None:
+    async def set_agents(self, agents: list[AgentStatus]) -> None:
         """One pane per agent of a status (rebuilt when the agents change)."""
         await self.remove_children()
         self.panes = {}
         for info in agents:
-            cols, rows = info.get("size") or [80, 24]
-            self.panes[info["name"]] = AgentPane(info["name"], (int(cols), int(rows)))
+            cols, rows = info.size or [80, 24]
+            self.panes[info.name] = AgentPane(info.name, (cols, rows))
         await self.mount_all(self.panes.values())
         self.arrange_panes()
 

@@ -18,6 +18,7 @@ from textual.widgets import Static
 from orgtui.config.runtime import OrgRuntime
 from orgtui.protocol.client import DaemonUnreachable, call
 from orgtui.protocol.messages import RequestError
+from orgtui.protocol.org import Reload
 
 
 class OrgFileEditor:
@@ -70,8 +71,8 @@ class OrgFileEditor:
     def _reload(self) -> None:
         """Apply the saved file at once (orgd's watcher would within a second) and say how."""
         try:
-            result = call(self.rt.orgd_sock, "reload", timeout=120)
-            self.app.notify("org file applied: " + "; ".join(result["lines"]), timeout=6)
+            result = call(self.rt.orgd_sock, Reload(), timeout=120)
+            self.app.notify("org file applied: " + "; ".join(result.lines), timeout=6)
         except RequestError as e:
             self.app.notify(str(e), title="org file not applied", severity="error", timeout=10)
         except (DaemonUnreachable, OSError) as e:

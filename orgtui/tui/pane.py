@@ -26,6 +26,7 @@ from textual.message import Message
 from textual.strip import Strip
 from textual.widget import Widget
 
+from orgtui.protocol.status import AgentStatus
 from orgtui.tui.ansi import RowCache, decode, last_written, with_cursor
 from orgtui.tui.layout import crop_window
 from orgtui.tui.textual_private import draw_widgets_now, layout_pending, updates_batched
@@ -52,27 +53,28 @@ def _age(seconds: float) -> str:
     return f"{seconds / 3600:.1f}h"
 
 
-def title_for(info: dict[str, Any], taken: bool) -> tuple[Content, str]:
-    """(border title, border subtitle) for an agent's status entry."""
-    mark, colour = STATE_MARKS.get(info.get("state", ""), ("?", "white"))
-    state = info.get("state", "?")
-    if state in ("starting", "running"):
-        activity = info.get("activity", "")
-        state = "busy" if activity == "busy" else f"idle {_age(info.get('idle_seconds', 0))}"
-    elif info.get("exit_status") is not None:
-        state = f"{state} ({info['exit_status']})"
-    name = info.get("name", "?")
+def title_for(
+    agent: str, info: AgentStatus | None, taken: bool, metric: str = ""
+) -> tuple[Content, str]:
+    """(border title, border subtitle) for `agent` from its status entry `info` (None: no
+    status came yet); `metric`: the org's metric, which the agent's last value is of."""
+    mark, colour = STATE_MARKS.get(info.state, ("?", "white")) if info else ("?", "white")
+    state: str = info.state if info else "?"
+    if info and info.state in ("starting", "running"):
+        state = "busy" if info.activity == "busy" else f"idle {_age(info.idle_seconds)}"
+    elif info and info.exit_status is not None:
+        state = f"{state} ({info.exit_status})"
     title = Content.assemble(
         (mark, colour),
         " ",
-        (f" ⌨ {name} " if taken else name, "reverse bold" if taken else "bold"),
-        f" · {info.get('role', '')} · {state}",
+        (f" ⌨ {agent} " if taken else agent, "reverse bold" if taken else "bold"),
+        f" · {info.role if info else ''} · {state}",
     )
-    parts = [info.get("branch", "")]
-    if info.get("device"):
-        parts.append(f"dev {info['device']}")
-    if isinstance(info.get("last_metric"), int | float):
-        parts.append(f"{info.get('metric') or 'metric'} {info['last_metric']:#.4g}")
+    parts = [info.branch] if info else []
+    if info and info.device:
+        parts.append(f"dev {info.device}")
+    if info and info.last_metric is not None:
+        parts.append(f"{metric or 'metric'} {info.last_metric:#.4g}")
     subtitle = f"[dim]{' · '.join(p for p in parts if p)}[/]"
     return title, subtitle
 
@@ -108,7 +110,8 @@ class AgentPane(Widget, can_focus=True):
         self.min_size = min_size
         self.pane_id: str | None = None
         self.window_id: str | None = None
-        self.info: dict[str, Any] = {"name": agent}
+        self.info: AgentStatus | None = None  # its entry in orgd's latest status
+        self.metric = ""  # the org's metric
         self.taken = False
         self.cropped = False
         self.frames = 0  # captures shown
@@ -147,8 +150,9 @@ class AgentPane(Widget, can_focus=True):
         w, h = self.view_size
         return max(w, self.min_size[0]), max(h, self.min_size[1])
 
-    def set_info(self, info: dict[str, Any]) -> None:
-        self.info = info
+    def set_info(self, info: AgentStatus, metric: str = "") -> None:
+        """The agent's entry in orgd's status, and the org's `metric` (its last value's)."""
+        self.info, self.metric = info, metric
         self._update_title()
 
     def set_taken(self, taken: bool) -> None:
@@ -158,7 +162,7 @@ class AgentPane(Widget, can_focus=True):
         self._focus_changed()
 
     def _update_title(self) -> None:
-        title, subtitle = title_for(self.info, self.taken)
+        title, subtitle = title_for(self.agent, self.info, self.taken, self.metric)
         if self.cropped:
             subtitle = f"[yellow]cropped {self._term_size[0]}x{self._term_size[1]}[/] · " + subtitle
         key = (title.plain, tuple(title.spans), subtitle)

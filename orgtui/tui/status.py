@@ -13,7 +13,9 @@ from textual.worker import get_current_worker
 
 from orgtui.config.runtime import OrgRuntime
 from orgtui.protocol.client import DaemonUnreachable, call
+from orgtui.protocol.jobs import Job, JobList
 from orgtui.protocol.messages import RequestError
+from orgtui.protocol.status import OrgStatus, Status
 
 
 class StatusPoller:
@@ -30,9 +32,9 @@ class StatusPoller:
 
         def __init__(
             self,
-            status: dict[str, Any] | None,
+            status: OrgStatus | None,
             error: str | None,
-            jobs: list[dict[str, Any]] | None,
+            jobs: list[Job] | None,
         ) -> None:
             super().__init__()
             self.status, self.error, self.jobs = status, error, jobs
@@ -54,13 +56,12 @@ class StatusPoller:
     def _poll(self) -> None:
         worker = get_current_worker()
         while not worker.is_cancelled:
-            jobs = None
+            status: OrgStatus | None = None
+            jobs: list[Job] | None = None
             try:
-                status, error = call(self.rt.orgd_sock, "status", timeout=5), None
+                status, error = call(self.rt.orgd_sock, Status(), timeout=5), None
                 if self.want_jobs():
-                    jobs = call(self.rt.orgd_sock, "job_list", timeout=5, newest=True, limit=60)[
-                        "jobs"
-                    ]
+                    jobs = call(self.rt.orgd_sock, JobList(newest=True, limit=60), timeout=5).jobs
             except (DaemonUnreachable, RequestError, OSError) as e:
                 status, error = None, str(e)
             self.app.post_message(self.Update(status, error, jobs))

@@ -10,6 +10,8 @@ from textual.app import App
 from textual.css.query import NoMatches
 from textual.widgets import Static
 
+from orgtui.protocol.status import OrgStatus
+
 
 class TopBar:
     """The text of `app`'s `#topbar` Static, for the org `org`."""
@@ -19,12 +21,12 @@ class TopBar:
         self.org = org
         self._text = ""
 
-    def show_status(self, status: dict[str, Any], taken: str | None, escape_label: str) -> None:
+    def show_status(self, status: OrgStatus, taken: str | None, escape_label: str) -> None:
         """orgd's `status`; `taken`: the agent that has the keyboard, which `escape_label`
         gives back."""
-        agents = status["agents"]
-        busy = sum(a["activity"] == "busy" and a["state"] == "running" for a in agents)
-        where = f"[dim]program {status.get('program', '')} · {status['workdir']}[/]"
+        agents = status.agents
+        busy = sum(a.activity == "busy" and a.state == "running" for a in agents)
+        where = f"[dim]program {status.program} · {status.workdir}[/]"
         if taken:
             where = (
                 f"[reverse b] ⌨ {taken} has the keyboard [/] {escape_label} or Ctrl-] gives it back"

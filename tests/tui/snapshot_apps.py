@@ -6,6 +6,8 @@ from __future__ import annotations
 from textual.app import App, ComposeResult
 from textual.containers import Grid
 
+from orgtui.config.model import Role
+from orgtui.protocol.status import AgentState, AgentStatus
 from orgtui.tui.pane import AgentPane
 
 GRADIENT = (
@@ -29,14 +31,28 @@ CAPTURES = {
         "\x1b[1mcodex\x1b[0m> rewrite the attention kernel"
     ),
 }
+
+
+def agent(
+    name: str,
+    role: Role,
+    state: AgentState,
+    activity: str,
+    idle_seconds: float,
+    exit_status: int | None = None,
+) -> AgentStatus:
+    """An agent as orgd's status sends it, on its own branch, with no device or metric."""
+    return AgentStatus(name=name, role=role, kind="shell", branch=f"program/softcap--{name}",
+                       worktree=f"/tmp/worktrees/{name}", state=state, activity=activity,
+                       idle_seconds=idle_seconds, exit_status=exit_status, pane_pid=None,
+                       restarts=0, size=[80, 24], device=None, last_metric=None)  # fmt: skip
+
+
 INFOS = {
-    "claude-1": {"name": "claude-1", "role": "solo", "state": "running", "activity": "busy",
-                 "idle_seconds": 0.0, "branch": "program/softcap--claude-1", "exit_status": None},
-    "codex-1": {"name": "codex-1", "role": "junior", "state": "running", "activity": "idle",
-                "idle_seconds": 312.0, "branch": "program/softcap--codex-1", "exit_status": None},
-    "shell-1": {"name": "shell-1", "role": "solo", "state": "crashed", "activity": "idle",
-                "idle_seconds": 40.0, "branch": "program/softcap--shell-1", "exit_status": 2},
-}  # fmt: skip
+    "claude-1": agent("claude-1", "solo", "running", "busy", 0.0),
+    "codex-1": agent("codex-1", "junior", "running", "idle", 312.0),
+    "shell-1": agent("shell-1", "solo", "crashed", "idle", 40.0, exit_status=2),
+}
 
 
 class PanesApp(App[None]):

@@ -5,17 +5,36 @@ from __future__ import annotations
 
 import asyncio
 import json
+from typing import Any
 
+from orgtui.protocol.codec import decode
+from orgtui.protocol.jobs import Job
+from orgtui.protocol.status import DeviceStatus
 from orgtui.tui.app import OrgApp
 from orgtui.tui.sidepanel.jobs import bar, render_jobs, sparkline
 from tests.helpers import wait_for_async
 from tests.tui.test_app import start
 
 
-def job(id: int, state: str, **over) -> dict:
-    base = {"id": id, "agent": "alice", "name": f"run {id}", "state": state, "device": "gpu0",
-            "started_at": None, "budget": {"time": 300.0}, "metrics": {}}  # fmt: skip
-    return {**base, **over}
+def job(id: int, state: str, **over: Any) -> Job:
+    """A job as orgd sends it: `over` for the fields a test cares about."""
+    base = {"id": id, "agent": "alice", "name": f"run {id}", "kind": "experiment",
+            "baseline_id": None, "state": state, "exit_code": None, "reason": "",
+            "queued_at": 0.0, "started_at": None, "ended_at": None, "device": "gpu0",
+            "device_type": "gpu", "gpus": 1, "branch": "program/x--alice", "commit": "0" * 40,
+            "reproducible": True, "seed": 1, "budget": {"time": 300.0, "flops": None},
+            "compute": dict.fromkeys(("wall_seconds", "device_seconds", "tokens", "flops",
+                                      "params", "peak_mem_mb")),
+            "metrics": {}, "command": ["python", "train.py"], "description": ""}  # fmt: skip
+    return decode(Job, {**base, **over})
+
+
+def device(id: str, kind: str, **over: Any) -> DeviceStatus:
+    """A device as orgd's status sends it: `over` for the fields a test cares about."""
+    base = {"id": id, "kind": kind, "index": int(id[-1]), "name": kind, "uuid": None,
+            "memory_total_mb": None, "memory_used_mb": None, "utilization": None,
+            "temperature": None, "power_w": None, "lost": False, "cores": [], "job": None}  # fmt: skip
+    return decode(DeviceStatus, {**base, **over})
 
 
 def test_sparkline_and_bar() -> None:
@@ -28,11 +47,10 @@ def test_sparkline_and_bar() -> None:
 def test_render_devices_queue_running_finished() -> None:
     now = 1000.0
     devices = [
-        {"id": "gpu0", "kind": "gpu", "name": "NVIDIA H100", "utilization": 87.0,
-         "memory_used_mb": 40960.0, "memory_total_mb": 81920.0, "temperature": None,
-         "power_w": 310.0, "job": 7},
-        {"id": "gpu1", "kind": "gpu", "name": "NVIDIA H100", "lost": True, "job": None},
-        {"id": "cpu0", "kind": "cpu", "name": "cpu", "cores": [0, 1], "job": None},
+        device("gpu0", "gpu", name="NVIDIA H100", utilization=87.0, memory_used_mb=40960.0,
+               memory_total_mb=81920.0, temperature=None, power_w=310.0, job=7),
+        device("gpu1", "gpu", name="NVIDIA H100", lost=True, job=None),
+        device("cpu0", "cpu", name="cpu", cores=[0, 1], job=None),
     ]  # fmt: skip
     jobs = [
         job(4, "ok", metrics={"val_bpb": 2.69995}),

@@ -28,6 +28,7 @@ from textual.widgets.tree import TreeNode
 from textual.worker import Worker
 
 from orgtui.protocol.client import call
+from orgtui.protocol.org import Post
 
 PostFn = Callable[[str | None, str], Awaitable[None] | None]
 """Posts `text` to the board (`to` None) or to agent `to`'s inbox; raises to report failure."""
@@ -48,7 +49,7 @@ def orgd_poster(sock_path: Path, author: str) -> Callable[[str | None, str], Awa
     waits on the socket); orgd's refusal or silence is raised as its exception."""
 
     async def post(to: str | None, text: str) -> None:
-        await asyncio.to_thread(call, sock_path, "post", author=author, to=to, text=text)
+        await asyncio.to_thread(call, sock_path, Post(text=text, to=to, author=author))
 
     return post
 

@@ -2,7 +2,7 @@
 sparklines (the last minute of orgd's samples) and the job holding it; the queue; running
 jobs with an elapsed/budget bar; the latest finished jobs with their outcome and metric.
 
-The app hands it what orgd said (`update(scheduler, jobs, metric)`, from its status poll);
+The app hands it what orgd said (`update_jobs(scheduler, jobs, metric)`, from its status poll);
 `render_jobs` is the pure part, tested on its own.
 """
 
@@ -11,10 +11,13 @@ from __future__ import annotations
 import time
 from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
 
 from rich.text import Text
 from textual.widgets import Static
+
+from orgtui.enums import JobState
+from orgtui.protocol.jobs import Job
+from orgtui.protocol.status import DeviceStatus, SchedulerStatus
 
 BLOCKS = " ▁▂▃▄▅▆▇█"
 HISTORY = 60
@@ -44,57 +47,59 @@ def _na(value: float | None, fmt: str) -> str:
 
 
 def render_jobs(
-    devices: Sequence[dict[str, Any]],
+    devices: Sequence[DeviceStatus],
     history: Mapping[str, tuple[Sequence[float | None], Sequence[float | None]]],
-    jobs: Sequence[dict[str, Any]],
+    jobs: Sequence[Job],
     metric: str,
     now: float,
     width: int = 56,
     sharing: str = "",
     finished: int = 8,
 ) -> Text:
+    """The `devices`, with each one's utilization and memory `history` (percentages, by
+    device id), and `jobs` (in id order): the queue, the running, the latest `finished` with
+    their `metric`, as of `now`; `sharing`: how agents share the devices, or ""."""
     text = Text()
     text.append("Devices\n", style="bold")
     if sharing:
         text.append(f"  {sharing}\n", style="yellow")
     spark = max(8, width - 34)
     for d in devices:
-        held = f"job {d['job']}" if d.get("job") else "free"
-        name = d["id"] + (" LOST" if d.get("lost") else "")
-        text.append(f"  {name:6}", style="red" if d.get("lost") else "bold")
-        text.append(f" {d.get('name', '')[:20]:20} {held}\n", style="dim")
-        if d.get("kind") == "gpu":
-            util, mem = history.get(d["id"], ((), ()))
-            used, total = d.get("memory_used_mb"), d.get("memory_total_mb")
-            text.append(f"    util {sparkline(util, spark)} {_na(d.get('utilization'), '.0f')}%\n")
+        held = f"job {d.job}" if d.job else "free"
+        name = d.id + (" LOST" if d.lost else "")
+        text.append(f"  {name:6}", style="red" if d.lost else "bold")
+        text.append(f" {d.name[:20]:20} {held}\n", style="dim")
+        if d.kind == "gpu":
+            util, mem = history.get(d.id, ((), ()))
+            used, total = d.memory_used_mb, d.memory_total_mb
+            text.append(f"    util {sparkline(util, spark)} {_na(d.utilization, '.0f')}%\n")
             mem_text = (
                 "n/a" if used is None or not total else f"{used / 1024:.0f}/{total / 1024:.0f}G"
             )
             text.append(f"    mem  {sparkline(mem, spark)} {mem_text}\n")
-            text.append(f"    {_na(d.get('temperature'), '.0f')}°C  {_na(d.get('power_w'), '.0f')} W\n",
+            text.append(f"    {_na(d.temperature, '.0f')}°C  {_na(d.power_w, '.0f')} W\n",
                         style="dim")  # fmt: skip
         else:
-            cores = d.get("cores") or []
-            text.append(f"    CPU slot, {len(cores)} cores\n", style="dim")
-    queued = [j for j in jobs if j["state"] == "queued"]
-    running = [j for j in jobs if j["state"] == "running"]
-    ended = [j for j in jobs if j["state"] not in ("queued", "running")][-finished:]
+            text.append(f"    CPU slot, {len(d.cores)} cores\n", style="dim")
+    queued = [j for j in jobs if j.state == JobState.QUEUED]
+    running = [j for j in jobs if j.state == JobState.RUNNING]
+    ended = [j for j in jobs if j.state.ended][-finished:]
     text.append(f"\nQueue ({len(queued)})\n", style="bold")
     for j in queued[:10]:
-        text.append(f"  {j['id']:>5} {j['agent']:10} {j['name'][: width - 20]}\n")
+        text.append(f"  {j.id:>5} {j.agent:10} {j.name[: width - 20]}\n")
     text.append(f"\nRunning ({len(running)})\n", style="bold")
     for j in running:
-        elapsed = now - (j["started_at"] or now)
-        budget = j["budget"]["time"] or 1
-        text.append(f"  {j['id']:>5} {j['agent']:10} {j['device']:6} ")
+        elapsed = now - (j.started_at or now)
+        budget = j.budget.time or 1
+        text.append(f"  {j.id:>5} {j.agent:10} {j.device:6} ")
         text.append(bar(elapsed / budget, 12), style="cyan" if elapsed <= budget else "red")
         text.append(f" {elapsed:.0f}/{budget:.0f}s\n")
     text.append("\nFinished\n", style="bold")
     for j in reversed(ended):
-        value = j["metrics"].get(metric)
-        shown = f"{metric} {value:#.4g}" if isinstance(value, int | float) else ""
-        text.append(f"  {j['id']:>5} {j['agent']:10} ")
-        text.append(f"{j['state']:9}", style=OUTCOME_STYLES.get(j["state"], ""))
+        value = j.metrics.get(metric)
+        shown = f"{metric} {value:#.4g}" if value is not None else ""
+        text.append(f"  {j.id:>5} {j.agent:10} ")
+        text.append(f"{j.state:9}", style=OUTCOME_STYLES.get(j.state, ""))
         text.append(f" {shown}\n")
     return text
 
@@ -107,20 +112,18 @@ class JobsView(Static, can_focus=True):
     def __init__(self, id: str | None = None) -> None:
         super().__init__("waiting for orgd…", id=id)
         self.history: dict[str, tuple[deque[float | None], deque[float | None]]] = {}
-        self.jobs: list[dict[str, Any]] = []
+        self.jobs: list[Job] = []
 
-    def update_jobs(
-        self, scheduler: dict[str, Any], jobs: list[dict[str, Any]], metric: str
-    ) -> None:
+    def update_jobs(self, scheduler: SchedulerStatus, jobs: list[Job], metric: str) -> None:
         self.jobs = jobs
-        for d in scheduler.get("devices", []):
+        for d in scheduler.devices:
             util, mem = self.history.setdefault(
-                d["id"], (deque(maxlen=HISTORY), deque(maxlen=HISTORY))
+                d.id, (deque(maxlen=HISTORY), deque(maxlen=HISTORY))
             )
-            util.append(d.get("utilization"))
-            used, total = d.get("memory_used_mb"), d.get("memory_total_mb")
+            util.append(d.utilization)
+            used, total = d.memory_used_mb, d.memory_total_mb
             mem.append(None if used is None or not total else 100 * used / total)
         self.update(
-            render_jobs(scheduler.get("devices", []), self.history, jobs, metric, time.time(),
-                        width=max(30, self.size.width - 2), sharing=scheduler.get("sharing", ""))
+            render_jobs(scheduler.devices, self.history, jobs, metric, time.time(),
+                        width=max(30, self.size.width - 2), sharing=scheduler.sharing)
         )  # fmt: skip
