@@ -366,9 +366,11 @@ class Bench:
         sock = folder / "orgd.sock"
         self.tmux_sock = str(folder / "tmux.sock")
 
+        from orgtui.protocol.status import Status
+
         def running() -> bool:
-            agents = call(sock, "status")["agents"]
-            return len(agents) == FLOODERS + 1 and all(a["state"] == "running" for a in agents)
+            agents = call(sock, Status()).agents
+            return len(agents) == FLOODERS + 1 and all(a.state == "running" for a in agents)
 
         try:
             wait_for(running, 30, what="the agents to run")

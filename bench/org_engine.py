@@ -27,6 +27,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from orgtui.protocol.client import call  # noqa: E402
+from orgtui.protocol.org import Send  # noqa: E402
+from orgtui.protocol.status import OrgStatus, Status  # noqa: E402
 
 GIT_ENV = {
     "GIT_AUTHOR_NAME": "bench",
@@ -119,7 +121,7 @@ def main() -> int:
         row(f"up, {args.agents} agents, fresh repo", f"{up_s:.2f} s", "< 3 s", up_s < 3)
 
         status = call_status(runtime, org)
-        sock = Path(status["tmux_socket"]).with_name("orgd.sock")
+        sock = Path(status.tmux_socket).with_name("orgd.sock")
         wait_running(sock, args.agents)
 
         again = [orgtui(env, "up", str(org))[0] for _ in range(3)]
@@ -130,7 +132,7 @@ def main() -> int:
             max(again) < 1,
         )
 
-        os.kill(call(sock, "status")["daemon_pid"], signal.SIGKILL)
+        os.kill(call(sock, Status()).daemon_pid, signal.SIGKILL)
         time.sleep(0.2)
         adopt_s, _ = orgtui(env, "up", str(org))
         row("up after orgd was SIGKILLed (adopt panes)", f"{adopt_s:.2f} s", "< 1 s", adopt_s < 1)
@@ -139,7 +141,7 @@ def main() -> int:
         rtts = []
         for _ in range(args.repeat * 5):
             start = time.perf_counter()
-            call(sock, "status")
+            call(sock, Status())
             rtts.append(time.perf_counter() - start)
         p50, p99 = pct(rtts, 0.5) * 1e3, pct(rtts, 0.99) * 1e3
         row(
@@ -152,13 +154,13 @@ def main() -> int:
         cli_ms = statistics.median(cli) * 1e3
         row("`orgtui status --json` command, median", f"{cli_ms:.0f} ms", "(info)", True)
 
-        tmux_sock = status["tmux_socket"]
+        tmux_sock = status.tmux_socket
         time.sleep(2.5)  # every agent quiet: ready
         sends = []
         for i in range(args.repeat):
             marker = f"m{i}x{os.getpid()}"
             start = time.perf_counter()
-            call(sock, "send", timeout=30, agent="shell-1", text=f": {marker}", timeout_s=10)
+            call(sock, Send(agent="shell-1", text=f": {marker}", timeout_s=10), timeout=30)
             while marker not in capture(tmux_sock, "shell-1"):
                 time.sleep(0.002)
             sends.append(time.perf_counter() - start)
@@ -171,7 +173,7 @@ def main() -> int:
             s99 < 200,
         )
 
-        pid = call(sock, "status")["daemon_pid"]
+        pid = call(sock, Status()).daemon_pid
         hz = os.sysconf("SC_CLK_TCK")
         before, t0 = cpu_ticks(pid), time.perf_counter()
         time.sleep(args.cpu_seconds)
@@ -193,16 +195,16 @@ def main() -> int:
     return 0
 
 
-def call_status(runtime: Path, org: Path) -> dict:
+def call_status(runtime: Path, org: Path) -> OrgStatus:
     folder = next(p for p in (runtime / "orgtui").iterdir() if p.name.startswith("bench-"))
-    return call(folder / "orgd.sock", "status")
+    return call(folder / "orgd.sock", Status())
 
 
 def wait_running(sock: Path, n: int) -> None:
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
-        agents = call(sock, "status")["agents"]
-        if len(agents) == n and all(a["state"] == "running" for a in agents):
+        agents = call(sock, Status()).agents
+        if len(agents) == n and all(a.state == "running" for a in agents):
             return
         time.sleep(0.05)
     raise SystemExit("agents did not come up")

@@ -33,8 +33,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from orgtui.enums import JobState  # noqa: E402
 from orgtui.ledger.store import Ledger  # noqa: E402
 from orgtui.protocol.client import call  # noqa: E402
+from orgtui.protocol.jobs import Job, JobList, JobShow, JobSubmit, SubmittedJob  # noqa: E402
 
 GIT_ENV = {"GIT_AUTHOR_NAME": "bench", "GIT_AUTHOR_EMAIL": "bench@example.com",
            "GIT_COMMITTER_NAME": "bench", "GIT_COMMITTER_EMAIL": "bench@example.com"}  # fmt: skip
@@ -96,31 +98,28 @@ class Org:
         return subprocess.run([sys.executable, "-m", "orgtui", *args], env=self.env,
                               capture_output=True, text=True, check=True).stdout  # fmt: skip
 
-    def submit(self, agent: str, *argv: str) -> dict:
-        return call(self.sock, "job_submit", timeout=60, agent=agent, command=list(argv))
+    def submit(self, agent: str, *argv: str) -> SubmittedJob:
+        return call(self.sock, JobSubmit(agent=agent, command=list(argv)), timeout=60)
 
     def hold_both(self) -> list[int]:
         self.flag.touch()
         hold = f"while [ -e {self.flag} ]; do sleep 0.01; done"
-        return [self.submit(a, "sh", "-c", hold)["id"] for a in "ab"]
+        return [self.submit(a, "sh", "-c", hold).id for a in "ab"]
 
-    def wait_all(self, jobs: list[int], timeout: float) -> list[dict]:
-        """Every job's JSON once all have ended (asking about one at a time, so the bench's
+    def wait_all(self, jobs: list[int], timeout: float) -> list[Job]:
+        """Every job once all have ended (asking about one at a time, so the bench's
         own polling stays small beside what it measures)."""
         deadline = time.monotonic() + timeout
         for job in sorted(jobs, reverse=True):
-            while call(self.sock, "job_show", timeout=30, job=job)["state"] in (
-                "queued",
-                "running",
-            ):
+            while not call(self.sock, JobShow(job=job), timeout=30).state.ended:
                 if time.monotonic() > deadline:
                     raise SystemExit(f"bench: jobs did not end within {timeout}s")
                 time.sleep(0.1)
-        rows = {}
+        rows: dict[int, Job] = {}
         while True:
-            page = call(self.sock, "job_list", timeout=30, after=max(rows, default=0))
-            rows.update((r["id"], r) for r in page["jobs"])
-            if not page["more"]:
+            page = call(self.sock, JobList(after=max(rows, default=0)), timeout=30)
+            rows.update((r.id, r) for r in page.jobs)
+            if not page.more:
                 return [rows[j] for j in jobs]
 
     def down(self) -> None:
@@ -130,33 +129,33 @@ class Org:
 
 def dispatch_latency(org: Org, n: int) -> list[float]:
     held = org.hold_both()
-    jobs = [org.submit("ab"[i % 2], "sh", "-c", "date +%s.%N; sleep 0.05")["id"] for i in range(n)]
+    jobs = [org.submit("ab"[i % 2], "sh", "-c", "date +%s.%N; sleep 0.05").id for i in range(n)]
     org.flag.unlink()
     rows = org.wait_all(held + jobs, 120)
     jobs_dir = org.tmp / ".orgtui" / "sched" / "jobs"
-    by_device: dict[str, list[dict]] = {}
-    for r in sorted(rows, key=lambda r: r["started_at"]):
-        by_device.setdefault(r["device"], []).append(r)
+    by_device: dict[str, list[Job]] = {}
+    for r in sorted(rows, key=lambda r: r.started_at or 0):
+        by_device.setdefault(r.device, []).append(r)
     latencies = []
     for chain in by_device.values():
         for before, after in zip(chain, chain[1:], strict=False):
-            freed = json.loads((jobs_dir / str(before["id"]) / "status").read_text())["ended_at"]
-            first = float((jobs_dir / f"{after['id']}.log").read_text().split()[0])
+            freed = json.loads((jobs_dir / str(before.id) / "status").read_text())["ended_at"]
+            first = float((jobs_dir / f"{after.id}.log").read_text().split()[0])
             latencies.append(first - freed)
     return latencies
 
 
 def overhead(org: Org, n: int) -> float:
     held = org.hold_both()
-    jobs = [org.submit("ab"[i % 2], "true")["id"] for i in range(n)]
+    jobs = [org.submit("ab"[i % 2], "true").id for i in range(n)]
     start = time.time()
     org.flag.unlink()
     rows = org.wait_all(jobs, 600)
-    bad = [r for r in rows if r["state"] != "ok"]
+    bad = [r for r in rows if r.state != JobState.OK]
     if bad:
         raise SystemExit(f"bench: {len(bad)} jobs did not end ok, e.g. {bad[0]}")
     org.wait_all(held, 60)
-    return (max(r["ended_at"] for r in rows) - start) / n
+    return (max(r.ended_at or 0 for r in rows) - start) / n
 
 
 def ledger_timing(org: Org, n: int) -> tuple[float, float]:
