@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import socket
 from pathlib import Path
-from typing import Any, TypeVar, overload
+from typing import Any, TypeVar
 
 from orgtui.config.runtime import read_info
 from orgtui.protocol import framing
@@ -42,32 +42,13 @@ class VersionMismatch(RequestError):
         )
 
 
-@overload
-def call(sock_path: Path, req: Request[R], timeout: float = 10.0) -> R: ...
-
-
-@overload
-def call(sock_path: Path, req: str, timeout: float = 10.0, **args: Any) -> Any: ...
-
-
-def call(sock_path: Path, req: Request[Any] | str, timeout: float = 10.0, **args: Any) -> Any:
-    """Send one request to orgd and return its reply; RequestError if orgd refused it.
-
-    A request's name and keyword arguments instead of its dataclass is `call_json`'s form."""
-    if isinstance(req, str):
-        return call_json(sock_path, req, timeout=timeout, **args)
+def call(sock_path: Path, req: Request[R], timeout: float = 10.0) -> R:
+    """Send one request to orgd and return its reply; RequestError if orgd refused it."""
     result = _call(sock_path, req.NAME, encode(req), timeout)
     try:
         return decode(req.reply, result)
     except FieldError as e:
         raise RequestError(f"orgd's answer to {req.NAME} does not fit: {e}", FAILED) from None
-
-
-def call_json(sock_path: Path, type_: str, timeout: float = 10.0, **args: Any) -> Any:
-    """The request `type_` with `args`, and orgd's reply as parsed JSON.
-
-    Untyped; only the cockpit still uses it, until it moves to `call`."""
-    return _call(sock_path, type_, args, timeout)
 
 
 def answers(sock_path: Path, timeout: float = 1.0) -> bool:
