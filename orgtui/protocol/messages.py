@@ -43,11 +43,6 @@ class Request(Generic[R]):
                 (cls.reply,) = typing.get_args(base)
 
 
-def request(type_: str, **args: Any) -> dict[str, Any]:
-    """A request of `type_` with `args`."""
-    return {"v": VERSION, "type": type_, "args": args}
-
-
 def ok(result: Any) -> dict[str, Any]:
     """A successful response carrying `result` (JSON already)."""
     return {"v": VERSION, "ok": True, "result": result}
