@@ -1,11 +1,16 @@
 """What tests (and the benchmarks that drive a real org) share: one way to wait for a
-condition, synchronously or inside a Textual pilot."""
+condition, synchronously or inside a Textual pilot, and one way to write an org file's common
+shape (`org_toml`, `agent_toml`)."""
 
 from __future__ import annotations
 
+import json
+import textwrap
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
+
+SHELL = ("bash", "--norc", "--noprofile")
 
 
 class WaitTimeout(AssertionError):
@@ -48,3 +53,35 @@ async def wait_for_async(
         if time.monotonic() >= deadline:
             raise _expired(timeout, what, predicate)
         await pause(interval)
+
+
+def org_toml(name: str, *tables: str) -> str:
+    """An org file's text: `[org]` named `name` on the test's repo (`repo = "{repo}"`, which
+    the write_org fixture fills in), then `tables` in order, a blank line between each: each
+    an `agent_toml(...)` or TOML text (a `[scheduler]`, a `[[process]]`: dedented)."""
+    header = f'[org]\nname = {_toml(name)}\nrepo = "{{repo}}"\n'
+    return "\n".join([header, *(textwrap.dedent(t).strip("\n") + "\n" for t in tables)])
+
+
+def agent_toml(name: str, command: str | Sequence[str] = SHELL, **keys: object) -> str:
+    """One `[[agent]]` table: `name`, then `command` (a bash without rc files or profile
+    unless given: a string or a list, as the org file takes either), then `keys` in order
+    (strings, numbers, booleans, lists; a dict is an inline table)."""
+    lines = ["[[agent]]", f"name = {_toml(name)}", f"command = {_toml(command)}"]
+    lines += [f"{key} = {_toml(value)}" for key, value in keys.items()]
+    return "\n".join(lines) + "\n"
+
+
+def _toml(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        # A JSON string is a TOML basic string, once DEL (which TOML wants escaped) is.
+        return json.dumps(value, ensure_ascii=False).replace("\x7f", "\\u007f")
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{k} = {_toml(v)}" for k, v in value.items()) + " }"
+    if isinstance(value, Sequence):
+        return "[" + ", ".join(_toml(v) for v in value) + "]"
+    raise TypeError(f"no TOML for {value!r}")

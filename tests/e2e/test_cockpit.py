@@ -10,24 +10,15 @@ from pathlib import Path
 
 import pexpect
 
-from tests.helpers import wait_for
+from tests.helpers import agent_toml, org_toml, wait_for
 
 AGENTS = Path(__file__).parent.parent / "agents"
 
-ORG = f"""
-[org]
-name = "pit"
-repo = "{{repo}}"
-
-[[agent]]
-name = "sh"
-command = ["bash", "--norc", "--noprofile"]
-env = {{ PS1 = "pit$ " }}
-
-[[agent]]
-name = "full"
-command = ["{sys.executable}", "{AGENTS / "fullscreen.py"}"]
-"""
+ORG = org_toml(
+    "pit",
+    agent_toml("sh", env={"PS1": "pit$ "}),
+    agent_toml("full", [sys.executable, str(AGENTS / "fullscreen.py")]),
+)
 
 
 def tmux_capture(socket: Path | str, target: str, *flags: str) -> str:

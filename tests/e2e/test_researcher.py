@@ -16,32 +16,30 @@ from pathlib import Path
 import pexpect
 
 from tests.conftest import git
+from tests.helpers import agent_toml, org_toml
 
-ORG = """
-[org]
-name = "lab"
-repo = "{repo}"
+ORG = org_toml(
+    "lab",
+    """
+    [research]
+    train = "{python} train.py --flops 1.6e10 --seed {seed}"
+    seeds = 2
+    """,
+    agent_toml("res"),
+    """
+    [scheduler]
+    devices = "cpu"
+    cpu_slots = 2
+    mode = "pool"
+    notify = false
+    time_budget = "1m"
 
-[research]
-train = "{python} train.py --flops 1.6e10 --seed {seed}"
-seeds = 2
-
-[[agent]]
-name = "res"
-command = ["bash", "--norc", "--noprofile"]
-
-[scheduler]
-devices = "cpu"
-cpu_slots = 2
-mode = "pool"
-notify = false
-time_budget = "1m"
-
-[[process]]
-name = "baseline"
-kind = "baseline"
-every = "2s"
-"""
+    [[process]]
+    name = "baseline"
+    kind = "baseline"
+    every = "2s"
+    """,
+)
 
 
 def test_the_researcher_obeys_commands_and_keeps_a_win(write_org, orgtui, tmp_path):

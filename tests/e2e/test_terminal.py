@@ -8,17 +8,9 @@ import sys
 
 import pexpect
 
-from tests.helpers import wait_for
+from tests.helpers import agent_toml, org_toml, wait_for
 
-ORG = """
-[org]
-name = "termy"
-repo = "{repo}"
-
-[[agent]]
-name = "solo"
-command = ["bash", "--norc", "--noprofile"]
-"""
+ORG = org_toml("termy", agent_toml("solo"))
 
 
 def spawn(orgtui, *args: str) -> pexpect.spawn:

@@ -2,21 +2,13 @@
 
 from __future__ import annotations
 
-from tests.helpers import wait_for
+from tests.helpers import agent_toml, org_toml, wait_for
 
-ORG = """
-[org]
-name = "busy"
-repo = "{repo}"
-
-[[agent]]
-name = "printer"
-command = ["sh", "-c", "while :; do echo tick; sleep 0.2; done"]
-
-[[agent]]
-name = "quiet"
-command = ["bash", "--norc"]
-"""
+ORG = org_toml(
+    "busy",
+    agent_toml("printer", ["sh", "-c", "while :; do echo tick; sleep 0.2; done"]),
+    agent_toml("quiet", ["bash", "--norc"]),
+)
 
 
 def by_name(orgtui) -> dict[str, dict]:

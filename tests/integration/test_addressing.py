@@ -3,22 +3,16 @@ an org named by name or by file; inside an agent's pane, the pane's org."""
 
 from __future__ import annotations
 
-ORG = """
-[org]
-name = "{name}"
-repo = "{repo}"
+from tests.helpers import agent_toml, org_toml
 
-[[agent]]
-name = "a"
-command = "bash --norc"
-"""
+AGENT = agent_toml("a", "bash --norc")
 
 
 def test_org_addressing(write_org, orgtui):
-    one = write_org(ORG.replace("{name}", "one"), "one.toml")
+    one = write_org(org_toml("one", AGENT), "one.toml")
     orgtui("up", str(one))
     assert orgtui.status()["org"] == "one"
-    two = write_org(ORG.replace("{name}", "two"), "two.toml")
+    two = write_org(org_toml("two", AGENT), "two.toml")
     orgtui("up", str(two))
     proc = orgtui("status", check=False)
     assert proc.returncode == 2

@@ -8,21 +8,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.helpers import wait_for
+from tests.helpers import agent_toml, org_toml, wait_for
 
-ORG = """
-[org]
-name = "talky"
-repo = "{repo}"
-
-[[agent]]
-name = "ann"
-command = "bash --norc"
-
-[[agent]]
-name = "ben"
-command = "bash --norc"
-"""
+ORG = org_toml("talky", agent_toml("ann", "bash --norc"), agent_toml("ben", "bash --norc"))
 
 
 def test_concurrent_posts_never_interleave(write_org, orgtui, tmp_path: Path):

@@ -8,25 +8,15 @@ from pathlib import Path
 
 from orgtui.control.procs import alive
 from tests.conftest import git
-from tests.helpers import wait_for
+from tests.helpers import agent_toml, org_toml, wait_for
 
-ORG = """
-[org]
-name = "downy"
-repo = "{repo}"
-
-[[agent]]
-name = "a"
-command = ["sh", "-c", "setsid nohup sleep 1000 >/dev/null 2>&1 & echo $! > \\"$ORGTUI_WORKTREE/../escaped.pid\\"; exec bash --norc"]
-
-[[agent]]
-name = "b"
-command = ["bash", "--norc"]
-
-[[agent]]
-name = "c"
-command = ["sh", "-c", "trap '' HUP TERM; while :; do sleep 1; done"]
-"""
+ESCAPE = 'setsid nohup sleep 1000 >/dev/null 2>&1 & echo $! > "$ORGTUI_WORKTREE/../escaped.pid"'
+ORG = org_toml(
+    "downy",
+    agent_toml("a", ["sh", "-c", f"{ESCAPE}; exec bash --norc"]),
+    agent_toml("b", ["bash", "--norc"]),
+    agent_toml("c", ["sh", "-c", "trap '' HUP TERM; while :; do sleep 1; done"]),
+)
 
 
 def tmux_server_pid(socket: str) -> int | None:

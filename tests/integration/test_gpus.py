@@ -8,31 +8,24 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.helpers import wait_for
+from tests.helpers import agent_toml, org_toml, wait_for
 from tests.integration.test_jobs import ended, show, submit
 
 FAKE = Path(__file__).resolve().parent.parent / "fakes" / "nvml"
 
-ORG = """
-[org]
-name = "gpus"
-repo = "{repo}"
-
-[[agent]]
-name = "a"
-command = ["bash", "--norc", "--noprofile"]
-
-[[agent]]
-name = "b"
-command = ["bash", "--norc", "--noprofile"]
-
-[scheduler]
-mode = "pool"
-notify = false
-time_budget = "1m"
-max_time = "2m"
-grace = "1s"
-"""
+ORG = org_toml(
+    "gpus",
+    agent_toml("a"),
+    agent_toml("b"),
+    """
+    [scheduler]
+    mode = "pool"
+    notify = false
+    time_budget = "1m"
+    max_time = "2m"
+    grace = "1s"
+    """,
+)
 
 
 def gpu(i: int, **over) -> dict:

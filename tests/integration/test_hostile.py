@@ -6,17 +6,9 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from tests.helpers import wait_for
+from tests.helpers import agent_toml, org_toml, wait_for
 
-ORG = """
-[org]
-name = "hostile"
-repo = "{repo}"
-
-[[agent]]
-name = "victim"
-command = ["bash", "--norc", "--noprofile"]
-"""
+ORG = org_toml("hostile", agent_toml("victim"))
 
 
 def windows(socket: str) -> list[str]:
@@ -48,7 +40,8 @@ def test_hostile_text_runs_nothing(write_org, orgtui, tmp_path: Path):
 
 
 def test_hostile_agent_name_is_refused(write_org, orgtui):
-    org = write_org(ORG.replace('name = "victim"', 'name = "x;new-window"'))
+    org = write_org(org_toml("hostile", agent_toml("x;new-window")))
+    line = org.read_text().splitlines().index('name = "x;new-window"') + 1
     proc = orgtui("up", str(org), check=False)
     assert proc.returncode == 2
-    assert f"{org}:7:" in proc.stderr and "x;new-window" in proc.stderr
+    assert f"{org}:{line}:8:" in proc.stderr and "x;new-window" in proc.stderr

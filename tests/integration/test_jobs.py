@@ -12,24 +12,13 @@ from pathlib import Path
 
 from orgtui.control.procs import alive
 from tests.conftest import git
-from tests.helpers import wait_for
+from tests.helpers import agent_toml, org_toml, wait_for
 
-ORG = """
-[org]
-name = "jobby"
-repo = "{repo}"
-
+RESEARCH = """
 [research]
 train = "python3 train.py --time {time} --seed {seed}"
-
-[[agent]]
-name = "a"
-command = ["bash", "--norc", "--noprofile"]
-
-[[agent]]
-name = "b"
-command = ["bash", "--norc", "--noprofile"]
-
+"""
+SCHEDULER = """
 [scheduler]
 devices = "cpu"
 cpu_slots = 2
@@ -38,6 +27,7 @@ time_budget = "30s"
 max_time = "2m"
 grace = "1s"
 """
+ORG = org_toml("jobby", RESEARCH, agent_toml("a"), agent_toml("b"), SCHEDULER)
 
 TRAIN = """\
 import os, sys, time
@@ -153,12 +143,8 @@ def test_timeout_cancel_and_a_missing_command(write_org, orgtui, repo):
 
 
 def test_bad_input_exits_2_and_queues_nothing(write_org, orgtui, repo, tmp_path):
-    up(
-        write_org,
-        orgtui,
-        repo,
-        ORG.replace('train = "python3 train.py --time {time} --seed {seed}"', ""),
-    )
+    no_train = org_toml("jobby", "[research]", agent_toml("a"), agent_toml("b"), SCHEDULER)
+    up(write_org, orgtui, repo, no_train)
     cases = [
         (["--agent", "zed", "--", "true"], "no agent named 'zed'"),
         (["--agent", "a"], "no command given"),

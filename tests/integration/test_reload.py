@@ -10,32 +10,29 @@ import subprocess
 from pathlib import Path
 
 from tests.conftest import git
-from tests.helpers import wait_for
+from tests.helpers import agent_toml, org_toml, wait_for
 
-SHELL = 'command = ["bash", "--norc", "--noprofile"]'
-ORG = f"""
-[org]
-name = "live"
-repo = "{{repo}}"
-
-[[agent]]
-name = "ann"
-{SHELL}
-
-[[agent]]
-name = "bob"
-{SHELL}
-
-[[agent]]
-name = "cy"
-count = 2
-{SHELL}
-
+SHELL = 'command = ["bash", "--norc", "--noprofile"]'  # the line agent_toml() writes: edits find it
+SCHEDULER = """
 [scheduler]
 devices = "cpu"
 cpu_slots = 1
 time_budget = "30s"
 """
+
+
+def org_text(ann: dict | None = None, bob: dict | None = None) -> str:
+    """ann, bob and cy (2 of them): shells; `ann`, `bob`: more of their keys."""
+    return org_toml(
+        "live",
+        agent_toml("ann", **(ann or {})),
+        agent_toml("bob", **(bob or {})),
+        agent_toml("cy", count=2),
+        SCHEDULER,
+    )
+
+
+ORG = org_text()
 
 
 def pids(status: dict) -> dict[str, int]:
@@ -120,11 +117,11 @@ def test_a_changed_command_or_count_restarts_or_adds_only_that(write_org, orgtui
 def test_a_changed_prompt_is_rewritten_and_sent_where_asked(write_org, orgtui, tmp_path):
     prompt = tmp_path / "role.md"
     prompt.write_text("Try the learning rate first.\n")
-    text = ORG.replace(
-        'name = "ann"\n' + SHELL,
-        'name = "ann"\n' + SHELL + f'\nprompt = "{prompt}"\non_prompt_change = "send"',
-    ).replace('name = "bob"\n' + SHELL, 'name = "bob"\n' + SHELL + f'\nprompt = "{prompt}"')
-    org = write_org(text)
+    org = write_org(
+        org_text(
+            ann={"prompt": str(prompt), "on_prompt_change": "send"}, bob={"prompt": str(prompt)}
+        )
+    )
     orgtui("up", str(org))
     status = orgtui.status()
     before = pids(status)

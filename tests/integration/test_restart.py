@@ -5,38 +5,27 @@ from __future__ import annotations
 
 import subprocess
 
-from tests.helpers import wait_for
+from tests.helpers import agent_toml, org_toml, wait_for
 
-ORG = """
-[org]
-name = "restarts"
-repo = "{repo}"
 
-[[agent]]
-name = "never"
-command = ["sh", "-c", "sleep 0.3; exit 3"]
-restart = "no"
+def exits(code: int) -> list[str]:
+    return ["sh", "-c", f"sleep 0.3; exit {code}"]
 
-[[agent]]
-name = "fails"
-command = ["sh", "-c", "sleep 0.3; exit 4"]
-restart = "on-failure"
 
-[[agent]]
-name = "clean"
-command = ["sh", "-c", "sleep 0.3; exit 0"]
-restart = "on-failure"
+def org_text(**manual: str) -> str:
+    """never, fails, clean and always exit after 0.3 s; manual is a shell (`manual`: more of
+    its keys)."""
+    return org_toml(
+        "restarts",
+        agent_toml("never", exits(3), restart="no"),
+        agent_toml("fails", exits(4), restart="on-failure"),
+        agent_toml("clean", exits(0), restart="on-failure"),
+        agent_toml("always", exits(0), restart="always"),
+        agent_toml("manual", "bash --norc", restart="no", **manual),
+    )
 
-[[agent]]
-name = "always"
-command = ["sh", "-c", "sleep 0.3; exit 0"]
-restart = "always"
 
-[[agent]]
-name = "manual"
-command = "bash --norc"
-restart = "no"
-"""
+ORG = org_text()
 
 
 def agents(orgtui) -> dict[str, dict]:
@@ -107,11 +96,7 @@ def test_restart_brings_back_a_closed_window(write_org, orgtui):
 
 
 def test_agents_get_their_instructions_file(write_org, orgtui, tmp_path, repo):
-    org = write_org(
-        ORG.replace(
-            'name = "manual"', 'name = "manual"\nkind = "claude"\nprompt = "Review every diff."'
-        )
-    )
+    org = write_org(org_text(kind="claude", prompt="Review every diff."))
     orgtui("up", str(org))
     wt = tmp_path / ".orgtui" / "restarts" / "worktrees"
     claude = wait_for(lambda: (p := wt / "manual" / "CLAUDE.md").exists() and p.read_text())

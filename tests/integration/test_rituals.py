@@ -10,38 +10,27 @@ import time
 from pathlib import Path
 
 from tests.conftest import git
-from tests.helpers import wait_for
+from tests.helpers import agent_toml, org_toml, wait_for
 
-SHELL = 'command = ["bash", "--norc", "--noprofile"]'
-AGENTS = f"""
-[org]
-name = "rites"
-repo = "{{repo}}"
-
-[research]
-train = "python3 train.py --seed {{seed}}"
-seeds = 2
-
-[[agent]]
-name = "ann"
-{SHELL}
-
-[[agent]]
-name = "bob"
-{SHELL}
-
-[[agent]]
-name = "cy"
-role = "chief"
-{SHELL}
-
-[scheduler]
-devices = "cpu"
-cpu_slots = 2
-mode = "pool"
-notify = false
-time_budget = "30s"
-"""
+AGENTS = org_toml(
+    "rites",
+    """
+    [research]
+    train = "python3 train.py --seed {seed}"
+    seeds = 2
+    """,
+    agent_toml("ann"),
+    agent_toml("bob"),
+    agent_toml("cy", role="chief"),
+    """
+    [scheduler]
+    devices = "cpu"
+    cpu_slots = 2
+    mode = "pool"
+    notify = false
+    time_budget = "30s"
+    """,
+)
 
 
 def screen(status: dict, agent: str) -> str:

@@ -7,35 +7,21 @@ import json
 import sys
 from pathlib import Path
 
-from tests.helpers import wait_for
+from tests.helpers import agent_toml, org_toml, wait_for
 
 AGENTS = Path(__file__).parent.parent / "agents"
 
 
 def org_text(tmp_path: Path) -> str:
-    return f"""
-    [org]
-    name = "sendy"
-    repo = "{{repo}}"
-
-    [[agent]]
-    name = "shell"
-    command = "bash --norc --noprofile"
-
-    [[agent]]
-    name = "slow"
-    command = ["{sys.executable}", "{AGENTS / "slow_reader.py"}", "{tmp_path / "slow.txt"}"]
-    ready = '^> '
-
-    [[agent]]
-    name = "paste"
-    command = ["{sys.executable}", "{AGENTS / "paste_reader.py"}", "{tmp_path / "paste.jsonl"}"]
-
-    [[agent]]
-    name = "gone"
-    command = ["true"]
-    restart = "no"
-    """
+    slow = [sys.executable, str(AGENTS / "slow_reader.py"), str(tmp_path / "slow.txt")]
+    paste = [sys.executable, str(AGENTS / "paste_reader.py"), str(tmp_path / "paste.jsonl")]
+    return org_toml(
+        "sendy",
+        agent_toml("shell", "bash --norc --noprofile"),
+        agent_toml("slow", slow, ready="^> "),
+        agent_toml("paste", paste),
+        agent_toml("gone", ["true"], restart="no"),
+    )
 
 
 def test_send_reaches_bash(write_org, orgtui, tmp_path: Path):

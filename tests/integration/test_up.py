@@ -11,27 +11,22 @@ import sys
 from pathlib import Path
 
 from tests.conftest import git
-from tests.helpers import wait_for
+from tests.helpers import agent_toml, org_toml, wait_for
 
-THREE = """
-[org]
-name = "three"
-repo = "{repo}"
-
-[[agent]]
-name = "alice"
-command = ["sh", "-c", "env > \\"$ORGTUI_WORKTREE/../$ORGTUI_AGENT.env\\"; pwd > \\"$ORGTUI_WORKTREE/../$ORGTUI_AGENT.pwd\\"; exec bash --norc"]
-role = "chief"
-size = "100x30"
-
-[[agent]]
-name = "bob"
-count = 2
-command = ["sh", "-c", "env > \\"$ORGTUI_WORKTREE/../$ORGTUI_AGENT.env\\"; pwd > \\"$ORGTUI_WORKTREE/../$ORGTUI_AGENT.pwd\\"; exec bash --norc"]
-role = "junior"
-reports_to = "alice"
-env = { WANDB_MODE = "offline" }
-"""
+# Each agent writes its environment and working folder beside its worktree, then is a shell.
+DUMP = [
+    "sh",
+    "-c",
+    'env > "$ORGTUI_WORKTREE/../$ORGTUI_AGENT.env"; '
+    'pwd > "$ORGTUI_WORKTREE/../$ORGTUI_AGENT.pwd"; exec bash --norc',
+]
+THREE = org_toml(
+    "three",
+    agent_toml("alice", DUMP, role="chief", size="100x30"),
+    agent_toml(
+        "bob", DUMP, count=2, role="junior", reports_to="alice", env={"WANDB_MODE": "offline"}
+    ),
+)
 
 
 def running(orgtui, n: int) -> dict | None:
