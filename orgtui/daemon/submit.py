@@ -83,6 +83,8 @@ async def submit(orgd: Orgd, req: JobSubmit) -> JobRow:
     agent = which_agent(orgd, req.agent, req.cwd)
     time = budget(req.time, sched.time_budget, sched.max_time)
     gpus = agent.spec.gpus if req.gpus is None else req.gpus
+    if gpus < 1:  # the agent's own `gpus` (the request's is checked when decoded)
+        raise _bad(f"--gpus {gpus}: at least 1 ({agent.spec.name}'s gpus in the org file)")
     if gpus > len(jobs.devices):
         raise _bad(f"--gpus {gpus}: the org has {len(jobs.devices)} devices ({jobs.devices_from})")
     if req.baseline is not None and jobs.ledger.get(req.baseline) is None:
