@@ -15,6 +15,7 @@ import pytest
 from orgtui.tmux.control import ControlClient, Reply
 from orgtui.tmux.server import TmuxError
 from orgtui.tui.vt import unescape
+from tests.helpers import wait_for_async
 
 
 @pytest.fixture
@@ -27,6 +28,12 @@ def server() -> Iterator[Path]:
     )  # fmt: skip
     yield sock
     subprocess.run(["tmux", "-S", str(sock), "kill-server"], capture_output=True)
+
+
+def capture(sock: Path, pane: str) -> str:
+    """The pane's screen, read by a tmux command of its own (not through a control client)."""
+    return subprocess.run(["tmux", "-S", str(sock), "capture-pane", "-p", "-t", pane],
+                          capture_output=True, text=True).stdout  # fmt: skip
 
 
 def test_commands_and_their_replies(server: Path) -> None:
@@ -65,10 +72,12 @@ def test_output_streams_in_order_with_replies(server: Path) -> None:
         try:
             pane = (await client.command("display-message", "-p", "#{pane_id}"))[0]
             await client.command("send-keys", "-t", pane, "-l", "hello\\world")
-            for _ in range(1000):  # up to 10 s
-                if b"hello" in unescape(b"".join(seen)):
-                    break
-                await asyncio.sleep(0.01)
+            await wait_for_async(
+                lambda: b"hello" in unescape(b"".join(seen)),
+                asyncio.sleep,
+                interval=0.01,
+                what="the pane's output",
+            )
             # tmux escapes the backslash; unescaped it is what the pane wrote.
             assert b"hello\\world" in unescape(b"".join(seen))
             # A capture's reply holds the output read before it and not after.
@@ -90,7 +99,11 @@ def test_no_output_client_sees_no_output(server: Path) -> None:
         try:
             pane = (await client.command("display-message", "-p", "#{pane_id}"))[0]
             await client.command("send-keys", "-t", pane, "-l", "quiet")
-            await asyncio.sleep(0.3)
+            # tmux hands a pane's output to the clients that take it before it draws it, and
+            # a client's reply comes after what was sent to it before: once the pane shows the
+            # text, this client's next reply comes after the output it would have had.
+            await wait_for_async(lambda: "quiet" in capture(server, pane), asyncio.sleep,
+                                 what="the text drawn in the pane")  # fmt: skip
             assert "quiet" in (await client.command("capture-pane", "-p", "-t", pane))[0]
             assert seen == [] and client.outputs == 0
         finally:

@@ -43,6 +43,17 @@ def ritual(status: dict, name: str) -> dict:
     return next(p for p in status["processes"] if p["name"] == name)
 
 
+def checked(orgtui, name: str, ticks: int) -> None:
+    """Wait until ritual `name` has looked `ticks` more times (a tick is about a second)
+    whether it is due or who is idle: it had its chances, so what it did not do, it will not."""
+    start = ritual(orgtui.status(), name)["checks"]
+    wait_for(
+        lambda: ritual(orgtui.status(), name)["checks"] >= start + ticks,
+        timeout=3 * ticks + 10,
+        what=f"{ticks} more checks of {name}",
+    )
+
+
 def test_send_and_collect_with_a_missing_contributor(write_org, orgtui, tmp_path):
     org = write_org(
         AGENTS
@@ -109,7 +120,7 @@ send = "still there, {agent}? pick your next experiment"
     line = "# still there, ann? pick your next experiment"
     wait_for(lambda: line in screen(status, "ann"), timeout=20, what="the first nudge")
     first = ritual(orgtui.status(), "nudge")["last_run"]
-    time.sleep(8)  # idle on: well past two more idle periods' length, no second nudge
+    checked(orgtui, "nudge", 8)  # idle on: well past two more idle periods, no second nudge
     assert screen(status, "ann").count(line) == 1
     assert ritual(orgtui.status(), "nudge")["last_run"] == first
     assert line not in screen(status, "bob")
@@ -117,8 +128,10 @@ send = "still there, {agent}? pick your next experiment"
     subprocess.run(["tmux", "-S", status["tmux_socket"], "send-keys", "-t", "=rites:=ann",
                     "echo back to work", "Enter"], check=True)  # fmt: skip
     wait_for(lambda: screen(status, "ann").count(line) == 2, timeout=25, what="the second nudge")
-    time.sleep(6)
+    second = ritual(orgtui.status(), "nudge")["last_run"]
+    checked(orgtui, "nudge", 6)
     assert screen(status, "ann").count(line) == 2
+    assert ritual(orgtui.status(), "nudge")["last_run"] == second
 
 
 def test_a_baseline_at_start_and_when_the_program_branch_moves(write_org, orgtui, repo):
@@ -147,7 +160,7 @@ every = "1s"
     group = first[0]["id"]
     assert [j["baseline_id"] for j in first] == [group, group]
     assert {j["agent"] for j in first} == {"@baseline"} and first[0]["branch"] == "program/rites"
-    time.sleep(3)  # the branch did not move: nothing more is queued
+    checked(orgtui, "baseline", 3)  # the branch did not move: nothing more is queued
     assert len(baselines()) == 2
 
     def finished() -> list[dict]:
