@@ -69,7 +69,7 @@ def agents(orgd: Orgd, now: float) -> list[AgentStatus]:
             branch=a.branch,
             worktree=str(a.worktree),
             state=a.life.state,
-            activity=activity if a.life.state in ("starting", "running") else "idle",
+            activity=activity if a.life.alive else "idle",
             idle_seconds=round(idle, 1),
             exit_status=a.life.exit_status,
             pane_pid=a.life.pid,

@@ -15,14 +15,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from rich.text import Text
 from textual.widgets import Static
 
-from orgtui.enums import JobState
+from orgtui.enums import JobState, Outcome
 from orgtui.protocol.jobs import Job
 from orgtui.protocol.status import DeviceStatus, SchedulerStatus
 
 BLOCKS = " ▁▂▃▄▅▆▇█"
 HISTORY = 60
-OUTCOME_STYLES = {"ok": "green", "failed": "red", "timeout": "yellow", "cancelled": "grey50",
-                  "lost": "magenta"}  # fmt: skip
+OUTCOME_STYLES: dict[str, str] = {Outcome.OK: "green", Outcome.FAILED: "red", Outcome.TIMEOUT: "yellow",
+                  Outcome.CANCELLED: "grey50", Outcome.LOST: "magenta"}  # fmt: skip
 
 
 def sparkline(values: Iterable[float | None], width: int) -> str:
