@@ -145,7 +145,15 @@ class Orgd:
         log.info("started %s (pane %s, pid %s)", agent.spec.name, pane, pid)
 
     def _pipe_log(self, name: str, pane: str) -> None:
-        """Log the pane's output (only opens a pipe if the pane has none: -o)."""
+        """Log the pane's output unless a logger is attached already. The logger outlives
+        `respawn-pane`, and `pipe-pane -o` on a pane that has one closes it (a toggle), so a
+        restarted or adopted pane is asked first."""
+        try:
+            if self.tmux.run("display-message", "-p", "-t", pane, "#{pane_pipe}").strip() == "1":
+                return
+        except TmuxError as e:
+            log.warning("%s: no log pipe: %s", name, e)
+            return
         cmd = shlex.join(
             [
                 sys.executable,
@@ -190,6 +198,10 @@ class Orgd:
                     life.state = "stopped"
                 continue
             life.pane_id, life.pid = info.pane_id, info.pid or life.pid
+            if not info.pipe and not info.dead and life.alive and not self.shutting_down:
+                # Its logger died (tmux notices at the next output it cannot write).
+                log.warning("%s: its pane lost its logger; piping it again", name)
+                await asyncio.to_thread(self._pipe_log, name, info.pane_id)
             was = life.state
             if (
                 life.observe(info.dead, info.dead_status, float(info.activity), now)

@@ -26,6 +26,7 @@ PANE_FORMAT = "\t".join(
         "#{window_activity}",
         "#{window_width}",
         "#{window_height}",
+        "#{pane_pipe}",
     ]
 )
 
@@ -64,13 +65,15 @@ class PaneInfo:
     activity: int
     width: int
     height: int
+    pipe: bool = False
+    """Whether a `pipe-pane` logger is attached."""
 
     @classmethod
     def parse(cls, line: str) -> PaneInfo | None:
         parts = line.split("\t")
-        if len(parts) != 9:
+        if len(parts) != 10:
             return None
-        name, wid, pid_, pane_pid, dead, status, activity, w, h = parts
+        name, wid, pid_, pane_pid, dead, status, activity, w, h, pipe = parts
         return cls(
             window=name,
             window_id=wid,
@@ -81,6 +84,7 @@ class PaneInfo:
             activity=int(activity or 0),
             width=int(w or 0),
             height=int(h or 0),
+            pipe=pipe == "1",
         )
 
 

@@ -3,8 +3,13 @@ failures, `always` restarts clean exits too, and a crash loop stops after 5 quic
 
 from __future__ import annotations
 
+import os
+import signal
 import subprocess
+import time
+from pathlib import Path
 
+from orgtui.control.procs import own_processes
 from tests.helpers import agent_toml, org_toml, wait_for
 
 
@@ -107,3 +112,57 @@ def test_agents_get_their_instructions_file(write_org, orgtui, tmp_path, repo):
         ["git", "-C", str(wt / "manual"), "status", "--porcelain"], capture_output=True, text=True
     )
     assert status.stdout == ""  # the instructions file does not make the worktree dirty
+
+
+def typed_until_logged(orgtui, socket: str, marker: str) -> None:
+    """Type `echo MARKER` into manual's pane (again each second: a line typed before bash reads
+    its terminal, or while no logger listens, is not logged) until `orgtui logs` shows it."""
+    sent = [0.0]
+
+    def logged() -> bool:
+        if marker in orgtui("logs", "manual").stdout:
+            return True
+        if time.monotonic() - sent[0] > 1.0:
+            sent[0] = time.monotonic()
+            # Quoted apart so the echoed command line itself does not hold the marker.
+            typed = f"echo {marker[:-1]}''{marker[-1]}"
+            subprocess.run(
+                ["tmux", "-S", socket, "send-keys", "-t", "=restarts:=manual", typed, "Enter"],
+                check=True,
+            )
+        return False
+
+    wait_for(logged, timeout=10, interval=0.2, what=f"{marker} in the log")
+
+
+def test_logs_follow_an_agent_across_restarts(write_org, orgtui):
+    """The pane's logger survives `restart` (a second `pipe-pane -o` would toggle it off): after
+    each of 5 restarts, output printed after the restart reaches `orgtui logs`."""
+    orgtui("up", str(write_org(ORG)))
+    socket = wait_for(lambda: (s := orgtui.status()) and s["tmux_socket"])
+    wait_for(lambda: agents(orgtui)["manual"]["state"] == "running")
+    for n in range(5):
+        orgtui("restart", "manual")
+        typed_until_logged(orgtui, socket, f"after-restart-{n}")
+
+
+def test_a_pane_that_lost_its_logger_is_piped_again(write_org, orgtui, tmp_path):
+    orgtui("up", str(write_org(ORG)))
+    socket = wait_for(lambda: (s := orgtui.status()) and s["tmux_socket"])
+    wait_for(lambda: agents(orgtui)["manual"]["state"] == "running")
+    typed_until_logged(orgtui, socket, "first-logger")
+    log = str(tmp_path / ".orgtui" / "restarts" / "logs" / "manual.log")
+    [logger] = [
+        p.pid
+        for p in own_processes()
+        if (cmd := cmdline(p.pid)) and "orgtui.tmux.panelog" in cmd and log in cmd
+    ]
+    os.kill(logger, signal.SIGKILL)
+    typed_until_logged(orgtui, socket, "second-logger")
+
+
+def cmdline(pid: int) -> list[str]:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().decode().split("\0")
+    except OSError:
+        return []

@@ -3,10 +3,15 @@ the pane's output on its stdin."""
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
+import re
 import stat
+import struct
 import subprocess
 import sys
+import termios
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -164,3 +169,50 @@ def test_runs_without_the_tests_on_its_path(tmp_path: Path) -> None:
     )
     assert proc.returncode == 0
     assert log.read_bytes() == b"out\n"
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    """A 1 MiB tmpfs (the tests run as root), unmounted at the end."""
+    mount = tmp_path / "disk"
+    mount.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1M", "tmpfs", str(mount)], check=True)
+    yield mount
+    subprocess.run(["umount", "-l", str(mount)], check=True)
+
+
+def fill(path: Path) -> None:
+    """Fill the filesystem `path` is on, with `path` itself."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o600)
+    try:
+        with contextlib.suppress(OSError):
+            while os.write(fd, b"\0" * 4096):
+                pass
+    finally:
+        os.close(fd)
+
+
+def unread(pipe: int) -> int:
+    """Bytes written to `pipe` that its reader has not read yet."""
+    return struct.unpack("i", fcntl.ioctl(pipe, termios.FIONREAD, b"\0" * 4))[0]
+
+
+def test_a_full_disk_drops_output_then_says_so_and_resumes(logger, small_disk: Path) -> None:
+    lg = logger(1 << 20, name="disk/agent.log")
+    before = b"b" * 4095 + b"\n"  # one whole page: no slack left in the log's last page
+    lg.write(before)
+    fill(small_disk / "filler")
+    assert lg.proc.stdin
+    with contextlib.suppress(BrokenPipeError):
+        for _ in range(20):  # more than a pipe holds: the logger must read (and drop) them
+            lg.proc.stdin.write(b"lost " * 1000 + b"\n")
+            lg.proc.stdin.flush()
+        wait_for(lambda: unread(lg.proc.stdin.fileno()) == 0 or lg.proc.poll() is not None)
+    assert lg.proc.poll() is None, "the logger died on a full disk"
+    assert lg.log.read_bytes() == before
+    (small_disk / "filler").unlink()
+    lg.write(b"after\n")
+    text = lg.log.read_bytes()
+    assert text.startswith(before) and text.endswith(b"after\n")
+    assert re.search(rb"\n\[orgtui: disk full: \d+ bytes of output dropped\]\n", text), text[-300:]
+    assert lg.close() == 0
