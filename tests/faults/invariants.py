@@ -71,7 +71,9 @@ def check(orgtui, submitted: list[int], may_be_lost: tuple[int, ...] = ()) -> li
     assert len(ids) == len(set(ids)), f"a job recorded twice: {ids}"
     assert set(submitted) <= set(ids), f"jobs lost from the ledger: {set(submitted) - set(ids)}"
     lost = {j["id"] for j in rows if j["state"] == "lost"} - set(may_be_lost)
-    assert not lost, f"jobs recorded lost: {[j for j in rows if j['id'] in lost]}"
+    assert not lost, (
+        f"jobs recorded lost: {[(j['id'], j['reason']) for j in rows if j['id'] in lost]}"
+    )
     status = orgtui.status()
     state = {j["id"]: j["state"] for j in rows}
     for device in status["scheduler"]["devices"]:
