@@ -8,7 +8,7 @@ import json
 from enum import StrEnum
 from typing import Any, TypeVar
 
-from orgtui.config.runtime import OrgRuntime, resolve
+from orgtui.config.runtime import OrgRuntime, read_info, resolve
 from orgtui.protocol.client import DaemonUnreachable, call
 from orgtui.protocol.codec import encode
 from orgtui.protocol.messages import BAD_REQUEST, NOT_FOUND, Request, RequestError
@@ -40,6 +40,16 @@ def _call(rt: OrgRuntime, req: Request[R], timeout: float = 10.0) -> R:
     except RequestError as e:
         status = BAD_INPUT if e.code in (BAD_REQUEST, NOT_FOUND) else FAILED
         raise CliError(str(e), status) from None
+
+
+def org_info(rt: OrgRuntime) -> dict[str, str]:
+    """The org's `org.json` (its file, work dir and repo); CliError when it is missing."""
+    info = read_info(rt.dir)
+    if not info:
+        raise CliError(
+            f"{rt.dir}/org.json is missing; cannot find org {rt.name}'s work dir", FAILED
+        )
+    return info
 
 
 def print_json(reply: Any) -> None:

@@ -13,19 +13,25 @@ import sys
 import time
 from pathlib import Path
 
-from orgtui.cli import jobs, reload, research
-from orgtui.cli.common import BAD_INPUT, FAILED, CliError, _call, _org, _org_option, print_json
+from orgtui.cli import down, jobs, reload, research
+from orgtui.cli.common import (
+    BAD_INPUT,
+    FAILED,
+    CliError,
+    _call,
+    _org,
+    _org_option,
+    org_info,
+    print_json,
+)
 from orgtui.config.errors import ConfigError
 from orgtui.config.runtime import (
     AddressError,
     OrgRuntime,
     RuntimeDirError,
-    read_info,
     resolve,
 )
-from orgtui.protocol.client import DaemonUnreachable, VersionMismatch, call
-from orgtui.protocol.messages import RequestError
-from orgtui.protocol.org import Down, Post, Restart, Send
+from orgtui.protocol.org import Post, Restart, Send
 from orgtui.protocol.status import Status
 
 # -- commands ----------------------------------------------------------------------------
@@ -154,18 +160,9 @@ def cmd_restart(args: argparse.Namespace) -> int:
     return 0
 
 
-def _info(rt: OrgRuntime) -> dict[str, str]:
-    info = read_info(rt.dir)
-    if not info:
-        raise CliError(
-            f"{rt.dir}/org.json is missing; cannot find org {rt.name}'s work dir", FAILED
-        )
-    return info
-
-
 def cmd_logs(args: argparse.Namespace) -> int:
     rt = resolve(args.org, running_only=False)
-    logs = Path(_info(rt)["workdir"]) / "logs"
+    logs = Path(org_info(rt)["workdir"]) / "logs"
     path = logs / f"{args.agent}.log"
     if not path.exists():
         known = sorted(p.stem for p in logs.glob("*.log") if p.stem != "orgd")
@@ -177,46 +174,6 @@ def cmd_logs(args: argparse.Namespace) -> int:
         if part.exists():
             out.write(part.read_bytes())
     out.flush()
-    return 0
-
-
-def cmd_down(args: argparse.Namespace) -> int:
-    rt = resolve(args.org or args.org_arg, running_only=False)
-    try:
-        # With --wait, running jobs finish first: as long as their budgets.
-        result = call(rt.orgd_sock, Down(wait=args.wait), timeout=7 * 86400 if args.wait else 60)
-        survivors = result.survivors
-    except VersionMismatch as e:  # that orgd would not stop its jobs: it must be restarted
-        raise CliError(str(e), FAILED) from None
-    except (DaemonUnreachable, RequestError):
-        # orgd is gone (killed, crashed): stop what it left running ourselves.
-        from orgtui.control.shutdown import stop_org
-        from orgtui.tmux.server import TmuxServer
-
-        survivors = stop_org(TmuxServer(rt.tmux_sock), rt.file)
-        rt.orgd_sock.unlink(missing_ok=True)
-    print(f"org {rt.name} is down")
-    if survivors:
-        print(
-            f"warning: these processes would not die: {' '.join(map(str, survivors))}",
-            file=sys.stderr,
-        )
-    if args.clean:
-        info = _info(rt)
-        workdir = Path(info["workdir"])
-        agents = sorted(p.name for p in (workdir / "worktrees").glob("*") if p.is_dir())
-        from orgtui.workspace import remove_worktrees
-
-        removed, dirty = remove_worktrees(Path(info["repo"]), workdir, agents, force=args.force)
-        for name in removed:
-            print(f"removed worktree {workdir / 'worktrees' / name} (its branch stays)")
-        if dirty:
-            names = ", ".join(dirty)
-            print(
-                f"kept worktrees with uncommitted work: {names}; `orgtui down --clean --force` removes them",
-                file=sys.stderr,
-            )
-            return FAILED
     return 0
 
 
@@ -246,15 +203,7 @@ def parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=cmd_attach)
 
-    p = sub.add_parser("down", help="stop the org")
-    p.add_argument("org_arg", nargs="?", metavar="ORG")
-    _org_option(p)
-    p.add_argument("--wait", action="store_true", help="let running jobs finish first")
-    p.add_argument(
-        "--clean", action="store_true", help="also remove clean worktrees (branches stay)"
-    )
-    p.add_argument("--force", action="store_true", help="with --clean: remove dirty worktrees too")
-    p.set_defaults(func=cmd_down)
+    down.add_parser(sub)
 
     p = sub.add_parser("status", help="agents, their state and activity")
     p.add_argument("org_arg", nargs="?", metavar="ORG")

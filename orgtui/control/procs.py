@@ -110,4 +110,14 @@ def stop(pids: set[int], steps: tuple[signal.Signals, ...], wait: float = 1.5) -
     return left
 
 
+def describe(pid: int) -> str:
+    """`PID (command line)`, shortened, for a message that names a process."""
+    try:
+        argv = (PROC / str(pid) / "cmdline").read_bytes().rstrip(b"\0").split(b"\0")
+    except OSError:
+        return str(pid)
+    line = " ".join(a.decode(errors="replace") for a in argv)
+    return f"{pid} ({line[:60]}{'...' if len(line) > 60 else ''})" if line else str(pid)
+
+
 AGENT_STOP = (signal.SIGHUP, signal.SIGTERM, signal.SIGKILL)

@@ -1,9 +1,12 @@
 """Stopping an org for good: its agents, every process still carrying its `ORGTUI_ORG`, and its
-tmux server. Used by orgd's `down` handler and, when orgd is gone, by `orgtui down` itself."""
+tmux server. Used by orgd's `down` handler and, when orgd is gone or does not answer, by
+`orgtui down` itself (which then stops that orgd first: `stop_daemon`)."""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -33,3 +36,11 @@ def stop_org(server: TmuxServer, org_file: Path, spare: Iterable[int] = ()) -> l
     late = procs.carrying("ORGTUI_ORG", str(org_file), procs.own_processes()) - spare
     left |= procs.stop(late, procs.AGENT_STOP)
     return sorted(left)
+
+
+def stop_daemon(pid: int, wait: float = 3.0) -> bool:
+    """Stop an orgd that does not answer: SIGCONT (a stopped process holds SIGTERM pending
+    until it runs again) with SIGTERM, then SIGKILL; whether it is gone."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.kill(pid, signal.SIGCONT)
+    return not procs.stop({pid}, (signal.SIGTERM, signal.SIGKILL), wait=wait)

@@ -20,6 +20,7 @@ from orgtui.workspace.worktrees import (
     is_dirty,
     list_worktrees,
     remove_worktrees,
+    unsaved_work,
     worktree_path,
 )
 
@@ -37,5 +38,6 @@ __all__ = [
     "is_dirty",
     "list_worktrees",
     "remove_worktrees",
+    "unsaved_work",
     "worktree_path",
 ]

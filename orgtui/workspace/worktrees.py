@@ -4,6 +4,7 @@ untouched; their dirtiness; their removal for `down --clean`."""
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -171,6 +172,34 @@ def is_dirty(worktree: Path) -> bool:
     return status.stdout.strip() != ""
 
 
+def unsaved_work(worktree: Path, generated: Iterable[str] = ()) -> list[str]:
+    """What removing `worktree` would lose: modified, staged, untracked and ignored paths (an
+    ignored folder as one `dir/`), as `git status` names them, relative to the worktree, but
+    `generated`, the top-level files orgtui wrote there itself. Takes no index lock."""
+    worktree = Path(worktree)
+    if not (worktree / ".git").exists():
+        raise WorkspaceError(f"{worktree} is not a git worktree")
+    status = run_git(
+        worktree,
+        ["status", "--porcelain", "-z", "--ignored", "--untracked-files=normal",
+         "--ignore-submodules=none"],
+        optional_locks=False,
+    )  # fmt: skip
+    if not status.ok:
+        raise WorkspaceError(f"cannot read the status of {worktree}: {status.message}")
+    fields = iter(status.stdout.split("\0"))
+    found = []
+    for field in fields:
+        if not field:
+            continue
+        code, path = field[:2], field[3:]
+        if code[0] in "RC":
+            next(fields, None)  # a rename's or copy's source: its target stands for it
+        if path not in generated:
+            found.append(path)
+    return found
+
+
 def branch_of(worktree: Path) -> str | None:
     """The branch checked out in `worktree`; None when HEAD is detached or `worktree` is not a
     git worktree (a directory inside some other repository does not count)."""
@@ -184,14 +213,16 @@ def branch_of(worktree: Path) -> str | None:
 
 
 def remove_worktrees(
-    repo: Path, workdir: Path, agents: list[str], force: bool
+    repo: Path, workdir: Path, agents: list[str], force: bool, generated: Iterable[str] = ()
 ) -> tuple[list[str], list[str]]:
     """Remove the agents' worktrees for `down --clean`; their branches stay.
 
-    Returns (removed, refused): an agent's worktree is refused when it is dirty (see
-    `is_dirty`) or locked, unless `force`. Agents with no worktree are skipped; a registration
-    whose directory is already gone is pruned.
+    Returns (removed, refused): an agent's worktree is refused when it is locked or holds
+    anything `unsaved_work` names (ignored files too: a checkpoint is work), unless `force`.
+    Agents with no worktree are skipped; a registration whose directory is already gone is
+    pruned.
     """
+    generated = set(generated)
     repo = Path(repo)
     removed: list[str] = []
     refused: list[str] = []
@@ -206,7 +237,7 @@ def remove_worktrees(
             if not mine.is_present():
                 stale = True
                 continue
-            if not force and (mine.locked or is_dirty(path)):
+            if not force and (mine.locked or unsaved_work(path, generated)):
                 refused.append(agent)
                 continue
             args = ["worktree", "remove", *(["--force", "--force"] if force else []), str(path)]

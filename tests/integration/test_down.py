@@ -66,7 +66,7 @@ def test_clean_keeps_dirty_worktrees(write_org, orgtui, repo: Path, tmp_path: Pa
     (worktrees / "b" / "notes.md").write_text("uncommitted work\n")
     proc = orgtui("down", "--clean", check=False)
     assert proc.returncode == 1
-    assert "kept worktrees with uncommitted work: b" in proc.stderr
+    assert "kept worktree b" in proc.stderr and "notes.md" in proc.stderr
     assert (worktrees / "b" / "notes.md").read_text() == "uncommitted work\n"
     assert not (worktrees / "a").exists() and not (worktrees / "c").exists()
     branches = git(repo, "branch", "--format=%(refname:short)").split()
@@ -74,3 +74,25 @@ def test_clean_keeps_dirty_worktrees(write_org, orgtui, repo: Path, tmp_path: Pa
     proc = orgtui("down", "downy", "--clean", "--force")
     assert not (worktrees / "b").exists()
     assert len(git(repo, "branch", "--format=%(refname:short)").split()) == 5
+
+
+def test_clean_keeps_ignored_files_and_names_them(write_org, orgtui, repo: Path, tmp_path: Path):
+    """A checkpoint under a git-ignored folder is work too: `--clean` keeps its worktree and
+    lists what it would delete; `--force` removes it."""
+    (repo / ".gitignore").write_text("*.log\nckpt/\n")
+    git(repo, "commit", "-qam", "ignore checkpoints")
+    orgtui("up", str(write_org(ORG)))
+    wait_for(lambda: len(orgtui.status()["agents"]) == 3)
+    worktrees = tmp_path / ".orgtui" / "downy" / "worktrees"
+    (worktrees / "a" / "ckpt").mkdir()
+    (worktrees / "a" / "ckpt" / "model.pt").write_bytes(b"weights")
+    (worktrees / "c" / "run.log").write_text("training output\n")
+    proc = orgtui("down", "--clean", check=False)
+    assert proc.returncode == 1, proc.stderr
+    assert "kept worktree a" in proc.stderr and "ckpt/" in proc.stderr
+    assert "kept worktree c" in proc.stderr and "run.log" in proc.stderr
+    assert (worktrees / "a" / "ckpt" / "model.pt").read_bytes() == b"weights"
+    assert (worktrees / "c" / "run.log").exists()
+    assert not (worktrees / "b").exists()  # nothing of an agent's in it but its prompt file
+    orgtui("down", "downy", "--clean", "--force")
+    assert not (worktrees / "a").exists() and not (worktrees / "c").exists()

@@ -20,6 +20,7 @@ from orgtui.workspace import (
     ensure_program,
     is_dirty,
     remove_worktrees,
+    unsaved_work,
 )
 
 PROGRAM = "program/softcap"
@@ -259,21 +260,29 @@ def test_remove_worktrees_keeps_dirty_ones_and_all_branches(repo: Path, workdir:
     ensure_program(repo, "main", PROGRAM)
     clean = ensure_agent(repo, PROGRAM, workdir, "clean")
     dirty = ensure_agent(repo, PROGRAM, workdir, "dirty")
-    (clean.worktree / "run.log").write_text("ignored\n")
+    ignored = ensure_agent(repo, PROGRAM, workdir, "ignored")
+    ensure_excluded(repo, ["CLAUDE.md"])  # as orgd does for the prompt file it writes
+    (clean.worktree / "CLAUDE.md").write_text("written by orgtui\n")
     (dirty.worktree / "wip.py").write_text("unsaved work\n")
+    (ignored.worktree / "run.log").write_text("ignored, and work all the same\n")
+    assert unsaved_work(clean.worktree, ["CLAUDE.md"]) == []
+    assert unsaved_work(ignored.worktree) == ["run.log"]
 
-    removed, refused = remove_worktrees(repo, workdir, ["clean", "dirty", "ghost"], force=False)
+    agents = ["clean", "dirty", "ignored", "ghost"]
+    removed, refused = remove_worktrees(repo, workdir, agents, force=False, generated=["CLAUDE.md"])
 
-    assert (removed, refused) == (["clean"], ["dirty"])
+    assert (removed, refused) == (["clean"], ["dirty", "ignored"])
     assert not clean.worktree.exists()
     assert (dirty.worktree / "wip.py").read_text() == "unsaved work\n"
-    assert set(worktrees(repo)) == {repo.resolve(), dirty.worktree.resolve()}
+    assert (ignored.worktree / "run.log").exists()
+    assert set(worktrees(repo)) == {repo.resolve(), dirty.worktree.resolve(),
+                                    ignored.worktree.resolve()}  # fmt: skip
     assert {clean.branch, dirty.branch} <= set(branches(repo))
 
-    removed, refused = remove_worktrees(repo, workdir, ["clean", "dirty"], force=True)
+    removed, refused = remove_worktrees(repo, workdir, agents[:3], force=True)
 
-    assert (removed, refused) == (["dirty"], [])
-    assert not dirty.worktree.exists()
+    assert (removed, refused) == (["dirty", "ignored"], [])
+    assert not dirty.worktree.exists() and not ignored.worktree.exists()
     assert set(worktrees(repo)) == {repo.resolve()}
     assert {clean.branch, dirty.branch} <= set(branches(repo))
 
