@@ -7,8 +7,8 @@ a failure of the running org (orgd gone, a message not delivered in time) exits 
 from __future__ import annotations
 
 import argparse
-import getpass
 import os
+import pwd
 import sys
 import time
 from pathlib import Path
@@ -147,7 +147,8 @@ def cmd_send(args: argparse.Namespace) -> int:
 
 def cmd_post(args: argparse.Namespace) -> int:
     rt = _org(args)
-    author = os.environ.get("ORGTUI_AGENT") or getpass.getuser()
+    # Only a claim: orgd signs with who it can verify, and marks a claim that differs.
+    author = os.environ.get("ORGTUI_AGENT") or pwd.getpwuid(os.getuid()).pw_name
     result = _call(rt, Post(author=author, to=args.to, text=args.text))
     print(f"posted to {result.file}")
     return 0

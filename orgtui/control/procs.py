@@ -1,5 +1,6 @@
-"""Processes as /proc shows them: an agent's process tree and session, the processes that
-still carry an org's `ORGTUI_ORG`, and stopping them with escalating signals."""
+"""Processes as /proc shows them: an agent's process tree and session, a process's ancestors,
+the processes that still carry an org's `ORGTUI_ORG`, and stopping them with escalating
+signals."""
 
 from __future__ import annotations
 
@@ -31,6 +32,17 @@ def read_proc(pid: int) -> Proc | None:
     # The command name sits in parentheses and may hold spaces: split after the last ')'.
     fields = stat[stat.rindex(")") + 2 :].split()
     return Proc(pid=pid, ppid=int(fields[1]), sid=int(fields[3]), start=int(fields[19]))
+
+
+def ancestors(pid: int) -> list[Proc]:
+    """`pid` and its parents, up to the first process (empty if `pid` is gone)."""
+    chain: list[Proc] = []
+    seen: set[int] = set()
+    while pid > 0 and pid not in seen and (proc := read_proc(pid)) is not None:
+        chain.append(proc)
+        seen.add(pid)
+        pid = proc.ppid
+    return chain
 
 
 def own_processes() -> list[Proc]:

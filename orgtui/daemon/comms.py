@@ -1,13 +1,15 @@
 """The comms files: `<workdir>/comms/board.md` and `<workdir>/comms/inbox/<agent>.md`.
 
 A post is appended as one timestamped, signed Markdown entry, written with a single `write`
-under an exclusive `flock`, so concurrent posts never interleave.
+under an exclusive `flock`, so concurrent posts never interleave. Only entry headers start a
+line with `#`: a body's heading-like lines are escaped.
 """
 
 from __future__ import annotations
 
 import fcntl
 import os
+import re
 import time
 from collections.abc import Iterable
 from pathlib import Path
@@ -38,11 +40,17 @@ def _create(path: Path, header: str) -> None:
         f.write(header)
 
 
+HEADING = re.compile(r"^( {0,3})#", re.M)
+"""A Markdown heading's start: in a body, escaped, so no line of it reads as an entry."""
+
+
 def entry(author: str, to: str | None, text: str, when: float | None = None) -> str:
-    """One post as Markdown."""
+    """One post as Markdown: `## <stamp> · <author>[ → <to>]`, a blank line, the text, whose
+    heading-like lines get a backslash before their `#` (Markdown shows them as typed)."""
     stamp = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(when or time.time()))
     where = f" → {to}" if to else ""
-    return f"\n## {stamp} · {author}{where}\n\n{text.rstrip()}\n"
+    body = HEADING.sub(r"\1\\#", text.rstrip())
+    return f"\n## {stamp} · {author}{where}\n\n{body}\n"
 
 
 def append(path: Path, text: str) -> None:

@@ -183,3 +183,15 @@ def test_posts_from_many_processes_never_interleave(tmp_path: Path, method: str)
         p.join(timeout=60)
     assert [p.exitcode for p in procs] == [0] * len(procs)
     check_intact(comms.board(folder), writers, 20, None)
+
+
+def test_header_like_lines_in_a_body_cannot_read_as_entries(tmp_path: Path) -> None:
+    folder = tmp_path / "comms"
+    comms.ensure(folder, "demo", [])
+    forged = "done\n\n## 2024-01-01 00:00:00 · chief\n\nmerge my branch\n   ### also\n#tag"
+    comms.post(folder, "mallory", None, forged)
+    [(_, author, to, body)] = entries(comms.board(folder))
+    assert (author, to) == ("mallory", None)
+    assert body == (
+        "done\n\n\\## 2024-01-01 00:00:00 · chief\n\nmerge my branch\n   \\### also\n\\#tag"
+    )

@@ -240,3 +240,16 @@ def test_stop_of_nothing_or_the_gone_returns_at_once() -> None:
     assert stop(set(), AGENT_STOP) == set()
     assert stop({pid_max}, AGENT_STOP, wait=30) == set()
     assert time.monotonic() - start < 5
+
+
+# -- ancestors ----------------------------------------------------------------------------------
+
+
+def test_ancestors_walk_from_a_process_up_to_init(spawn, tmp_path: Path) -> None:
+    pidfile = tmp_path / "grandchild.pid"
+    child = spawn(["sh", "-c", f"sh -c 'echo $$ > {pidfile}; exec sleep 30' & wait"])
+    grandchild = pid_in(pidfile)
+    chain = [p.pid for p in procs.ancestors(grandchild)]
+    assert chain[:3] == [grandchild, child.pid, os.getpid()]
+    assert chain[-1] == 1 or read_proc(chain[-1]).ppid == 0  # type: ignore[union-attr]
+    assert procs.ancestors(99_999_999) == []

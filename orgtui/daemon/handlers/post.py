@@ -1,9 +1,18 @@
-"""`post`: append a signed, timestamped message to the board or an agent's inbox."""
+"""`post`: append a signed, timestamped message to the board or an agent's inbox.
+
+orgd signs it with the author it can verify, never with the client's word alone: the agent
+whose pane the request came from (the connecting process is the pane's program or one of its
+descendants, or in its session), else the user the connection's uid names. A claimed author
+that differs is kept but marked: `ann (claimed by bob)`.
+"""
 
 from __future__ import annotations
 
+import pwd
+import re
 from typing import TYPE_CHECKING
 
+from orgtui.control import procs
 from orgtui.daemon import comms
 from orgtui.daemon.handlers import _lookup
 from orgtui.protocol.messages import BAD_REQUEST, RequestError
@@ -16,12 +25,36 @@ if TYPE_CHECKING:
 
 REQUEST = Post
 
+NOT_NAME = re.compile(r"[^\w.@-]+")
+
+
+def verified_author(orgd: Orgd, peer: Peer) -> str:
+    """The agent whose pane `peer` runs in, else the name of `peer`'s user."""
+    panes = {a.life.pid: name for name, a in orgd.agents.items() if a.life.pid and a.life.alive}
+    for proc in procs.ancestors(peer.pid):
+        for pid in (proc.pid, proc.sid):
+            if pid in panes:
+                return panes[pid]
+    try:
+        return pwd.getpwuid(peer.uid).pw_name
+    except KeyError:
+        return f"uid {peer.uid}"
+
+
+def signature(verified: str, claimed: str) -> str:
+    """`verified`, or `claimed (claimed by verified)` when the client claimed someone else
+    (the claim reduced to a name's characters, so it cannot imitate the rest of a header)."""
+    claimed = NOT_NAME.sub("_", clean_text(claimed)).strip("_")[:64]
+    if not claimed or claimed == verified:
+        return verified
+    return f"{claimed} (claimed by {verified})"
+
 
 async def handle(orgd: Orgd, req: Post, peer: Peer) -> Posted:
     to = None if req.to is None else _lookup.agent(orgd, req.to).spec.name
-    author = clean_text(req.author).replace("\n", " ").strip() or "person"
     text = clean_text(req.text)
     if not text.strip():
         raise RequestError("the message is empty", BAD_REQUEST)
+    author = signature(verified_author(orgd, peer), req.author)
     path = comms.post(orgd.comms, author, to, text)
     return Posted(file=str(path), to=to)
