@@ -1,9 +1,11 @@
 """The tmux boundary's text rules: quoting arguments, escaping formats, cleaning pasted text.
 
 Every argument orgtui gives tmux over control mode is quoted by `quote` (a `;` or `#` in it
-then stays text); every argument tmux expands as a format (`new-window -c`, `-n`,
-`pipe-pane`'s command, `display`) goes through `escape_format` so `#(...)` never runs; every
-text typed into a pane goes through `clean_text` so it cannot carry keys of its own.
+then stays text), and every argument of a command tmux reads as a file (`source-file -`) by
+`script_line`, which may hold newlines; every argument tmux expands as a format (`new-window
+-c`, `-n`, `pipe-pane`'s command, `display`) goes through `escape_format` so `#(...)` never
+runs; every text typed into a pane goes through `clean_text` so it cannot carry keys of its
+own.
 """
 
 from __future__ import annotations
@@ -22,6 +24,10 @@ def quote(arg: str) -> str:
     if "\n" in arg or "\r" in arg:
         # A newline ends a command line in control mode; such text takes the stdin path.
         raise ValueError("a tmux command-line argument cannot hold a newline")
+    return _word(arg)
+
+
+def _word(arg: str) -> str:
     if _SAFE.fullmatch(arg):
         return arg
     return "'" + arg.replace("'", "'\\''") + "'"
@@ -30,6 +36,15 @@ def quote(arg: str) -> str:
 def command_line(*args: str) -> str:
     """One tmux command line with every argument quoted."""
     return " ".join(quote(a) for a in args)
+
+
+def script_line(*args: str) -> str:
+    """One command of a file tmux reads with `source-file`, every argument quoted. Unlike
+    control mode, tmux's file parser keeps a newline (or any other byte but NUL) inside single
+    quotes as it is, so no argument is refused but one holding NUL."""
+    if any("\0" in arg for arg in args):
+        raise ValueError("a tmux argument cannot hold a NUL character")
+    return " ".join(_word(a) for a in args) + "\n"
 
 
 def escape_format(text: str) -> str:

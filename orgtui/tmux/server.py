@@ -3,17 +3,30 @@
 Commands run as `tmux -S <socket> ...` with argv (no shell) and without `TMUX`/`TMUX_PANE`
 in their environment, so a person's own tmux never mixes with the org's. Arguments tmux
 expands as formats are escaped here, at the one place they are built.
+
+An agent's environment holds secrets (`env = { API_KEY = ... }`), and every user on the machine
+can read every process's argv (`ps`, /proc/PID/cmdline). So the commands that start a pane
+(`new-window`, `respawn-pane`) never carry the environment on a command line: they are written
+to the stdin of `tmux source-file -`, with the environment as `-e NAME=VALUE` arguments, which
+tmux sets in the pane's process before it execs the agent's command (not as `env NAME=VALUE`
+words, which would show in argv). tmux keeps `-e` values to that one pane; `new-session -e`
+would put them in the session, shared by every window, so the first window starts a placeholder
+that is respawned at once with its agent's command and environment. tmux gives a pane the PATH
+of the client that started it, whatever `-e` says, so that client runs with the pane's PATH
+(a process's environment is its user's to read alone). The environment stays out of files
+too: it lives only in tmux's memory and the pane's process.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
-from orgtui.tmux.quoting import escape_format
+from orgtui.tmux.quoting import escape_format, script_line
 
 PANE_FORMAT = "\t".join(
     [
@@ -29,6 +42,10 @@ PANE_FORMAT = "\t".join(
         "#{pane_pipe}",
     ]
 )
+
+
+# What the session's first window runs until its agent is respawned into it, at once.
+PLACEHOLDER = ("sleep", "86400")
 
 
 class TmuxError(Exception):
@@ -48,8 +65,13 @@ class WindowSpec:
 
     def command(self) -> list[str]:
         """The pane's argv. `env` goes first so tmux always execs it directly: given one
-        argument, tmux would hand the command to `sh -c`, and commands are never run by a shell."""
-        return ["env", *(f"{k}={v}" for k, v in self.env.items()), *self.argv]
+        argument, tmux would hand the command to `sh -c`, and commands are never run by a shell.
+        The environment is not in it (see `env_args`)."""
+        return ["env", "--", *self.argv]
+
+    def env_args(self) -> list[str]:
+        """`-e NAME=VALUE` for each variable, for a command sent on tmux's stdin."""
+        return [arg for k, v in self.env.items() for arg in ("-e", f"{k}={v}")]
 
 
 @dataclass(frozen=True)
@@ -118,6 +140,30 @@ class TmuxServer:
             raise TmuxError(f"tmux {args[0]}: {proc.stderr.strip() or 'failed'}")
         return proc.stdout
 
+    def run_hidden(
+        self, *commands: list[str], config: Path | None = None, path: str | None = None
+    ) -> str:
+        """Run `commands` through `source-file -`, their arguments on tmux's stdin so that no
+        `ps` shows them; their stdout, or TmuxError. With `config`, start the server first
+        (reading that file) if none runs on the socket. `path` is the PATH of a pane these
+        commands start: tmux gives a pane its client's PATH, whatever `-e` says."""
+        start = ["-f", str(config), "start-server", ";"] if config else []
+        script = "".join(script_line(*c) for c in commands)
+        env = tmux_env()
+        if path is not None:
+            env["PATH"] = path
+        proc = subprocess.run(
+            [shutil.which("tmux") or "tmux", "-S", str(self.socket), *start, "source-file", "-"],
+            input=script,
+            capture_output=True,
+            text=True,
+            env=env,
+        )
+        if proc.returncode != 0:
+            name = commands[0][0] if commands else "source-file"
+            raise TmuxError(f"tmux {name}: {proc.stderr.strip() or 'failed'}")
+        return proc.stdout
+
     def has_session(self, session: str) -> bool:
         if not self.socket.exists():
             return False
@@ -135,28 +181,20 @@ class TmuxServer:
 
     def start(self, config: Path, session: str, first: WindowSpec) -> str:
         """Start the server with `config` and the org's session holding `first`; its pane id."""
-        out = self.run(
-            "-f",
-            str(config),
-            "new-session",
-            "-d",
-            "-P",
-            "-F",
-            "#{pane_id}",
-            "-s",
-            session,
-            "-x",
-            str(first.cols),
-            "-y",
-            str(first.rows),
-            *self.window_args(first),
-            "--",
-            *first.command(),
-        )
+        window = f"={session}:={first.name}"
+        out = self.run_hidden(
+            ["new-session", "-d", "-P", "-F", "#{pane_id}", "-s", session,
+             "-x", str(first.cols), "-y", str(first.rows), *self.window_args(first),
+             "--", *PLACEHOLDER],
+            ["respawn-pane", "-k", "-t", window, "-c", escape_format(str(first.cwd)),
+             *first.env_args(), "--", *first.command()],
+            config=config,
+            path=first.env.get("PATH"),
+        )  # fmt: skip
         self.run(
             "resize-window",
             "-t",
-            f"={session}:={first.name}",
+            window,
             "-x",
             str(first.cols),
             "-y",
@@ -167,18 +205,11 @@ class TmuxServer:
     def new_window(self, session: str, spec: WindowSpec) -> str:
         """Add an agent's window at its size; its pane id."""
         self.run("set-option", "-t", session, "default-size", f"{spec.cols}x{spec.rows}")
-        out = self.run(
-            "new-window",
-            "-d",
-            "-P",
-            "-F",
-            "#{pane_id}",
-            "-t",
-            f"={session}:",
-            *self.window_args(spec),
-            "--",
-            *spec.command(),
-        )
+        out = self.run_hidden(
+            ["new-window", "-d", "-P", "-F", "#{pane_id}", "-t", f"={session}:",
+             *self.window_args(spec), *spec.env_args(), "--", *spec.command()],
+            path=spec.env.get("PATH"),
+        )  # fmt: skip
         pane = out.strip()
         self.run("resize-window", "-t", pane, "-x", str(spec.cols), "-y", str(spec.rows))
         return pane
@@ -190,16 +221,11 @@ class TmuxServer:
 
     def respawn(self, pane: str, spec: WindowSpec) -> None:
         """Run the agent's command again in its dead pane."""
-        self.run(
-            "respawn-pane",
-            "-k",
-            "-t",
-            pane,
-            "-c",
-            escape_format(str(spec.cwd)),
-            "--",
-            *spec.command(),
-        )
+        self.run_hidden(
+            ["respawn-pane", "-k", "-t", pane, "-c", escape_format(str(spec.cwd)),
+             *spec.env_args(), "--", *spec.command()],
+            path=spec.env.get("PATH"),
+        )  # fmt: skip
 
     def panes(self, session: str) -> list[PaneInfo]:
         out = self.run("list-panes", "-s", "-t", f"={session}", "-F", PANE_FORMAT)
