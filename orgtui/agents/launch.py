@@ -18,16 +18,19 @@ def bin_dir(workdir: Path) -> Path:
 
 
 def write_bin(workdir: Path) -> Path:
-    """Write `<workdir>/bin/orgtui`, running this installation's orgtui."""
+    """Write `<workdir>/bin/orgtui`, running this installation's orgtui: the folder and the
+    script are this user's alone (0700), like everything under the work dir."""
     folder = bin_dir(workdir)
-    folder.mkdir(parents=True, exist_ok=True)
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    folder.chmod(0o700)
     script = folder / "orgtui"
     text = f"#!/bin/sh\nexec '{sys.executable}' -m orgtui \"$@\"\n"
     if not script.exists() or script.read_text() != text:
         tmp = script.with_suffix(".tmp")
         tmp.write_text(text)
-        tmp.chmod(0o755)
+        tmp.chmod(0o700)
         tmp.replace(script)
+    script.chmod(0o700)
     return script
 
 

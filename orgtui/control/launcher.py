@@ -1,7 +1,11 @@
 """`orgtui up`: check the org, then start orgd (or find it running) under the runtime lock.
 
 Two `up`s at once start one orgd: the second waits on the lock and then finds orgd answering.
-orgd runs in its own session (setsid) with its output in `<workdir>/logs/orgd.log`.
+orgd runs in its own session (setsid) with umask 077 and its output in `<workdir>/logs/orgd.log`.
+
+Nothing under the work dir is for other users: it is made 0700, and `close_workdir` (run by
+orgd as it starts) takes group and other bits off everything under a work dir that an older
+orgtui left open.
 """
 
 from __future__ import annotations
@@ -22,6 +26,8 @@ from orgtui.protocol.client import answers
 from orgtui.workspace import WorkspaceError, check_repo
 
 START_TIMEOUT = 30.0
+PRIVATE_UMASK = 0o077
+"""orgd's umask, and so that of everything it starts: git, tmux, the agents, the jobs."""
 
 
 class UpError(Exception):
@@ -105,10 +111,15 @@ def _start(cfg: OrgConfig, rt: OrgRuntime) -> None:
             f"orgd (pid {stale}) is alive but does not answer on {rt.orgd_sock}; "
             f"stop it with `kill {stale}` and run up again"
         )
-    logs = cfg.org.workdir / "logs"
-    logs.mkdir(parents=True, exist_ok=True)
+    workdir = cfg.org.workdir
+    if not workdir.exists():
+        workdir.parent.mkdir(parents=True, exist_ok=True)
+        workdir.mkdir(mode=0o700, exist_ok=True)
+    logs = workdir / "logs"
+    logs.mkdir(mode=0o700, exist_ok=True)
     log_path = logs / "orgd.log"
-    with open(log_path, "ab") as log:
+    fd = os.open(log_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    with open(fd, "ab") as log:
         proc = subprocess.Popen(
             [sys.executable, "-m", "orgtui.daemon", str(cfg.file)],
             stdin=subprocess.DEVNULL,
@@ -117,6 +128,7 @@ def _start(cfg: OrgConfig, rt: OrgRuntime) -> None:
             start_new_session=True,
             env=daemon_env(),
             cwd="/",
+            umask=PRIVATE_UMASK,
         )
     deadline = time.monotonic() + START_TIMEOUT
     while time.monotonic() < deadline:
@@ -126,3 +138,65 @@ def _start(cfg: OrgConfig, rt: OrgRuntime) -> None:
             return
         time.sleep(0.02)
     raise UpError(f"orgd did not answer within {START_TIMEOUT:g}s:\n{_log_tail(log_path)}")
+
+
+@dataclass(frozen=True)
+class Closed:
+    """What `close_workdir` changed: the work dir's mode before, and the paths under it (relative)
+    whose group and other bits it took off; `failed` could not be changed (another owner)."""
+
+    was: int
+    paths: list[str]
+    failed: list[str]
+
+    def describe(self, workdir: Path, shown: int = 20) -> str:
+        names = sorted(self.paths)
+        more = f" and {len(names) - shown} more" if len(names) > shown else ""
+        now = self.was & ~0o077
+        text = (
+            f"tightened {workdir} (was {self.was:04o}, now {now:04o}) and {len(names)} files "
+            f"and folders under it, no longer open to other users: "
+            f"{', '.join(names[:shown])}{more}"
+        )
+        if self.failed:
+            text += f"; could not tighten: {', '.join(sorted(self.failed)[:shown])}"
+        return text
+
+
+def close_workdir(workdir: Path) -> Closed | None:
+    """Make the work dir 0700 and take group and other bits off everything under it, if the
+    work dir was open to other users (a 0700 work dir already shuts them out of all of it, so
+    then this costs one stat). Links are not followed: what they point to is not the org's."""
+    try:
+        mode = stat.S_IMODE(workdir.lstat().st_mode)
+    except FileNotFoundError:
+        return None
+    if not mode & 0o077:
+        return None
+    # The work dir first: from here on nothing under it is reachable by others.
+    workdir.chmod(mode & ~0o077)
+    paths: list[str] = []
+    failed: list[str] = []
+    folders = [workdir]
+    while folders:
+        try:
+            entries = list(os.scandir(folders.pop()))
+        except OSError:
+            continue
+        for entry in entries:
+            try:
+                if entry.is_symlink():
+                    continue
+                st = entry.stat(follow_symlinks=False)
+            except OSError:
+                continue
+            if stat.S_ISDIR(st.st_mode):
+                folders.append(Path(entry.path))
+            if st.st_mode & 0o077:
+                rel = os.path.relpath(entry.path, workdir)
+                try:
+                    os.chmod(entry.path, stat.S_IMODE(st.st_mode) & ~0o077)
+                    paths.append(rel)
+                except OSError:
+                    failed.append(rel)
+    return Closed(mode, paths, failed)

@@ -1,5 +1,9 @@
 """`python -m orgtui.daemon ORGFILE`: run orgd in the foreground (`orgtui up` starts it
-detached, in its own session, with its output in `<workdir>/logs/orgd.log`)."""
+detached, in its own session, with its output in `<workdir>/logs/orgd.log`).
+
+orgd runs with umask 077, so what it writes and what it starts (git, tmux, agents, jobs) is
+its user's alone; as it starts it closes a work dir an older orgtui left open to other users,
+and says so in its log. Stopped by `down`, it removes the org's runtime folder as it exits."""
 
 from __future__ import annotations
 
@@ -12,6 +16,7 @@ from pathlib import Path
 
 from orgtui.config import ConfigError, load_org
 from orgtui.config.runtime import org_runtime
+from orgtui.control.launcher import PRIVATE_UMASK, close_workdir
 from orgtui.daemon.orgd import Orgd
 from orgtui.daemon.socket_server import serve
 from orgtui.daemon.watch import watch
@@ -22,6 +27,9 @@ log = logging.getLogger("orgd")
 async def run(org_file: Path) -> int:
     cfg = load_org(org_file)
     rt = org_runtime(cfg.org.name, cfg.file).ensure()
+    closed = await asyncio.to_thread(close_workdir, cfg.org.workdir)
+    if closed:
+        log.warning("%s", closed.describe(cfg.org.workdir))
     orgd = Orgd(cfg, rt)
     await asyncio.to_thread(orgd.prepare)
     await asyncio.to_thread(orgd.start_panes)
@@ -53,6 +61,7 @@ async def run(org_file: Path) -> int:
 
 
 def main(argv: list[str]) -> int:
+    os.umask(PRIVATE_UMASK)
     logging.basicConfig(
         level=logging.INFO,
         format="%(asctime)s %(name)s %(levelname)s %(message)s",
