@@ -9,7 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-State = Literal["starting", "running", "exited", "crashed", "stopped"]
+State = Literal["starting", "running", "restarting", "exited", "crashed", "stopped"]
+"""`restarting`: its program ended and orgd starts it again once the backoff has passed
+(its exit status kept); `exited` (status 0) and `crashed`: ended for good, or given up."""
 
 QUICK_EXIT_SECONDS = 10.0
 MAX_QUICK_EXITS = 5
@@ -94,6 +96,7 @@ class AgentLife:
             self.gave_up = True
             self.state = "crashed"
             return
+        self.state = "restarting"
         self.restart_at = now + backoff(self.quick_exits)
 
     def restarted(self, pane_id: str, pid: int, now: float) -> None:

@@ -10,7 +10,7 @@ from typing import ClassVar, Literal
 from orgtui.config.model import Goal, Kind, ProcessKind, Role
 from orgtui.protocol.messages import Request
 
-AgentState = Literal["starting", "running", "exited", "crashed", "stopped"]
+AgentState = Literal["starting", "running", "restarting", "exited", "crashed", "stopped"]
 """`agents/lifecycle.py`'s states (the protocol's clients do not import the agents' layer;
 the type checker sees that the two agree where orgd fills this in)."""
 

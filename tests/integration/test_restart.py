@@ -39,18 +39,21 @@ def agents(orgtui) -> dict[str, dict]:
 
 def test_restart_policies(write_org, orgtui):
     orgtui("up", str(write_org(ORG)))
+    seen: list[tuple[str, int]] = []  # (state, restarts) of `fails` at each reading
+
+    def given_up() -> dict[str, dict] | None:
+        a = agents(orgtui)
+        seen.append((a["fails"]["state"], a["fails"]["restarts"]))
+        done = all(
+            a[n]["restarts"] == 4 and a[n]["state"] == "crashed" for n in ("fails", "always")
+        )
+        return a if done else None
+
     # A crash loop: 5 quick exits in a row, then orgd gives up (backoff 0.5+1+2+4 s).
-    final = wait_for(
-        lambda: (
-            (a := agents(orgtui))
-            and all(
-                a[n]["restarts"] == 4 and a[n]["state"] == "crashed" for n in ("fails", "always")
-            )
-            and a
-        ),
-        timeout=30,
-        what="the crash loop to stop",
-    )
+    final = wait_for(given_up, timeout=30, what="the crash loop to stop")
+    # While a restart is pending it says so; `crashed` only once orgd has given up.
+    assert ("restarting", 3) in seen, seen
+    assert all(restarts == 4 for state, restarts in seen if state == "crashed"), seen
     assert final["never"]["state"] == "crashed" and final["never"]["exit_status"] == 3
     assert final["never"]["restarts"] == 0
     # tmux 3.3a now and then marks a pane dead without ever giving its exit status (seen once

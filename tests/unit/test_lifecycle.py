@@ -61,10 +61,10 @@ def test_a_launched_pane_is_starting_then_running() -> None:
         ("no", 0, "exited", False),
         ("no", 1, "crashed", False),
         ("on-failure", 0, "exited", False),
-        ("on-failure", 1, "crashed", True),
-        ("on-failure", 137, "crashed", True),
-        ("always", 0, "exited", True),
-        ("always", 2, "crashed", True),
+        ("on-failure", 1, "restarting", True),
+        ("on-failure", 137, "restarting", True),
+        ("always", 0, "restarting", True),
+        ("always", 2, "restarting", True),
     ],
 )
 def test_restart_policy(policy: str, status: int, state: str, restarts: bool) -> None:
@@ -206,8 +206,8 @@ def test_a_dead_pane_whose_status_never_comes_is_recorded_after_the_wait() -> No
     assert life.observe(True, None, 0.0, dead_at + STATUS_WAIT - 0.01) is False
     assert life.state == "running"
     assert life.observe(True, None, 0.0, dead_at + STATUS_WAIT) is False
-    # No status is not a success: crashed, and on-failure restarts it.
-    assert (life.state, life.exit_status) == ("crashed", None)
+    # No status is not a success: on-failure restarts it.
+    assert (life.state, life.exit_status) == ("restarting", None)
     assert life.restart_at is not None
     assert life.observe(True, None, 0.0, life.restart_at) is True
 
@@ -222,7 +222,7 @@ def test_the_status_wait_starts_afresh_after_a_restart() -> None:
     assert life.observe(True, None, 0.0, again) is False
     assert life.state == "starting"
     assert life.observe(True, 5, 0.0, again + 0.1) is False
-    assert (life.state, life.exit_status) == ("crashed", 5)
+    assert (life.state, life.exit_status) == ("restarting", 5)
 
 
 def test_a_stopped_agent_is_never_restarted() -> None:
@@ -277,8 +277,21 @@ def test_adopted_dead_pane_gets_its_restart_policy() -> None:
     # It died while no orgd watched; the new orgd restarts it as the old one would have.
     life = AgentLife(restart_policy="on-failure")
     life.adopted("%7", 4242, True, 2, T0)
-    assert life.state == "crashed" and life.restart_at is not None
+    assert life.state == "restarting" and life.restart_at is not None
     assert life.observe(True, 2, 0.0, life.restart_at)
     clean = AgentLife(restart_policy="on-failure")
     clean.adopted("%8", 4243, True, 0, T0)
     assert clean.state == "exited" and clean.restart_at is None
+
+
+def test_a_pending_restart_reads_restarting_not_crashed() -> None:
+    """While the backoff runs the agent is `restarting` (with its exit status); once orgd
+    gives up it is `crashed`; an exit no policy restarts is `exited` or `crashed`."""
+    life = launched("on-failure")
+    delay, now = crash_quickly(life, T0)
+    assert delay == 0.5 and life.state == "starting"
+    life.observe(True, 3, 0.0, now + 1.0)
+    assert (life.state, life.exit_status) == ("restarting", 3)
+    assert life.alive is False
+    assert life.observe(True, 3, 0.0, now + 1.2) is False
+    assert life.state == "restarting"
