@@ -2,19 +2,38 @@
 
 `$XDG_RUNTIME_DIR/orgtui/` or else `/tmp/orgtui-<uid>/` (0700, owned by this user, checked as
 tmux checks its socket folder), one folder per org: `<name>-<8 hex of the org file's path
-hash>/` holding `orgd.sock`, `tmux.sock`, `orgd.pid`, `org.json` (name, file, workdir, repo) and the
-`lock` that `up` holds while it starts orgd.
+hash>/` holding `orgd.sock`, `tmux.sock`, `orgd.pid`, `org.json` (name, file, workdir, repo),
+`tmux.conf` and the `lock` that `up` holds while it starts orgd.
+
+A folder lives as long as its org: orgd removes it when it stops for `down`, and `up` removes
+the folders of dead orgs (no orgd, no tmux server: killed, crashed) so they never pile up. A
+stopped org is then found by its org file (`resolve`). Removing takes the folder's lock without
+waiting, so it never pulls the folder from under an `up` that is starting the org; `locked`,
+which `up` holds, checks that the lock it got is still the folder's.
 """
 
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import hashlib
 import json
 import os
+import socket
 import stat
+import time
+import tomllib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+
+from orgtui.config.errors import ConfigError
+from orgtui.config.load import load_org
+
+# What orgtui keeps in an org's folder (the lock last: it guards the rest); a folder holding
+# anything else is left in place.
+FILES = ("orgd.sock", "orgd.pid", "tmux.sock", "tmux.sock.lock", "tmux.conf", "org.json",
+         "org.tmp", "lock")  # fmt: skip
 
 
 class RuntimeDirError(Exception):
@@ -88,6 +107,91 @@ class OrgRuntime:
             return None
         return pid
 
+    def dead(self) -> bool:
+        """Nothing uses the folder: no orgd runs for the org and nothing listens on its sockets
+        (a tmux server whose orgd was killed keeps the agents running: not dead)."""
+        return (
+            self.daemon_pid() is None
+            and not _listening(self.orgd_sock)
+            and not _listening(self.tmux_sock)
+        )
+
+    @contextlib.contextmanager
+    def locked(self) -> Iterator[None]:
+        """Hold the folder's lock (waiting for it), creating the folder as needed. A lock file
+        removed while this waited is no lock: then it takes the folder's new one."""
+        while True:
+            self.ensure()
+            try:
+                fd = os.open(self.lock_file, os.O_RDWR | os.O_CREAT, 0o600)
+            except FileNotFoundError:  # the folder was removed between ensure and open
+                continue
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX)
+                try:
+                    current = os.stat(self.lock_file).st_ino
+                except FileNotFoundError:
+                    current = None
+                if current == os.fstat(fd).st_ino:
+                    yield
+                    return
+            finally:
+                os.close(fd)
+
+    def clear(self) -> None:
+        """Remove what a dead org left in the folder (the caller holds its lock, which stays)."""
+        for name in FILES[:-1]:
+            (self.dir / name).unlink(missing_ok=True)
+
+    def remove(self, patience: float = 0.0) -> bool:
+        """Remove the folder if it is dead and no `up` holds its lock; whether it is gone.
+        `patience`: seconds to keep trying (a killed tmux server may take a moment to close
+        its socket)."""
+        deadline = time.monotonic() + patience
+        while not self._remove():
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.05)
+        return True
+
+    def _remove(self) -> bool:
+        try:
+            fd = os.open(self.lock_file, os.O_RDWR)
+        except FileNotFoundError:
+            fd = None
+        except OSError:
+            return False
+        try:
+            if fd is not None:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    return False
+            if not self.dead() or any(p.name not in FILES for p in self.dir.iterdir()):
+                return False
+            self.clear()
+            self.lock_file.unlink(missing_ok=True)
+            self.dir.rmdir()
+        except FileNotFoundError:
+            pass
+        except OSError:  # not ours to remove
+            return False
+        finally:
+            if fd is not None:
+                os.close(fd)
+        return not self.dir.exists()
+
+
+def _listening(path: Path) -> bool:
+    """Whether a server accepts connections on the unix socket `path`."""
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+        sock.settimeout(1.0)
+        try:
+            sock.connect(str(path))
+        except OSError:
+            return False
+    return True
+
 
 def org_runtime(name: str, file: Path) -> OrgRuntime:
     """The runtime folder for the org `name` defined in `file`."""
@@ -112,8 +216,24 @@ def read_info(folder: Path) -> dict[str, str] | None:
     return info if isinstance(info, dict) else None
 
 
+def find_info(rt: OrgRuntime) -> dict[str, str] | None:
+    """What `org.json` says of the org (name, file, workdir, repo); for a stopped org whose
+    folder is gone, the same from its org file (None if that no longer loads)."""
+    info = read_info(rt.dir)
+    if info is not None:
+        return info
+    try:
+        cfg = load_org(rt.file)
+    except ConfigError:
+        return None
+    org = cfg.org
+    return {"name": org.name, "file": str(rt.file), "workdir": str(org.workdir),
+            "repo": str(org.repo)}  # fmt: skip
+
+
 def known_orgs() -> list[OrgRuntime]:
-    """Every org with a runtime folder for this user (running or not), by name."""
+    """Every org with a runtime folder for this user (running, or dead and not yet removed),
+    by name."""
     root = runtime_root()
     if not root.is_dir():
         return []
@@ -128,6 +248,32 @@ def known_orgs() -> list[OrgRuntime]:
 def running_orgs() -> list[OrgRuntime]:
     """The orgs whose orgd is alive."""
     return [rt for rt in known_orgs() if rt.daemon_pid() is not None]
+
+
+def remove_dead() -> list[OrgRuntime]:
+    """Remove the folder of every org that is dead (see `OrgRuntime.dead`); those removed."""
+    root = runtime_root()
+    if not root.is_dir():
+        return []
+    removed = []
+    for folder in sorted(root.iterdir()):
+        info = read_info(folder) or {}
+        rt = OrgRuntime(name=info.get("name", folder.name), file=Path(info.get("file", "")),
+                        dir=folder)  # fmt: skip
+        if folder.is_dir() and not folder.is_symlink() and rt.remove():
+            removed.append(rt)
+    return removed
+
+
+def _org_name(file: Path) -> str | None:
+    """The `[org] name` of an org file, read leniently (a stopped org's file may since have
+    gained an error elsewhere)."""
+    try:
+        org = tomllib.loads(file.read_text()).get("org")
+    except (OSError, ValueError):
+        return None
+    name = org.get("name") if isinstance(org, dict) else None
+    return name if isinstance(name, str) and name else None
 
 
 class AddressError(Exception):
@@ -165,6 +311,8 @@ def resolve(org: str | None, running_only: bool = True) -> OrgRuntime:
         found = [rt for rt in candidates if rt.file == target]
         if not found and not running_only:
             found = [rt for rt in known_orgs() if rt.file == target]
+        if not found and not running_only and (name := _org_name(target)):
+            found = [org_runtime(name, target)]  # stopped, its folder gone: its file names it
         what = f"from {target}"
     else:
         found = [rt for rt in candidates if rt.name == org]

@@ -1,6 +1,7 @@
 """`orgtui up`: check the org, then start orgd (or find it running) under the runtime lock.
 
 Two `up`s at once start one orgd: the second waits on the lock and then finds orgd answering.
+Before starting one, `up` removes the runtime folders of dead orgs (this one's included).
 orgd runs in its own session (setsid) with umask 077 and its output in `<workdir>/logs/orgd.log`.
 
 Nothing under the work dir is for other users: it is made 0700, and `close_workdir` (run by
@@ -10,7 +11,6 @@ orgtui left open.
 
 from __future__ import annotations
 
-import fcntl
 import os
 import stat
 import subprocess
@@ -21,7 +21,7 @@ from pathlib import Path
 
 from orgtui.config import ConfigError, OrgConfig, load_org
 from orgtui.config.locate import locate
-from orgtui.config.runtime import OrgRuntime, org_runtime
+from orgtui.config.runtime import OrgRuntime, org_runtime, remove_dead
 from orgtui.protocol.client import answers
 from orgtui.workspace import WorkspaceError, check_repo
 
@@ -93,15 +93,14 @@ def up(org_file: Path) -> UpResult:
         return UpResult(cfg, rt, started=False)
     check_org_repo(cfg)
     check_workdir(cfg.org.workdir)
-    fd = os.open(rt.lock_file, os.O_RDWR | os.O_CREAT, 0o600)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
+    with rt.locked():
         if answers(rt.orgd_sock):
             return UpResult(cfg, rt, started=False)
+        remove_dead()  # other orgs': this one's lock is held, so its folder stays
+        if rt.dead():
+            rt.clear()
         _start(cfg, rt)
         return UpResult(cfg, rt, started=True)
-    finally:
-        os.close(fd)
 
 
 def _start(cfg: OrgConfig, rt: OrgRuntime) -> None:

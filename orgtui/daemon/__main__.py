@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 from orgtui.config import ConfigError, load_org
-from orgtui.config.runtime import org_runtime
+from orgtui.config.runtime import OrgRuntime, org_runtime
 from orgtui.control.launcher import PRIVATE_UMASK, close_workdir
 from orgtui.daemon.orgd import Orgd
 from orgtui.daemon.socket_server import serve
@@ -56,8 +56,17 @@ async def run(org_file: Path) -> int:
         if orgd.control:
             await orgd.control.close()
         await orgd.jobs.close()
+        if orgd.shutting_down:
+            await remove_folder(rt)
         log.info("orgd %d stopped", os.getpid())
     return 0
+
+
+async def remove_folder(rt: OrgRuntime) -> None:
+    """After `down`, remove the org's runtime folder: nothing in it is needed any more. One
+    still in use (a tmux server that would not die) is kept, and said."""
+    if not await asyncio.to_thread(rt.remove, 2.0):
+        log.warning("kept the runtime folder %s: still in use", rt.dir)
 
 
 def main(argv: list[str]) -> int:

@@ -1,5 +1,6 @@
 """The runtime folders: their names, their privacy, telling a running orgd from a stale pid
-file, and which org a command means (`resolve`)."""
+file, which org a command means (`resolve`), and removing the folder of a dead org (but never
+one in use or being started)."""
 
 from __future__ import annotations
 
@@ -8,21 +9,26 @@ import hashlib
 import json
 import os
 import re
+import socket
 import stat
 import subprocess
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 from orgtui.config.runtime import (
+    FILES,
     AddressError,
     OrgRuntime,
     RuntimeDirError,
+    find_info,
     known_orgs,
     org_runtime,
     read_info,
+    remove_dead,
     resolve,
     running_orgs,
     runtime_root,
@@ -178,6 +184,8 @@ def make_org(
         if running:
             daemon = fake_orgd()
             rt.pid_file.write_text(f"{daemon.pid}\n")
+            # Until it has exec'd, its command line is still pytest's: not yet an orgd.
+            wait_for(lambda: rt.daemon_pid() == daemon.pid, what="the fake orgd to exec")
         return rt, daemon
 
     return make
@@ -373,3 +381,164 @@ def test_resolve_prefers_the_running_org_over_a_stopped_one_of_the_same_name(
     finally:
         proc.kill()
         proc.wait()
+
+
+# -- a folder lives as long as its org ------------------------------------------------------------
+
+
+@pytest.fixture
+def listener() -> Iterator[Callable[[Path], socket.socket]]:
+    """A server listening on a unix socket, as a live tmux server or orgd would."""
+    made: list[socket.socket] = []
+
+    def listen(path: Path) -> socket.socket:
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        sock.bind(str(path))
+        sock.listen()
+        made.append(sock)
+        return sock
+
+    yield listen
+    for sock in made:
+        sock.close()
+
+
+def dead_org(make_org) -> OrgRuntime:
+    """An org killed outright: its pid file, sockets nobody listens on, tmux.conf, a lock."""
+    rt, _ = make_org("dead", running=False)
+    rt.pid_file.write_text("99999999\n")
+    for sock in (rt.orgd_sock, rt.tmux_sock):
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.bind(str(sock))
+        s.close()  # the file stays, nobody listens
+    (rt.dir / "tmux.conf").write_text("set -g mouse on\n")
+    rt.lock_file.write_text("")
+    return rt
+
+
+def test_a_dead_org_is_removed(make_org) -> None:
+    rt = dead_org(make_org)
+    assert rt.dead()
+    assert rt.remove()
+    assert not rt.dir.exists()
+    assert rt.remove()  # gone already: fine
+    assert known_orgs() == []
+
+
+def test_an_org_with_a_live_part_is_not_dead(make_org, listener, fake_orgd) -> None:
+    rt = dead_org(make_org)
+    rt.tmux_sock.unlink()
+    server = listener(rt.tmux_sock)  # orgd was killed; the agents' tmux server runs on
+    assert not rt.dead() and not rt.remove()
+    assert rt.info_file.exists()
+    server.close()
+    rt.orgd_sock.unlink()
+    listener(rt.orgd_sock)
+    assert not rt.dead() and not rt.remove()
+    rt.orgd_sock.unlink()
+    daemon = fake_orgd()
+    rt.pid_file.write_text(f"{daemon.pid}\n")
+    wait_for(lambda: not rt.dead(), what="the fake orgd to exec")
+    assert not rt.remove() and rt.dir.is_dir()
+
+
+def test_a_locked_folder_is_not_removed(make_org) -> None:
+    """An `up` holds the lock while it starts orgd: the folder is not dead, only not yet live."""
+    rt = dead_org(make_org)
+    with rt.locked():
+        assert not rt.remove()
+        assert rt.dir.is_dir()
+    assert rt.remove()
+
+
+def test_a_folder_holding_something_else_is_kept(make_org) -> None:
+    rt = dead_org(make_org)
+    (rt.dir / "notes.txt").write_text("not orgtui's\n")
+    before = sorted(p.name for p in rt.dir.iterdir())
+    assert not rt.remove()
+    assert sorted(p.name for p in rt.dir.iterdir()) == before
+
+
+def test_clear_keeps_the_lock(make_org) -> None:
+    rt = dead_org(make_org)
+    (rt.dir / "org.tmp").write_text("{")
+    rt.clear()
+    assert [p.name for p in rt.dir.iterdir()] == ["lock"]
+
+
+def test_locked_takes_the_new_lock_when_the_folder_was_removed_meanwhile(make_org) -> None:
+    """A second `up` waits on a lock file that the first one's `down` removes: it must not go
+    on holding a lock nobody else can see."""
+    rt = dead_org(make_org)
+    holder = subprocess.Popen(
+        [sys.executable, "-c",
+         "import fcntl, os, sys, time\n"
+         "fd = os.open(sys.argv[1], os.O_RDWR)\n"
+         "fcntl.flock(fd, fcntl.LOCK_EX)\n"
+         "print('locked', flush=True)\n"
+         "sys.stdin.read()\n"
+         "os.unlink(sys.argv[1]); os.rmdir(os.path.dirname(sys.argv[1]))\n",
+         str(rt.lock_file)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    assert holder.stdout is not None and holder.stdin is not None
+    assert holder.stdout.readline() == "locked\n"
+    for name in FILES[:-1]:
+        (rt.dir / name).unlink(missing_ok=True)
+    got: list[int] = []
+
+    def take() -> None:
+        with rt.locked():
+            got.append(os.stat(rt.lock_file).st_ino)
+
+    taker = threading.Thread(target=take)
+    taker.start()
+    holder.stdin.close()  # the holder removes the lock and the folder, then exits
+    holder.wait(timeout=10)
+    taker.join(timeout=10)
+    assert got and rt.lock_file.exists() and rt.dir.is_dir()
+
+
+def test_remove_dead_removes_only_the_dead(make_org, fake_orgd, runtime_dir: Path) -> None:
+    live, _ = make_org("alive")
+    rt = dead_org(make_org)
+    half = runtime_dir / "orgtui" / "half-made"
+    half.mkdir(mode=0o700)  # an up between making the folder and taking its lock
+    wait_for(lambda: live.daemon_pid() is not None, what="the fake orgd to exec")
+    removed = remove_dead()
+    assert sorted(r.dir.name for r in removed) == sorted([rt.dir.name, "half-made"])
+    assert [o.name for o in known_orgs()] == ["alive"]
+
+
+def test_resolve_a_stopped_org_by_its_file_once_its_folder_is_gone(
+    runtime_dir: Path, tmp_path: Path, repo_org: Path
+) -> None:
+    with pytest.raises(AddressError, match="no org named 'gone' is known"):
+        resolve("gone", running_only=False)
+    with pytest.raises(AddressError, match="is running"):
+        resolve(str(repo_org))
+    rt = resolve(str(repo_org), running_only=False)
+    assert (rt.name, rt.file, rt.dir) == ("gone", repo_org, org_runtime("gone", repo_org).dir)
+    assert not rt.dir.exists()
+    info = find_info(rt)
+    assert info == {"name": "gone", "file": str(repo_org),
+                    "workdir": str(tmp_path / ".orgtui" / "gone"), "repo": str(tmp_path)}  # fmt: skip
+
+
+@pytest.fixture
+def repo_org(tmp_path: Path) -> Path:
+    """A valid org file named `gone`, its repo the folder it is in."""
+    path = tmp_path / "gone.toml"
+    path.write_text(f'[org]\nname = "gone"\nrepo = "{tmp_path}"\n\n[[agent]]\nname = "a"\n'
+                    'command = "bash"\n')  # fmt: skip
+    return path
+
+
+def test_find_info_prefers_org_json_and_is_none_for_a_file_that_no_longer_loads(
+    make_org, tmp_path: Path
+) -> None:
+    rt, _ = make_org("kept", running=False)
+    assert find_info(rt) == read_info(rt.dir)
+    broken = tmp_path / "broken.toml"
+    broken.write_text('[org]\nname = "broken"\nnonsense = 1\n')
+    assert find_info(org_runtime("broken", broken)) is None

@@ -1,7 +1,7 @@
 """`down`: stop the jobs (queued ones cancelled, running ones stopped and recorded `cancelled`,
 reason "org down"; with `wait`, running ones finish first), then the agents, every process
 still carrying this org's ORGTUI_ORG, the tmux server, and orgd itself (right after this
-answer is sent)."""
+answer is sent), which removes the org's runtime folder as it exits."""
 
 from __future__ import annotations
 
