@@ -54,6 +54,9 @@ class JobRow:
     peak_mem_mb: float | None
     metrics: dict[str, float]
     description: str
+    token: str = ""
+    """The name its submitter gave the submit, so a client whose answer did not come can
+    find the job (`ledger.store.submitted`); '' for orgd's own jobs."""
 
     @classmethod
     def from_sql(cls, row: sqlite3.Row) -> JobRow:

@@ -11,18 +11,24 @@ a job's kind (`baseline`, `experiment`, `verification`, `other`), the baseline i
 with, the seed, and compute as columns of their own (wall and device seconds, tokens, FLOPs,
 parameters, peak memory, the device type).
 
+A change that cannot be committed (the disk is full, an I/O error) raises `WriteError` and
+leaves nothing of it written; orgd keeps it and tries again. A job is added with its
+snapshot's commit in one transaction (`add`), and only while its submitter still waits
+(`check`); a client whose answer did not come learns from `submitted` whether it was.
+
 Reads return typed rows (`ledger/rows.py`); `job_json(row)` is the job's JSON with the stable
 keys `orgtui job show --json` prints. All of orgtui's SQL is in this package.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
 import sqlite3
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -68,7 +74,8 @@ CREATE TABLE IF NOT EXISTS jobs (
     params REAL,
     peak_mem_mb REAL,
     metrics TEXT NOT NULL DEFAULT '{}',
-    description TEXT NOT NULL DEFAULT ''
+    description TEXT NOT NULL DEFAULT '',
+    token TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS jobs_state ON jobs(state);
 CREATE INDEX IF NOT EXISTS jobs_agent ON jobs(agent);
@@ -82,6 +89,14 @@ CREATE TABLE IF NOT EXISTS events (
 );
 CREATE INDEX IF NOT EXISTS events_job ON events(job);
 """
+
+
+# Columns added since the first schema, for a ledger made before them: (name, definition).
+ADDED = (("token", "TEXT NOT NULL DEFAULT ''"),)
+
+
+class WriteError(Exception):
+    """A change could not be committed (a full disk, an I/O error): none of it was written."""
 
 
 def on_network_fs(path: Path) -> bool:
@@ -124,6 +139,10 @@ class Ledger:
         )
         self.db.execute("PRAGMA foreign_keys=ON")
         self.db.executescript(SCHEMA)
+        have = {r[1] for r in self.db.execute("PRAGMA table_info(jobs)")}
+        for name, definition in ADDED:
+            if name not in have:
+                self.db.execute(f"ALTER TABLE jobs ADD COLUMN {name} {definition}")
 
     def close(self) -> None:
         self.db.close()
@@ -136,15 +155,18 @@ class Ledger:
 
     # -- writing ----------------------------------------------------------------------
 
-    def add(self, **fields: Any) -> int:
-        """A new job (queued); its id."""
+    def add(self, check: Callable[[], object] | None = None, **fields: Any) -> int:
+        """A new job (queued); its id. `check` runs inside the transaction, before the row is
+        written: an exception it raises leaves nothing written."""
         fields.setdefault("queued_at", time.time())
         fields.setdefault("state", "queued")
         fields = _encode(fields)
         columns = ", ".join(f'"{k}"' for k in fields)
         marks = ", ".join("?" for _ in fields)
-        with self.db:
+        with self._writing():
             self.db.execute("BEGIN IMMEDIATE")
+            if check is not None:
+                check()
             cur = self.db.execute(
                 f"INSERT INTO jobs ({columns}) VALUES ({marks})", list(fields.values())
             )
@@ -159,7 +181,7 @@ class Ledger:
         """Change a job (and, when its state changes, note it in `events`), committed."""
         fields = _encode(fields)
         sets = ", ".join(f'"{k}" = ?' for k in fields)
-        with self.db:
+        with self._writing():
             self.db.execute("BEGIN IMMEDIATE")
             self.db.execute(f"UPDATE jobs SET {sets} WHERE id = ?", [*fields.values(), job])
             if "state" in fields:
@@ -167,6 +189,18 @@ class Ledger:
                     "INSERT INTO events (job, at, state, detail) VALUES (?, ?, ?, ?)",
                     (job, time.time(), fields["state"], detail),
                 )
+
+    @contextlib.contextmanager
+    def _writing(self) -> Iterator[None]:
+        """One transaction: committed whole, or rolled back and WriteError (a full disk)."""
+        try:
+            with self.db:
+                yield
+        except (sqlite3.OperationalError, OSError) as e:
+            if self.db.in_transaction:
+                with contextlib.suppress(sqlite3.Error):
+                    self.db.rollback()
+            raise WriteError(f"{self.path} could not be written: {e}") from e
 
     # -- reading ----------------------------------------------------------------------
 
@@ -266,6 +300,27 @@ class Ledger:
             (*live, JobKind.BASELINE, commit),
         ).fetchone()
         return int(found[0]), int(found[1])
+
+
+def submitted(path: Path, token: str, wait: float = 2.0) -> int | None:
+    """The job a submit named `token` added to the ledger at `path`, or None; WriteError if
+    orgd is in the middle of a change for longer than `wait` seconds.
+
+    For a client whose submit was not answered: it takes the ledger's write lock (writing
+    nothing) before it reads, so no commit of orgd's is half done, and orgd, which checks
+    the client's deadline inside its own transaction, adds nothing once that has passed."""
+    db = sqlite3.connect(f"file:{path}?mode=rw", uri=True, isolation_level=None, timeout=wait)
+    try:
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            found = db.execute("SELECT id FROM jobs WHERE token = ?", (token,)).fetchone()
+        finally:
+            db.execute("ROLLBACK")
+    except sqlite3.OperationalError as e:
+        raise WriteError(f"{path}: {e}") from None
+    finally:
+        db.close()
+    return None if found is None else int(found[0])
 
 
 def _waiting(row: sqlite3.Row | tuple) -> Waiting:
