@@ -1,6 +1,7 @@
 """One job's run as orgd handles it: the environment it starts with (`job_env`), what orgd
 keeps of it while it runs (`Running`, its metrics read from its log as the log grows), how it
-ended (`outcome`, from the wrapper's status) and the one line its agent is told (`notice`)."""
+ended (`outcome`, from the wrapper's status), the one line its agent is told (`notice`), and
+orgd's own lines in its log (`note_in_log`)."""
 
 from __future__ import annotations
 
@@ -68,10 +69,11 @@ def job_env(
 
 
 def outcome(
-    status: dict[str, Any] | None, stopping: str, reason: str, budget: float
+    status: dict[str, Any] | None, stopping: str, reason: str, budget: float, gone: str = ""
 ) -> tuple[Outcome, int | None, str]:
     """(outcome, exit code, why) of an ended job, from its wrapper's status (None: it left
-    none), the outcome orgd decided before stopping it, and `reason` (it could not start)."""
+    none, and `gone` says what orgd found and did then), the outcome orgd decided before
+    stopping it, and `reason` (it could not start)."""
     code = None if status is None else status.get("exit_code")
     if stopping:
         state, _, why = stopping.partition(":")
@@ -79,7 +81,7 @@ def outcome(
     if reason:
         return Outcome.FAILED, code, reason
     if status is None:
-        return Outcome.LOST, None, "its process is gone and left no status (orgd was down?)"
+        return Outcome.LOST, None, gone or "its wrapper is gone and left no status"
     if status.get("timed_out"):
         return Outcome.TIMEOUT, code, f"over its time budget ({budget:g}s + grace)"
     if status.get("error"):
@@ -89,6 +91,16 @@ def outcome(
     if status.get("signal"):
         return Outcome.FAILED, None, f"killed by signal {status['signal']}"
     return Outcome.FAILED, code, f"exit {code}"
+
+
+def note_in_log(log: Path, text: str) -> None:
+    """Add orgd's `text` to a job's log (0600), if the disk takes it."""
+    with contextlib.suppress(OSError):
+        fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        try:
+            os.write(fd, text.encode())
+        finally:
+            os.close(fd)
 
 
 def notice(job: JobRow, metric: str) -> str:

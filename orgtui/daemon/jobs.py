@@ -1,18 +1,22 @@
 """orgd's jobs: the queue, the devices, dispatch, the end of each job, and re-adoption.
 
-A submitted job is snapshotted (`workspace.snapshot`) and recorded `queued`. Whenever a
-device may have freed or a job arrived, `dispatch` asks the policy which jobs start and
-where; each is recorded `running` on its devices before its process starts, gets a detached
-checkout of its snapshot, and runs through the local runner's wrapper. Its end (awaited on
-the wrapper this orgd started, or seen in the status file by the tick for a re-adopted one)
-is recorded with its outcome, compute and metrics before its device is freed and its agent
-is told. A new orgd re-adopts what ran: running jobs whose wrapper still lives are watched
-again, ones that ended meanwhile get their status, the rest are `lost`.
+A submitted job is snapshotted (`workspace.snapshot`) and recorded `queued` with its commit
+(`daemon/submit.py`). Whenever a device may have freed or a job arrived, `dispatch` asks the
+policy which jobs start and where; each is recorded `running` on its devices before its
+process starts, gets a detached checkout of its snapshot, and runs through the local
+runner's wrapper. Its end (awaited on the wrapper this orgd started, or seen in the status
+file by the tick for a re-adopted one) is recorded with its outcome, compute and metrics
+before its device is freed and its agent is told; a disk too full to record it delays only
+the record (`daemon/job_writes.py`), and no job starts until there is space again. A job
+orgd gives up on (its wrapper died without a status) has its process group killed before
+its devices free. A new orgd re-adopts what ran: running jobs whose wrapper still lives are
+watched again, ones that ended meanwhile get their status, the rest are `lost`.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import signal
 import time
@@ -25,15 +29,17 @@ from orgtui.agents.launch import agent_env
 from orgtui.config.model import OrgConfig, SchedulerSection
 from orgtui.config.runtime import OrgRuntime
 from orgtui.daemon.agent import Agent
-from orgtui.daemon.job_run import Running, job_env, notice, outcome
+from orgtui.daemon.job_checkouts import Checkouts
+from orgtui.daemon.job_run import Running, job_env, note_in_log, notice, outcome
+from orgtui.daemon.job_writes import JobWrites
 from orgtui.enums import JobState, Outcome
-from orgtui.ledger.rows import JobRow, Waiting
-from orgtui.ledger.store import Ledger
+from orgtui.ledger.rows import JobRow
+from orgtui.ledger.store import Ledger, WriteError
 from orgtui.scheduler import devices as devs
 from orgtui.scheduler.local import LocalRunner
 from orgtui.scheduler.metrics import MetricParser
 from orgtui.scheduler.policy import Queued, decide
-from orgtui.workspace.snapshot import checkout, prune_checkouts, remove_checkout
+from orgtui.workspace.snapshot import prune_checkouts, remove_checkout
 
 log = logging.getLogger("orgd.jobs")
 KILL_AFTER = 5.0  # seconds from SIGTERM to SIGKILL when a job is stopped
@@ -63,16 +69,14 @@ class Jobs:
         cfg = orgd.cfg
         self.sched = cfg.scheduler
         self.dir = cfg.org.workdir / "jobs"
-        self.dir.mkdir(parents=True, exist_ok=True)
+        self.dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         self.ledger = Ledger(cfg.org.workdir / "ledger.sqlite")
+        self.writes = JobWrites(self.ledger, cfg.org.workdir)
         self.runner = LocalRunner(self.dir)
         self.devices, self.devices_from = devs.discover(self.sched.devices, self.sched.cpu_slots)
         self.last_metrics = self._load_last_metrics()
         self.running: dict[int, Running] = {}
-        self.submitting: set[int] = set()  # snapshots being taken: not yet dispatchable
-        # Checkouts made while their jobs wait, so a device that frees starts the next job
-        # without waiting for git: for the next few queued jobs only.
-        self.prepared: dict[int, asyncio.Task[None]] = {}
+        self.checkouts = Checkouts(cfg.org.repo, self.dir)
         self.finished = asyncio.Condition()
         self._dispatch_lock = asyncio.Lock()
         log.info("devices: %s", self.devices_from)
@@ -101,6 +105,10 @@ class Jobs:
         start; `finish` keeps it current, so `status` every second costs no query)."""
         return self.ledger.last_metrics(self.orgd.cfg.research.metric)
 
+    def disk_error(self) -> str | None:
+        """Why jobs cannot be recorded or started now (a full disk), or None."""
+        return self.writes.error()
+
     def sharing(self) -> str:
         agents, n = len(self.orgd.agents), len(self.devices)
         if self.sched.mode == "dedicated" and agents > n:
@@ -124,10 +132,11 @@ class Jobs:
     async def adopt(self) -> None:
         """Take over the jobs a previous orgd left running."""
         await asyncio.to_thread(prune_checkouts, self.orgd.cfg.org.repo)  # its half-removed
+        await asyncio.to_thread(self.runner.remove_specs)
         for row in self.ledger.jobs(states=[JobState.RUNNING]):
             job = row.id
             held = row.devices
-            src = self.dir / str(job) / "src" if row.reproducible else None
+            src = self.checkouts.src(job) if row.reproducible else None
             run = Running(
                 row.agent, held, src, MetricParser(self.sched.metrics), stopping=row.intent
             )
@@ -158,7 +167,9 @@ class Jobs:
             busy = [d for r in self.running.values() for d in r.devices]
             if not {d.id for d in self.devices if not d.lost} - set(busy):
                 return  # nothing free: nothing starts (the queue is not even read)
-            queued = self.ledger.queue(per_group=len(self.devices), skip=self.submitting)
+            if self.writes.blocked:
+                return  # a full disk: the tick dispatches again once there is space
+            queued = self.ledger.queue(per_group=len(self.devices))
             if not queued:
                 return
             per_agent: dict[str, int] = {}
@@ -175,56 +186,33 @@ class Jobs:
             )
             for assignment in plan:
                 row = self.ledger.get(int(assignment.job))
-                if row is not None:
-                    await self._start(row, assignment.devices)
+                if row is not None and not await self._start(row, assignment.devices):
+                    return  # its start could not be recorded: it stays queued
             started = {a.job for a in plan}
-            self._prepare_ahead([q for q in queued if q.id not in started])
+            self.checkouts.prepare([q for q in queued if q.id not in started], len(self.devices))
 
-    def _prepare_ahead(self, queued: list[Waiting]) -> None:
-        """Check out the snapshots of the jobs likely to start next (one per device)."""
-        waiting = sorted(queued, key=lambda q: (-q.priority, q.queued_at))
-        for q in waiting[: len(self.devices)]:
-            if q.reproducible and q.commit and q.id not in self.prepared:
-                src = self.dir / str(q.id) / "src"
-                self.prepared[q.id] = asyncio.get_running_loop().create_task(
-                    asyncio.to_thread(self._checkout, q.commit, src)
-                )
-
-    def _checkout(self, commit: str, src: Path) -> None:
-        if src.exists():  # left by an orgd that stopped before the job started
-            remove_checkout(src)
-        checkout(self.orgd.cfg.org.repo, commit, src)
-
-    def _unprepare(self, job: int) -> None:
-        """A job that will not start: its early checkout goes."""
-        task = self.prepared.pop(job, None)
-        if task is not None:
-            src = self.dir / str(job) / "src"
-            task.add_done_callback(
-                lambda _: asyncio.get_running_loop().create_task(
-                    asyncio.to_thread(remove_checkout, src)
-                )
-            )
-
-    async def _start(self, row: JobRow, held: tuple[str, ...]) -> None:
+    async def _start(self, row: JobRow, held: tuple[str, ...]) -> bool:
+        """Start a job on `held`; False if its start could not be recorded (it stays
+        queued)."""
         job = row.id
         kind = self.device(held[0]).kind
-        self.ledger.update(
-            job,
-            state=JobState.RUNNING,
-            started_at=time.time(),
-            device=",".join(held),
-            device_type=kind,
-        )
-        src = self.dir / str(job) / "src" if row.reproducible else None
+        try:
+            self.ledger.update(
+                job,
+                state=JobState.RUNNING,
+                started_at=time.time(),
+                device=",".join(held),
+                device_type=kind,
+            )
+        except WriteError as e:
+            self.writes.failed(f"job {job} could not start: {e}")
+            return False
+        src = self.checkouts.src(job) if row.reproducible else None
         run = Running(row.agent, held, src, MetricParser(self.sched.metrics))
         self.running[job] = run
         try:
-            early = self.prepared.pop(job, None)
-            if early is not None:
-                await early  # made while it waited (its error, if any, is this one's)
-            elif src is not None:
-                await asyncio.to_thread(self._checkout, row.commit, src)
+            if src is not None:
+                await self.checkouts.make(job, row.commit)
             started = await self.runner.start(
                 job,
                 argv=row.command,
@@ -236,15 +224,16 @@ class Jobs:
             )
         except Exception as e:  # no checkout, no wrapper: the job fails, its device frees
             log.exception("job %d did not start", job)
-            self.runner.log_path(job).write_text(f"orgtui: the job did not start: {e}\n")
+            note_in_log(self.runner.log_path(job), f"orgtui: the job did not start: {e}\n")
             # Inside dispatch (its lock held): the dispatch that called this goes on by itself.
             await self.finish(job, reason=f"did not start: {e}", redispatch=False)
-            return
-        self.ledger.update(job, pid=started.pid, pid_start=started.pid_start)
+            return True
+        self.writes.write(job, pid=started.pid, pid_start=started.pid_start)
         log.info(
             "job %d (%s) started on %s, wrapper %d", job, row.agent, ",".join(held), started.pid
         )
         run.watch = asyncio.get_running_loop().create_task(self._await_end(job, started.ended))
+        return True
 
     async def _await_end(self, job: int, ended: asyncio.Event) -> None:
         lost = asyncio.ensure_future(self.runner.launcher_lost.wait())
@@ -267,38 +256,55 @@ class Jobs:
     # -- ending -----------------------------------------------------------------------
 
     async def finish(self, job: int, reason: str = "", redispatch: bool = True) -> None:
-        """Record how the job ended, then free its devices and tell its agent."""
+        """Record how the job ended (or keep the record until the disk takes it), then free
+        its devices and tell its agent. A job that left no status has its process group
+        killed first: nothing of it runs on a device handed to the next job."""
         run = self.running.get(job)
         row = self.ledger.get(job)
         if run is None or row is None:
             return
         status = self.runner.ended(job)
-        state, exit_code, why = outcome(status, run.stopping, reason, row.budget_time)
+        gone = ""
+        if status is None:
+            killed = await self.runner.kill_job(job)
+            wrapper = f"its wrapper (pid {row.pid})" if row.pid else "its wrapper"
+            left = "the job's processes were killed" if killed else "no process of the job was left"
+            gone = f"{wrapper} died without saying how the job ended; {left}"
+        elif status.get("records_error"):
+            self.writes.failed(
+                f"job {job}'s status could not be written: {status['records_error']}"
+            )
+        state, exit_code, why = outcome(status, run.stopping, reason, row.budget_time, gone)
         metrics = run.read_metrics(self.runner.log_path(job), final=True)
         ended = (status or {}).get("ended_at") or time.time()
         wall = max(0.0, ended - (row.started_at or ended))
-        self.ledger.update(
-            job, why, state=state, exit_code=exit_code, reason=why, ended_at=ended,
+        landed = self.writes.write(
+            job, why, ends=True, state=state, exit_code=exit_code, reason=why, ended_at=ended,
             wall_seconds=round(wall, 3), device_seconds=round(wall * len(run.devices), 3),
             tokens=metrics.get("total_tokens"), flops=metrics.get("flops"),
             params=metrics.get("num_params"), peak_mem_mb=metrics.get("peak_mem_mb"),
             metrics=metrics,
         )  # fmt: skip
         self.running.pop(job, None)
+        self.runner.forget(job)
         run.ended.set()
         value = metrics.get(self.orgd.cfg.research.metric)
         if state == Outcome.OK and value is not None:
             self.last_metrics[run.agent] = value
-        log.info("job %d: %s (%s)", job, state, why)
+        log.info("job %d: %s (%s)%s", job, state, why, "" if landed else ", not yet recorded")
         async with self.finished:
             self.finished.notify_all()
-        loop = asyncio.get_running_loop()
-        if self.sched.notify and not self.orgd.shutting_down:
-            loop.create_task(self._tell(job))
+        if landed:
+            self._told(job)
         if redispatch and not self.orgd.shutting_down:
             await self.dispatch()  # the next job first, then the clearing up
         if run.src is not None:
             await asyncio.to_thread(remove_checkout, run.src)
+
+    def _told(self, job: int) -> None:
+        """The job's end is in the ledger: its agent hears of it."""
+        if self.sched.notify and not self.orgd.shutting_down:
+            asyncio.get_running_loop().create_task(self._tell(job))
 
     async def _tell(self, job: int) -> None:
         row = self.ledger.get(job)
@@ -314,12 +320,23 @@ class Jobs:
     # -- while running ----------------------------------------------------------------
 
     async def tick(self) -> None:
-        """Once a second: metrics so far, telemetry, lost GPUs."""
+        """Once a second: the disk (what waits to be recorded), metrics so far, telemetry,
+        lost GPUs."""
+        blocked = self.writes.blocked
+        landed = self.writes.check()  # on the loop: the ledger's connection is not shared
+        for job in landed:
+            self._told(job)
+        if landed:
+            async with self.finished:
+                self.finished.notify_all()
+        if blocked and not self.writes.blocked and not self.orgd.shutting_down:
+            await self.dispatch()
         for job, run in list(self.running.items()):
             before = dict(run.parser.metrics)
             metrics = run.read_metrics(self.runner.log_path(job))
             if metrics != before:
-                self.ledger.update(job, metrics=metrics)
+                with contextlib.suppress(WriteError):  # its end will record them all
+                    self.ledger.update(job, metrics=metrics)
         if any(d.kind == "gpu" for d in self.devices):
             for lost in await asyncio.to_thread(devs.sample, self.devices):
                 log.error("GPU %s (%s) is lost: it leaves the pool", lost.id, lost.uuid)
@@ -337,7 +354,7 @@ class Jobs:
         if row.state == JobState.QUEUED:
             self.ledger.update(job, "cancelled while queued", state=JobState.CANCELLED,
                                ended_at=time.time(), reason="cancelled while queued")  # fmt: skip
-            self._unprepare(job)
+            self.checkouts.drop(job)
             return JobState.CANCELLED
         if row.state == JobState.RUNNING:
             await self.stop(job, Outcome.CANCELLED, "cancelled")
@@ -351,7 +368,7 @@ class Jobs:
         if run is None or run.stopping:
             return
         run.stopping = f"{end}:{reason}"
-        self.ledger.update(job, reason, intent=run.stopping, reason=reason)
+        self.writes.write(job, reason, intent=run.stopping, reason=reason)
         if self.runner.ended(job) is None:
             self.runner.signal(job, signal.SIGTERM)
             asyncio.get_running_loop().call_later(
@@ -365,10 +382,10 @@ class Jobs:
         """`down`: queued jobs are cancelled; running ones stopped (or, with `wait`, waited
         for)."""
         for row in self.ledger.jobs(states=[JobState.QUEUED]):
-            self.ledger.update(
+            self.writes.write(
                 row.id, reason, state=JobState.CANCELLED, reason=reason, ended_at=time.time()
             )
-            self._unprepare(row.id)
+            self.checkouts.drop(row.id)
         if not wait:
             for job in list(self.running):
                 await self.stop(job, Outcome.CANCELLED, reason)

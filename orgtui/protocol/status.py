@@ -126,6 +126,8 @@ class OrgStatus:
     scheduler: SchedulerStatus
     config: ConfigStatus
     processes: list[RitualStatus]
+    disk_error: str | None = None
+    """Why jobs cannot be recorded or started now (the workdir's disk is full), or None."""
 
 
 @dataclass(frozen=True)

@@ -52,6 +52,7 @@ async def handle(orgd: Orgd, req: Status, peer: Peer) -> OrgStatus:
             else decode(AppliedPlan, {**plan.to_json(), "lines": plan.lines()}),
         ),
         processes=[decode(RitualStatus, r) for r in orgd.rituals.status()],
+        disk_error=orgd.jobs.disk_error(),
     )
 
 
