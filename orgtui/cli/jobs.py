@@ -3,13 +3,17 @@ agents follow them, and read the results ledger.
 
 `job submit` prints the job's id alone on a line (its JSON with `--json`); with `--wait` it
 streams the job's log as it grows and prints the parsed metrics last, and exits 0 only if
-the job's outcome is `ok`. `results` reads the ledger read-only, so it works with orgd down.
+the job's outcome is `ok`. orgd queues a submit only while its client waits (`--timeout`),
+so a submit that was not answered in time says, from the ledger, whether its job was queued
+and which it is: nobody submits one twice by mistake. `results` reads the ledger read-only,
+so it works with orgd down.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import secrets
 import sys
 import time
 from pathlib import Path
@@ -25,13 +29,25 @@ from orgtui.cli.common import (
     choice,
     print_json,
 )
-from orgtui.config.runtime import OrgRuntime, resolve
+from orgtui.config.runtime import OrgRuntime, read_info, resolve
 from orgtui.enums import JobKind, JobState
+from orgtui.ledger.store import WriteError, submitted
+from orgtui.protocol.client import DaemonUnreachable, call
 from orgtui.protocol.codec import encode
-from orgtui.protocol.jobs import Job, JobCancel, JobList, JobShow, JobSubmit, JobWait
+from orgtui.protocol.jobs import (
+    Job,
+    JobCancel,
+    JobList,
+    JobShow,
+    JobSubmit,
+    JobWait,
+    SubmittedJob,
+)
+from orgtui.protocol.messages import BAD_REQUEST, NOT_FOUND, TIMEOUT, RequestError
 from orgtui.protocol.status import Status
 
 WAIT_FOREVER = 7 * 86400.0
+SUBMIT_TIMEOUT = 120.0
 
 
 def add_parsers(sub: Any) -> None:
@@ -54,6 +70,8 @@ def add_parsers(sub: Any) -> None:
                    help="run in the live worktree (the result is marked unreproducible)")  # fmt: skip
     p.add_argument("--wait", action="store_true", help="stream the log; exit 0 only if ok")
     p.add_argument("--json", action="store_true", help="print the job's JSON")
+    p.add_argument("--timeout", type=float, default=SUBMIT_TIMEOUT,
+                   help="seconds to wait for orgd to queue it (default 120)")  # fmt: skip
     p.add_argument("command", nargs="*", help="after `--`: the command (default: research.train)")
     _org_option(p)
     p.set_defaults(func=cmd_submit)
@@ -114,8 +132,10 @@ def cmd_submit(args: argparse.Namespace) -> int:
         gpus=args.gpus,
         priority=args.priority,
         in_place=args.in_place,
+        token=secrets.token_hex(8),
+        deadline=time.time() + args.timeout,
     )
-    job = _call(rt, request, timeout=120)
+    job = _submit(rt, request, args.timeout)
     if args.json:
         print_json(job)
     else:
@@ -124,6 +144,39 @@ def cmd_submit(args: argparse.Namespace) -> int:
         return 0
     sys.stdout.flush()
     return _follow(rt, job.id, Path(job.log), echo=True)
+
+
+def _submit(rt: OrgRuntime, request: JobSubmit, timeout: float) -> SubmittedJob:
+    """orgd's answer; CliError if it refused, or did not answer (then saying whether the
+    job was queued, from the ledger)."""
+    try:
+        return call(rt.orgd_sock, request, timeout=timeout)
+    except RequestError as e:
+        if e.code != TIMEOUT:  # a refusal, as `_call` says it
+            status = BAD_INPUT if e.code in (BAD_REQUEST, NOT_FOUND) else FAILED
+            raise CliError(str(e), status) from None
+        said = f"orgd did not answer within {timeout:g}s"
+    except DaemonUnreachable as e:
+        said = f"{e} (is org {rt.name} up? `orgtui up {rt.file}`)"
+    raise CliError(f"{said}; {_whether_queued(rt, request.token)}", FAILED)
+
+
+def _whether_queued(rt: OrgRuntime, token: str) -> str:
+    """Whether orgd queued the submit named `token`, which it does only before the client's
+    deadline (past now): from the ledger, once no write of orgd's is in flight."""
+    info = read_info(rt.dir) or {}
+    ledger = Path(info.get("workdir", "")) / "ledger.sqlite"
+    if not info.get("workdir") or not ledger.exists():
+        return "the job was not queued: submit it again"
+    try:
+        job = submitted(ledger, token)
+    except WriteError:
+        return ("orgd is in the middle of writing the ledger, so the job may have been "
+                "queued: check `orgtui job ls` before submitting it again")  # fmt: skip
+    if job is None:
+        return ("the job was not queued (orgd queues nothing for a client that stopped "
+                "waiting): submit it again")  # fmt: skip
+    return f"job {job} was queued: check `orgtui job show {job}` (do not submit it again)"
 
 
 def _follow(rt: OrgRuntime, job: int, log: Path, echo: bool) -> int:

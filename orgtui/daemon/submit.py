@@ -1,23 +1,34 @@
 """Checking a job submission against the org and recording it: the agent, the command, the
 budget, the devices it asks for (each field's type and range were checked when the request
-was decoded); then the worktree's snapshot and the ledger row. Bad input is a
-RequestError (the CLI exits 2) and records nothing; a snapshot that fails (git could not
-read the worktree) is recorded as a failed job, and said."""
+was decoded); then the worktree's snapshot and the ledger row. Bad input, or a snapshot
+that fails (git could not read the worktree), is a RequestError (the CLI exits 2) and
+records nothing.
+
+The snapshot comes first, under a ref of its own (`refs/orgtui/submits/<token>`); the job
+is then added with its commit in one transaction, and only while its client still waits: a
+client that went away (its process is gone) or whose deadline has passed gets no job, so
+nobody who gave up and submitted again runs it twice. A client whose answer did not come
+learns from the ledger, by its token, whether the job was added (`ledger.store.submitted`).
+The snapshot's ref is then renamed `refs/orgtui/jobs/<id>`."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import random
+import re
+import secrets
 import shlex
+import time as clock
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from orgtui.config.durations import format_duration, parse_duration
 from orgtui.daemon.train import train_command
-from orgtui.enums import JobState
+from orgtui.ledger.store import WriteError
 from orgtui.protocol.jobs import JobSubmit
-from orgtui.protocol.messages import BAD_REQUEST, NOT_FOUND, RequestError
+from orgtui.protocol.messages import BAD_REQUEST, FAILED, NOT_FOUND, RequestError
+from orgtui.scheduler.local import start_time
 from orgtui.workspace.errors import WorkspaceError
 from orgtui.workspace.gitcli import run_git
 from orgtui.workspace.snapshot import snapshot
@@ -25,9 +36,13 @@ from orgtui.workspace.snapshot import snapshot
 if TYPE_CHECKING:
     from orgtui.daemon.agent import Agent
     from orgtui.daemon.orgd import Orgd
+    from orgtui.daemon.peer import Peer
     from orgtui.ledger.rows import JobRow
 
 log = logging.getLogger("orgd.submit")
+ANSWER = 0.5
+"""Seconds before the client's deadline by which a job must be added, for the answer to
+reach it in time."""
 
 
 def _bad(message: str) -> RequestError:
@@ -77,9 +92,27 @@ def command(
     return train_command(orgd.cfg, time, flops, seed)
 
 
-async def submit(orgd: Orgd, req: JobSubmit) -> JobRow:
+class Waiting:
+    """Whether the client of a submit still waits for its answer."""
+
+    def __init__(self, peer: Peer, deadline: float | None) -> None:
+        self.pid = peer.pid
+        self.since = start_time(peer.pid)  # None: gone already
+        self.deadline = deadline
+
+    def check(self) -> None:
+        """RequestError if the job must not be added: its client went away (its process is
+        gone) or will have stopped waiting before the answer reaches it."""
+        if self.since is None or start_time(self.pid) != self.since:
+            raise RequestError(f"its client (pid {self.pid}) went away: not queued", FAILED)
+        if self.deadline is not None and clock.time() > self.deadline - ANSWER:
+            raise RequestError("its client's deadline passed: not queued", FAILED)
+
+
+async def submit(orgd: Orgd, req: JobSubmit, peer: Peer) -> JobRow:
     """Check, snapshot and queue a job; its row."""
     jobs, sched = orgd.jobs, orgd.cfg.scheduler
+    waiting = Waiting(peer, req.deadline)
     agent = which_agent(orgd, req.agent, req.cwd)
     time = budget(req.time, sched.time_budget, sched.max_time)
     gpus = agent.spec.gpus if req.gpus is None else req.gpus
@@ -89,34 +122,52 @@ async def submit(orgd: Orgd, req: JobSubmit) -> JobRow:
         raise _bad(f"--gpus {gpus}: the org has {len(jobs.devices)} devices ({jobs.devices_from})")
     if req.baseline is not None and jobs.ledger.get(req.baseline) is None:
         raise RequestError(f"--baseline {req.baseline}: no such job", NOT_FOUND)
+    if req.token and not re.fullmatch(r"[A-Za-z0-9-]{1,64}", req.token):
+        raise _bad("token: at most 64 letters, digits and dashes")
     seed = random.randrange(2**31) if req.seed is None else req.seed
     argv = command(orgd, req.command, time, req.flops, seed)
     name = (req.name or shlex.join(argv))[:200]
-    job = jobs.ledger.add(
-        agent=agent.spec.name, name=name, kind=req.kind, baseline_id=req.baseline, gpus=gpus,
-        priority=req.priority, branch=agent.branch, reproducible=not req.in_place, seed=seed,
-        budget_time=time, budget_flops=req.flops, command=argv, workdir=str(agent.worktree),
-        description=req.description,
-    )  # fmt: skip
-    jobs.submitting.add(job)
     try:
-        if req.in_place:
-            head = await asyncio.to_thread(run_git, agent.worktree, ["rev-parse", "HEAD"])
-            commit = head.stdout.strip() if head.ok else ""
-        else:
+        waiting.check()  # before the snapshot too: a client gone already costs no git
+    except RequestError as e:
+        log.warning("a submit for %s was not queued: %s", agent.spec.name, e)
+        raise
+    ref = None if req.in_place else f"refs/orgtui/submits/{req.token or secrets.token_hex(8)}"
+    if ref is None:
+        head = await asyncio.to_thread(run_git, agent.worktree, ["rev-parse", "HEAD"])
+        commit = head.stdout.strip() if head.ok else ""
+    else:
+        try:
             commit = await asyncio.to_thread(
-                snapshot, agent.worktree, f"refs/orgtui/jobs/{job}",
-                f"orgtui job {job}: {name}", agent.spec.name,
-            )  # fmt: skip
-        jobs.ledger.update(job, commit=commit)
-    except WorkspaceError as e:
-        jobs.ledger.update(job, str(e), state=JobState.FAILED, reason=f"no snapshot: {e}")
-        raise RequestError(
-            f"job {job}: no snapshot of {agent.worktree}: {e}", BAD_REQUEST
-        ) from None
-    finally:
-        jobs.submitting.discard(job)
+                snapshot, agent.worktree, ref, f"orgtui job: {name}", agent.spec.name
+            )
+        except WorkspaceError as e:
+            raise _bad(f"no snapshot of {agent.worktree}: {e}") from None
+    try:
+        job = jobs.ledger.add(
+            check=waiting.check, agent=agent.spec.name, name=name, kind=req.kind,
+            baseline_id=req.baseline, gpus=gpus, priority=req.priority, branch=agent.branch,
+            commit=commit, reproducible=not req.in_place, seed=seed, budget_time=time,
+            budget_flops=req.flops, command=argv, workdir=str(agent.worktree),
+            description=req.description, token=req.token,
+        )  # fmt: skip
+    except (RequestError, WriteError) as e:
+        log.warning("a submit for %s was not queued: %s", agent.spec.name, e)
+        if ref is not None:
+            await asyncio.to_thread(run_git, agent.worktree, ["update-ref", "-d", ref, commit])
+        if isinstance(e, WriteError):
+            raise RequestError(f"not queued: {e}", FAILED) from None
+        raise
+    if ref is not None:
+        await asyncio.to_thread(_rename, agent.worktree, ref, f"refs/orgtui/jobs/{job}", commit)
     await jobs.dispatch()
     row = jobs.ledger.get(job)
     assert row is not None
     return row
+
+
+def _rename(worktree: Path, old: str, new: str, commit: str) -> None:
+    """The snapshot's ref takes the job's name (the commit is kept by one or the other
+    throughout)."""
+    if run_git(worktree, ["update-ref", new, commit]).ok:
+        run_git(worktree, ["update-ref", "-d", old, commit])

@@ -132,6 +132,12 @@ class JobSubmit(Request[SubmittedJob]):
     priority: int = 0
     in_place: bool = False
     """Run in the live worktree (the result is marked unreproducible)."""
+    token: str = ""
+    """The client's name for this submit (up to 64 letters, digits and dashes; random), kept
+    with the job: a client whose answer did not come finds the job by it in the ledger."""
+    deadline: float | None = None
+    """Unix time at which the client stops waiting for the answer: orgd queues nothing
+    after it (None: the client waits as long as it takes)."""
 
 
 @dataclass(frozen=True)

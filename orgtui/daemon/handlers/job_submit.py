@@ -16,5 +16,5 @@ REQUEST = JobSubmit
 
 
 async def handle(orgd: Orgd, req: JobSubmit, peer: Peer) -> SubmittedJob:
-    row = await submit(orgd, req)
+    row = await submit(orgd, req, peer)
     return _replies.submitted(row, str(orgd.jobs.runner.log_path(row.id)))
