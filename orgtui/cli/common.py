@@ -6,9 +6,11 @@ from __future__ import annotations
 import argparse
 import json
 from enum import StrEnum
+from pathlib import Path
 from typing import Any, TypeVar
 
-from orgtui.config.runtime import OrgRuntime, read_info, resolve
+from orgtui.config.runtime import AddressError, OrgRuntime, find_info, read_info, resolve
+from orgtui.control import failure
 from orgtui.protocol.client import DaemonUnreachable, call
 from orgtui.protocol.codec import encode
 from orgtui.protocol.messages import BAD_REQUEST, NOT_FOUND, Request, RequestError
@@ -27,7 +29,26 @@ class CliError(Exception):
 
 
 def _org(args: argparse.Namespace) -> OrgRuntime:
-    return resolve(getattr(args, "org", None) or getattr(args, "org_arg", None))
+    """The running org the arguments name; for one that stopped on a failure (its tmux
+    server died), a CliError saying so (a failure of the running org: exit 1), not the
+    AddressError of an unknown org (exit 2)."""
+    name = getattr(args, "org", None) or getattr(args, "org_arg", None)
+    try:
+        return resolve(name)
+    except AddressError:
+        try:
+            rt = resolve(name, running_only=False)
+        except AddressError:
+            rt = None
+        why = failure.read(rt.dir) if rt else None
+        if rt is None or why is None:
+            raise
+        log = Path((read_info(rt.dir) or {}).get("workdir", "WORKDIR")) / "logs" / "orgd.log"
+        raise CliError(
+            f"org {rt.name} is not running: {why}; see {log}, and start it again with "
+            f"`orgtui up {rt.file}`",
+            FAILED,
+        ) from None
 
 
 def _call(rt: OrgRuntime, req: Request[R], timeout: float = 10.0) -> R:
@@ -42,9 +63,28 @@ def _call(rt: OrgRuntime, req: Request[R], timeout: float = 10.0) -> R:
         raise CliError(str(e), status) from None
 
 
+def check_utf8(args: argparse.Namespace) -> None:
+    """CliError (bad input) naming the first argument that is not valid UTF-8: a request
+    carries text, and such bytes reach Python as lone surrogates no request can hold."""
+    for name, value in vars(args).items():
+        for text in value if isinstance(value, list) else [value]:
+            if not isinstance(text, str):
+                continue
+            try:
+                text.encode()
+            except UnicodeEncodeError as e:
+                raw = text.encode(errors="surrogateescape")
+                at = len(text[: e.start].encode(errors="surrogateescape"))
+                raise CliError(
+                    f"{name.upper()} {raw!r} is not valid UTF-8 (byte {raw[at]:#x} at {at}); "
+                    "give text in UTF-8"
+                ) from None
+
+
 def org_info(rt: OrgRuntime) -> dict[str, str]:
-    """The org's `org.json` (its file, work dir and repo); CliError when it is missing."""
-    info = read_info(rt.dir)
+    """The org's file, work dir and repo (its `org.json`, or for a stopped org whose folder is
+    gone, its org file); CliError when neither says."""
+    info = find_info(rt)
     if not info:
         raise CliError(
             f"{rt.dir}/org.json is missing; cannot find org {rt.name}'s work dir", FAILED

@@ -72,12 +72,15 @@ def stop(rt: OrgRuntime, wait: bool) -> list[int]:
         if hung and pid:
             print(f"orgd (pid {pid}) did not answer: {e}; stopping it", file=sys.stderr)
     # orgd is gone, hung or failed: stop it and what it left running ourselves.
+    from orgtui.control import failure
     from orgtui.control.shutdown import stop_daemon, stop_org
     from orgtui.tmux.server import TmuxServer
 
     left = [] if pid is None or stop_daemon(pid) else [pid]
     left += stop_org(TmuxServer(rt.tmux_sock), rt.file)
-    rt.orgd_sock.unlink(missing_ok=True)
+    if pid not in left:  # what a dead orgd left: it is down now, not broken
+        failure.clear(rt.dir)
+        rt.remove(patience=2.0)  # as orgd does after `down`; kept while something uses it
     return left
 
 
@@ -102,5 +105,5 @@ def clean(rt: OrgRuntime, force: bool) -> bool:
         reason = f"it holds work --clean would delete: {what}" if work else "it is locked"
         print(f"kept worktree {name} ({trees / name}): {reason}", file=sys.stderr)
     if kept:
-        print("`orgtui down --clean --force` removes them", file=sys.stderr)
+        print(f"`orgtui down {rt.file} --clean --force` removes them", file=sys.stderr)
     return not kept

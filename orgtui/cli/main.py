@@ -21,6 +21,7 @@ from orgtui.cli.common import (
     _call,
     _org,
     _org_option,
+    check_utf8,
     org_info,
     print_json,
 )
@@ -250,7 +251,20 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
+    """Run one command; its exit status. A reader that leaves early (`orgtui job ls | head`)
+    ends the output quietly: what was asked was done."""
+    try:
+        try:
+            status = _run(sys.argv[1:] if argv is None else argv)
+        finally:
+            sys.stdout.flush()  # now, not at exit, where a closed pipe is a printed traceback
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    return status
+
+
+def _run(argv: list[str]) -> int:
     top = parser()
     commands = {"up", "attach", "down", "status", "validate", "send", "post", "restart", "logs",
                 "job", "results", "reload", "init", "agent"}  # fmt: skip
@@ -261,6 +275,7 @@ def main(argv: list[str] | None = None) -> int:
         if not getattr(args, "func", None):
             top.print_help()
             return BAD_INPUT
+        check_utf8(args)
         return int(args.func(args))
     except ConfigError as e:
         print(e, file=sys.stderr)
@@ -271,6 +286,8 @@ def main(argv: list[str] | None = None) -> int:
     except CliError as e:
         print(f"orgtui: {e}", file=sys.stderr)
         return e.status
+    except BrokenPipeError:
+        raise  # main's: not a failure of the command
     except Exception as e:
         # Imported only now: most commands never load the launcher or the workspace.
         from orgtui.control.launcher import UpError
@@ -285,9 +302,6 @@ def main(argv: list[str] | None = None) -> int:
         raise
     except KeyboardInterrupt:
         return 130
-    except BrokenPipeError:  # `orgtui logs X | head`: the reader left, nothing to say
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 0
 
 
 if __name__ == "__main__":

@@ -28,6 +28,7 @@ from orgtui.agents.prompts import PROMPT_FILES
 from orgtui.config import ConfigError, load_org
 from orgtui.config.model import OrgConfig
 from orgtui.config.runtime import OrgRuntime, write_info
+from orgtui.control import failure
 from orgtui.daemon import comms
 from orgtui.daemon.agent import Agent, make_agent
 from orgtui.daemon.jobs import Jobs
@@ -92,6 +93,7 @@ class Orgd:
     def prepare(self) -> None:
         """Program branch, each agent's branch and worktree, comms, bin folder, runtime info."""
         org = self.cfg.org
+        failure.clear(self.rt.dir)  # an earlier orgd's note: this one runs the org again
         ensure_program(org.repo, org.base, org.program)
         ensure_excluded(org.repo, list(PROMPT_FILES))
         for spec in self.cfg.agents:
@@ -238,6 +240,10 @@ class Orgd:
             except TmuxError as e:
                 if self.control is None or self.control.closed.is_set():
                     log.error("the tmux server is gone: %s; orgd stops", e)
+                    if not self.shutting_down:  # `down` kills it on purpose
+                        stamp = time.strftime("%Y-%m-%d %H:%M:%S")
+                        why = f"its tmux server died (orgd stopped at {stamp})"
+                        failure.record(self.rt.dir, why)
                     self.stopping.set()
                     return
                 log.warning("tick: %s", e)

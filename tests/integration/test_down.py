@@ -60,7 +60,8 @@ def test_down_when_orgd_is_gone_still_stops_the_agents(write_org, orgtui):
 
 
 def test_clean_keeps_dirty_worktrees(write_org, orgtui, repo: Path, tmp_path: Path):
-    orgtui("up", str(write_org(ORG)))
+    org = write_org(ORG)
+    orgtui("up", str(org))
     wait_for(lambda: len(orgtui.status()["agents"]) == 3)
     worktrees = tmp_path / ".orgtui" / "downy" / "worktrees"
     (worktrees / "b" / "notes.md").write_text("uncommitted work\n")
@@ -71,7 +72,8 @@ def test_clean_keeps_dirty_worktrees(write_org, orgtui, repo: Path, tmp_path: Pa
     assert not (worktrees / "a").exists() and not (worktrees / "c").exists()
     branches = git(repo, "branch", "--format=%(refname:short)").split()
     assert {"program/downy"} < set(branches) and len(branches) == 5  # main, program, 3 agents
-    proc = orgtui("down", "downy", "--clean", "--force")
+    assert f"`orgtui down {org} --clean --force` removes them" in proc.stderr
+    proc = orgtui("down", str(org), "--clean", "--force")  # its runtime folder is gone now
     assert not (worktrees / "b").exists()
     assert len(git(repo, "branch", "--format=%(refname:short)").split()) == 5
 
@@ -81,7 +83,8 @@ def test_clean_keeps_ignored_files_and_names_them(write_org, orgtui, repo: Path,
     lists what it would delete; `--force` removes it."""
     (repo / ".gitignore").write_text("*.log\nckpt/\n")
     git(repo, "commit", "-qam", "ignore checkpoints")
-    orgtui("up", str(write_org(ORG)))
+    org = write_org(ORG)
+    orgtui("up", str(org))
     wait_for(lambda: len(orgtui.status()["agents"]) == 3)
     worktrees = tmp_path / ".orgtui" / "downy" / "worktrees"
     (worktrees / "a" / "ckpt").mkdir()
@@ -94,5 +97,5 @@ def test_clean_keeps_ignored_files_and_names_them(write_org, orgtui, repo: Path,
     assert (worktrees / "a" / "ckpt" / "model.pt").read_bytes() == b"weights"
     assert (worktrees / "c" / "run.log").exists()
     assert not (worktrees / "b").exists()  # nothing of an agent's in it but its prompt file
-    orgtui("down", "downy", "--clean", "--force")
+    orgtui("down", str(org), "--clean", "--force")
     assert not (worktrees / "a").exists() and not (worktrees / "c").exists()
