@@ -26,14 +26,15 @@ from textual.message import Message
 from textual.strip import Strip
 from textual.widget import Widget
 
-from orgtui.protocol.status import AgentStatus
+from orgtui.protocol.status import AgentState, AgentStatus
 from orgtui.tui.ansi import RowCache, decode, last_written, with_cursor
 from orgtui.tui.layout import crop_window
 from orgtui.tui.textual_private import draw_widgets_now, layout_pending, updates_batched
 from orgtui.tui.vt import Screen, apply
 
-STATE_MARKS = {
+STATE_MARKS: dict[AgentState, tuple[str, str]] = {
     "starting": ("◌", "yellow"),
+    "restarting": ("↻", "yellow"),
     "running": ("●", "green"),
     "exited": ("■", "grey50"),
     "crashed": ("✖", "red"),
