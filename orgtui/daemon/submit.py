@@ -96,14 +96,14 @@ class Waiting:
     """Whether the client of a submit still waits for its answer."""
 
     def __init__(self, peer: Peer, deadline: float | None) -> None:
-        self.pid = peer.pid
-        self.since = start_time(peer.pid)  # None: gone already
+        self.pid = peer.pid  # 0: in a pid namespace orgd cannot see, so not watched
+        self.since = start_time(peer.pid) if peer.pid > 0 else 0  # None: gone already
         self.deadline = deadline
 
     def check(self) -> None:
         """RequestError if the job must not be added: its client went away (its process is
         gone) or will have stopped waiting before the answer reaches it."""
-        if self.since is None or start_time(self.pid) != self.since:
+        if self.pid > 0 and (self.since is None or start_time(self.pid) != self.since):
             raise RequestError(f"its client (pid {self.pid}) went away: not queued", FAILED)
         if self.deadline is not None and clock.time() > self.deadline - ANSWER:
             raise RequestError("its client's deadline passed: not queued", FAILED)
