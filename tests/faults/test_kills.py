@@ -63,9 +63,9 @@ def test_orgd_sigkilled_with_jobs_in_flight(write_org, orgtui, repo):
     status = start(write_org, orgtui, repo)
     trees = invariants.Worktrees.read(status)
     panes = {a["name"]: a["pane_pid"] for a in status["agents"]}
-    long = [submit(orgtui, "ab"[i % 2], f"sleep 2; echo val_bpb: 0.{i}")["id"] for i in range(2)]
+    long = [submit(orgtui, "ab"[i % 2], f"sleep 6; echo val_bpb: 0.{i}")["id"] for i in range(2)]
+    wait_for(lambda: all(state(orgtui, j) == "running" for j in long), timeout=30)
     queued = [submit(orgtui, "ab"[i % 2], "sleep 0.2; echo val_bpb: 1")["id"] for i in range(4)]
-    wait_for(lambda: all(state(orgtui, j) == "running" for j in long))
     os.kill(status["daemon_pid"], signal.SIGKILL)
     wait_for(lambda: not alive({status["daemon_pid"]}))
     # The target is under a second (bench/faults.py measures it); twice that here, so a
