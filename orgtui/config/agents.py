@@ -10,6 +10,7 @@ whose variables are merged (the agent's win).
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import shlex
@@ -18,6 +19,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import cast
 
+from orgtui.config.limits import MAX_AGENTS, MAX_DEVICES
 from orgtui.config.model import (
     KINDS,
     RESTARTS,
@@ -109,6 +111,11 @@ def read_agents(context: Context, value: object, defaults: Table | None) -> Rost
             context.fail(("agent", index), f"each agent must be a table, not {describe(data)}")
         table = Table(context, data, ("agent", index), _label(data, index), fallback=defaults)
         specs = _read_agent(table)
+        if len(agents) + len(specs) > MAX_AGENTS:
+            table.fail_table(
+                f"{table.label} brings the org to {len(agents) + len(specs)} agents; an org may "
+                f"have at most {MAX_AGENTS}"
+            )
         group = table.raw("name")
         assert isinstance(group, str)
         for name in _taken_names(group, specs):
@@ -138,13 +145,13 @@ def _clash(table: Table, name: str, earlier: Table) -> None:
     group = table.raw("name")
     line = table.context.locations.key((*earlier.path, "name")).line
     by = f'[[agent]] "{earlier.raw("name")}"'
-    earlier_count = earlier.integer("count", 1, minimum=1)
+    earlier_count = earlier.integer("count", 1, minimum=1, maximum=MAX_AGENTS)
     if earlier_count > 1:
         by += f" (count = {earlier_count})"
     if name == group:
         message = f'agent name "{name}" is already taken by {by} at line {line}'
     else:
-        count = table.integer("count", 1, minimum=1)
+        count = table.integer("count", 1, minimum=1, maximum=MAX_AGENTS)
         message = (
             f'[[agent]] "{group}" with count = {count} makes "{name}", which is already taken '
             f"by {by} at line {line}"
@@ -155,7 +162,7 @@ def _clash(table: Table, name: str, earlier: Table) -> None:
 def _read_agent(table: Table) -> list[AgentSpec]:
     table.check_keys(AGENT_KEYS)
     name = table.name("name", "agent name")
-    count = table.integer("count", 1, minimum=1)
+    count = table.integer("count", 1, minimum=1, maximum=MAX_AGENTS)
     command = _command(table)
     prompt, prompt_file = read_text(table, "prompt")
     cols, rows = _size(table)
@@ -172,7 +179,7 @@ def _read_agent(table: Table) -> list[AgentSpec]:
             prompt=prompt,
             prompt_file=prompt_file,
             env=_env(table),
-            gpus=table.integer("gpus", 1, minimum=0),
+            gpus=table.integer("gpus", 1, minimum=0, maximum=MAX_DEVICES),
             restart=cast(Restart, table.choice("restart", RESTARTS, "on-failure")),
             cols=cols,
             rows=rows,
@@ -195,7 +202,7 @@ def _command(table: Table) -> tuple[str, ...]:
     value = table.raw("command")
     if isinstance(value, str):
         try:
-            argv = shlex.split(value)
+            argv = list(split_command(value))
         except ValueError as error:
             table.fail("command", f"'command' cannot be split into arguments: {error}")
     elif isinstance(value, list):
@@ -213,6 +220,16 @@ def _command(table: Table) -> tuple[str, ...]:
     if not argv or not argv[0]:
         table.fail("command", "'command' is empty: name the program to run")
     return tuple(argv)
+
+
+@functools.lru_cache(maxsize=16)
+def split_command(command: str) -> tuple[str, ...]:
+    """`command` split into arguments as a shell would (ValueError when it cannot be).
+
+    Remembered: shlex takes time quadratic in a word's length, and a `[defaults]` command is
+    read again for every agent that inherits it.
+    """
+    return tuple(shlex.split(command))
 
 
 def _env(table: Table) -> MappingProxyType[str, str]:

@@ -11,21 +11,30 @@ import re
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)([smhd])")
 _UNIT_SECONDS = {"s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
 _CLOCK = re.compile(r"(\d\d):(\d\d)")
+MAX_DURATION = 365 * 86400.0
+"""The longest duration (a year): longer ones are typos, and overflow the clocks they set."""
 
 
 def parse_duration(text: str) -> float:
     """Seconds in `text`: a number (digits, optionally `.digits`) and one unit of s, m, h or d.
 
-    Nothing else is accepted: no spaces, no sign, no compound `1h30m`, no bare number.
-    Raises ValueError with a message that shows the accepted form.
+    Nothing else is accepted: no spaces, no sign, no compound `1h30m`, no bare number, nothing
+    over `MAX_DURATION`. Raises ValueError with a message that shows the accepted form.
     """
     match = _DURATION.fullmatch(text)
     if match is None:
         raise ValueError(
-            f"invalid duration {text!r}: write a number and a unit s, m, h or d, "
+            f"invalid duration {_shown(text)}: write a number and a unit s, m, h or d, "
             'like "90s", "5m", "1.5h" or "1d"'
         )
-    return float(match.group(1)) * _UNIT_SECONDS[match.group(2)]
+    seconds = float(match.group(1)) * _UNIT_SECONDS[match.group(2)]
+    if seconds > MAX_DURATION:
+        raise ValueError(f"duration {_shown(text)} is too long: at most 365d")
+    return seconds
+
+
+def _shown(text: str) -> str:
+    return repr(text) if len(text) <= 20 else repr(text[:17] + "...")
 
 
 def format_duration(seconds: float) -> str:

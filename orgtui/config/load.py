@@ -1,9 +1,10 @@
 """`load_org(path) -> OrgConfig`: read, parse and validate an org file.
 
-Checks, in order: the file can be read and is not writable by group or others (orgd runs the
-commands it names), it is UTF-8 TOML, and every section matches the schema in DESIGN.md. The
-first problem is raised as `ConfigError` at its `file:line:col`. Nothing here needs the research
-repo to exist; `up` checks that.
+Checks, in order: the file is a regular file within the size limit that can be read and is not
+writable by group or others (orgd runs the commands it names), it is UTF-8 TOML nested no deeper
+than the limit, no key, string, array or table in it is over the limits (`orgtui.config.limits`),
+and every section matches the schema in DESIGN.md. The first problem is raised as `ConfigError`
+at its `file:line:col`. Nothing here needs the research repo to exist; `up` checks that.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import Any
 
 from orgtui.config.agents import AGENT_KEYS, read_agents, read_defaults
 from orgtui.config.errors import ConfigError
+from orgtui.config.limits import MAX_FILE_BYTES, check_shape, read_limited, scan
 from orgtui.config.locate import locate
 from orgtui.config.model import OrgConfig
 from orgtui.config.processes import PROCESS_KEYS, read_processes
@@ -50,17 +52,35 @@ def load_org(path: str | Path) -> OrgConfig:
     """The validated org file at `path`; raises ConfigError naming `file:line:col` on a problem."""
     file = Path(os.path.abspath(path))
     try:
-        data = file.read_bytes()
+        data = read_limited(
+            file, "org file", MAX_FILE_BYTES, ": put long prompts and briefs in files of their own"
+        )
     except OSError as error:
         raise ConfigError(file, 1, 1, f"cannot read org file: {error.strerror}") from None
+    except ValueError as error:
+        raise ConfigError(file, 1, 1, str(error)) from None
     _check_not_writable(file)
     text = _decode(file, data)
+    _check_scan(file, text)
     try:
         document = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise _syntax_error(file, text, str(error)) from None
+    except RecursionError:
+        # scan() refuses nesting this deep first; this is never shown as a traceback either.
+        raise ConfigError(file, 1, 1, "arrays and inline tables are nested too deeply") from None
     context = Context(file, locate(text))
+    check_shape(context, document)
     return _build(context, document, data)
+
+
+def _check_scan(file: Path, text: str) -> None:
+    problem = scan(text)
+    if problem is not None:
+        offset, message = problem
+        line = text.count("\n", 0, offset) + 1
+        col = offset - (text.rfind("\n", 0, offset) + 1) + 1
+        raise ConfigError(file, line, col, message)
 
 
 def _check_not_writable(file: Path) -> None:

@@ -14,6 +14,7 @@ from types import MappingProxyType
 from typing import Literal, cast
 
 from orgtui.config.durations import format_duration
+from orgtui.config.limits import MAX_DEVICES, MAX_SEEDS
 from orgtui.config.model import (
     Goal,
     OrgSection,
@@ -117,7 +118,7 @@ def read_research(table: Table) -> ResearchSection:
         train=train,
         metric=metric,
         goal=cast(Goal, table.choice("goal", ("minimize", "maximize"), "minimize")),
-        seeds=table.integer("seeds", 3, minimum=1),
+        seeds=table.integer("seeds", 3, minimum=1, maximum=MAX_SEEDS),
     )
 
 
@@ -136,7 +137,9 @@ def read_scheduler(table: Table) -> SchedulerSection:
     return SchedulerSection(
         backend=cast(Backend, table.choice("backend", ("local", "slurm"), "local")),
         devices=_devices(table),
-        cpu_slots=table.integer("cpu_slots", max(1, (os.cpu_count() or 1) // 2), minimum=1),
+        cpu_slots=table.integer(
+            "cpu_slots", max(1, (os.cpu_count() or 1) // 2), minimum=1, maximum=MAX_DEVICES
+        ),
         mode=cast(Mode, table.choice("mode", ("dedicated", "pool"), "dedicated")),
         pane_devices=cast(PaneDevices, table.choice("pane_devices", ("none", "own"), "none")),
         time_budget=time_budget,

@@ -182,14 +182,16 @@ class Table:
             self.fail(key, f"'{key}' must not be empty")
         return value
 
-    def integer(self, key: str, default: int, *, minimum: int) -> int:
-        """An integer (never a boolean) of at least `minimum`, or `default` when not set."""
+    def integer(self, key: str, default: int, *, minimum: int, maximum: int) -> int:
+        """An integer (never a boolean) from `minimum` to `maximum`, or `default` when not set."""
         if not self.has(key):
             return default
         value = self._typed(key, (int,), "an integer")
         assert isinstance(value, int)
         if value < minimum:
             self.fail(key, f"'{key}' must be at least {minimum}, not {value}")
+        if value > maximum:
+            self.fail(key, f"'{key}' must be at most {maximum}, not {value}")
         return value
 
     def boolean(self, key: str, default: bool) -> bool:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from orgtui.config.limits import MAX_TEXT_FILE_BYTES, read_limited
 from orgtui.config.tables import Table
 
 _FILE_SUFFIXES = (".md", ".txt")
@@ -34,7 +35,8 @@ def resolve_path(base: Path, value: str) -> Path:
 def read_text(table: Table, key: str) -> tuple[str, Path | None]:
     """The text of the prompt or brief at `key` and the file it came from (None if inline).
 
-    Files are read as UTF-8 and recorded in the context (their bytes enter `source_hash`).
+    Files (regular ones, up to `MAX_TEXT_FILE_BYTES`) are read as UTF-8 and recorded in the context
+    (their bytes enter `source_hash`).
     """
     value = table.string(key, "")
     if not names_file(value):
@@ -53,9 +55,11 @@ def read_text(table: Table, key: str) -> tuple[str, Path | None]:
         if path.is_dir():
             table.fail(key, f"{key} file is a directory: {path}")
         try:
-            data = path.read_bytes()
+            data = read_limited(path, f"{key} file", MAX_TEXT_FILE_BYTES)
         except OSError as error:
             table.fail(key, f"cannot read {key} file {path}: {error.strerror}")
+        except ValueError as error:
+            table.fail(key, f"{error}: {path}")
         context.files_read[path] = data
     try:
         return data.decode("utf-8"), path
