@@ -2,7 +2,8 @@
 
 A message is typed only once the agent is ready for input: its program running, its screen
 quiet for `settle` seconds (and unchanged between two captures), something on the screen,
-and the agent's `ready` pattern on the screen's last lines when it has one. The cleaned text is
+and the agent's `ready` pattern on the screen's last lines when it has one (matched by RE2, in
+time linear in the screen, since it runs on orgd's event loop). The cleaned text is
 pasted (bracketed when the program asked for it, so several lines arrive as one message); once
 the screen shows the paste, Enter submits it.
 """
@@ -10,11 +11,11 @@ the screen shows the paste, Enter submits it.
 from __future__ import annotations
 
 import asyncio
-import re
 import time
 from dataclasses import dataclass
 from typing import Protocol
 
+from orgtui.config.patterns import ready_in
 from orgtui.tmux.quoting import clean_text
 
 
@@ -72,7 +73,7 @@ def readiness(
         return Readiness(False, "its screen is still empty")
     if ready is not None:
         tail = "\n".join(rows[-READY_LINES:])
-        if not re.search(ready, tail, re.MULTILINE):
+        if not ready_in(ready, tail):
             return Readiness(False, f"its ready pattern {ready!r} is not on the screen")
     return Readiness(True, "ready")
 

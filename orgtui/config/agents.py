@@ -30,6 +30,7 @@ from orgtui.config.model import (
     Restart,
     Role,
 )
+from orgtui.config.patterns import check_ready
 from orgtui.config.sizes import parse_size
 from orgtui.config.tables import Context, Table, describe, did_you_mean
 from orgtui.config.texts import read_text
@@ -260,9 +261,9 @@ def _ready(table: Table) -> str | None:
     pattern = table.optional_string("ready")
     if pattern is not None:
         try:
-            re.compile(pattern)
-        except re.error as error:
-            table.fail("ready", f"'ready' is not a valid regex: {error}")
+            check_ready(pattern)
+        except ValueError as error:
+            table.fail("ready", f"'ready' is not a pattern RE2 can run: {error}")
     return pattern
 
 

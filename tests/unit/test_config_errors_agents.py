@@ -203,7 +203,7 @@ CASES = [
         [*BASE, "ready = '(> '"],
         7,
         9,
-        "'ready' is not a valid regex: missing )",
+        "'ready' is not a pattern RE2 can run: missing )",
         id="agent-ready-regex",
     ),
     pytest.param(

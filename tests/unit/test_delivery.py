@@ -67,6 +67,23 @@ def test_ready_pattern_scrolled_above_the_last_rows_is_not_ready() -> None:
     assert readiness(screen, dead=False, quiet=5.0, ready=r"^> ").ready
 
 
+def test_ready_pattern_anchors_match_at_each_rows_start_and_end() -> None:
+    screen = ["user@host:~$ ", "(a status line)"]
+    assert readiness(screen, dead=False, quiet=5.0, ready=r"\$ $").ready
+    assert not readiness(screen, dead=False, quiet=5.0, ready=r"\A\$").ready
+
+
+def test_a_catastrophic_ready_pattern_is_decided_at_once() -> None:
+    # Python's re backtracks exponentially here: 28 "a"s take it seconds, 40 more than a day,
+    # all of it on orgd's event loop. RE2 takes time linear in the screen.
+    for row in ("a" * 28 + "!", "a" * 200_000 + "!"):
+        start = time.monotonic()
+        r = readiness(["$ ", row], dead=False, quiet=5.0, ready="^(a+)+$")
+        assert time.monotonic() - start < 2.0
+        assert not r.ready
+    assert readiness(["a" * 200_000], dead=False, quiet=5.0, ready="^(a+)+$").ready
+
+
 def test_dead_wins_over_every_other_reason() -> None:
     r = readiness([], dead=True, quiet=0.0, ready="x")
     assert r.reason == "its program has exited"
