@@ -21,6 +21,7 @@ from orgtui.config.model import (
     ResearchSection,
     SchedulerSection,
 )
+from orgtui.config.refs import branch_problem
 from orgtui.config.tables import Context, Table, describe
 from orgtui.config.texts import read_text, resolve_path
 
@@ -46,7 +47,6 @@ Mode = Literal["dedicated", "pool"]
 PaneDevices = Literal["none", "own"]
 
 _METRIC_NAME = re.compile(r"[a-z_][a-z0-9_]*")
-_BAD_REF = re.compile(r"\.\.|//|@\{|[\s~^:?*\[\\\x00-\x1f\x7f]")
 
 
 def empty_table(context: Context, path: str, label: str) -> Table:
@@ -67,15 +67,11 @@ def check_template(table: Table, key: str, value: str, fields: Collection[str]) 
             table.fail(key, f"unknown placeholder {{{name}}} in '{key}': use {allowed}; {hint}")
 
 
-def check_branch(table: Table, key: str, value: str) -> None:
-    """Refuse a branch name git would refuse (the common cases of `git check-ref-format`)."""
-    if (
-        _BAD_REF.search(value)
-        or value.startswith(("/", "-", "."))
-        or value.endswith(("/", ".", ".lock"))
-        or "/." in value
-    ):
-        table.fail(key, f"'{key}' is not a valid git branch name: \"{value}\"")
+def check_branch(table: Table, key: str, value: str, *, full_refs: bool) -> None:
+    """Refuse a branch name git would refuse or read as something else (see `refs`)."""
+    problem = branch_problem(value, full_refs=full_refs)
+    if problem is not None:
+        table.fail(key, f"'{key}' is not a branch name orgtui can use: {problem}")
 
 
 def read_org(context: Context, table: Table | None) -> OrgSection:
@@ -86,9 +82,10 @@ def read_org(context: Context, table: Table | None) -> OrgSection:
     name = table.name("name", "org name")
     repo = table.required_string("repo")
     base = table.string("base", "main")
-    check_branch(table, "base", base)
+    # A base is only read: a tag, a remote-tracking branch or a full ref name will do.
+    check_branch(table, "base", base, full_refs=True)
     program = table.string("program", f"program/{name}")
-    check_branch(table, "program", program)
+    check_branch(table, "program", program, full_refs=False)
     brief, brief_file = read_text(table, "brief")
     workdir = table.string("workdir", f".orgtui/{name}")
     if not workdir:

@@ -105,14 +105,14 @@ CASES = [
         [*ORG, 'base = "has space"', *AGENT],
         4,
         8,
-        "not a valid git branch name",
+        "git check-ref-format refuses it",
         id="org-base-invalid",
     ),
     pytest.param(
         [*ORG, 'program = "p..q"', *AGENT],
         4,
         11,
-        "not a valid git branch name",
+        "git check-ref-format refuses it",
         id="org-program-invalid",
     ),
     pytest.param(
