@@ -180,7 +180,7 @@ def _read_agent(table: Table) -> list[AgentSpec]:
             prompt=prompt,
             prompt_file=prompt_file,
             env=_env(table),
-            gpus=table.integer("gpus", 1, minimum=0, maximum=MAX_DEVICES),
+            gpus=table.integer("gpus", 1, minimum=1, maximum=MAX_DEVICES),
             restart=cast(Restart, table.choice("restart", RESTARTS, "on-failure")),
             cols=cols,
             rows=rows,

@@ -87,7 +87,7 @@ class AgentSpec:
     env: MappingProxyType[str, str] = field(default_factory=_frozen_map)
     """Extra environment variables for the agent's pane."""
     gpus: int = 1
-    """Devices this agent's jobs get by default."""
+    """Devices (GPUs, or CPU slots without one) this agent's jobs get by default; at least 1."""
     restart: Restart = "on-failure"
     """What orgd does when the agent's process exits: `no`, `on-failure` or `always`."""
     cols: int = 80

@@ -83,7 +83,7 @@ command = "codex"
 prompt = '''
 You are a junior.
 Do the task.'''
-gpus = 0
+gpus = 3
 restart = "no"
 reports_to = "chief"
 
@@ -166,7 +166,7 @@ def test_full_file_round_trips_every_field(tmp_path: Path) -> None:
         prompt="You are a junior.\nDo the task.",
         prompt_file=None,
         env=MappingProxyType({"WANDB_MODE": "offline", "SHARED": "1"}),
-        gpus=0,
+        gpus=3,
         restart="no",
         cols=80,
         rows=24,
@@ -251,7 +251,7 @@ repo = "r"
 [defaults]
 command = "codex --full-auto"
 prompt = "solo.md"
-gpus = 0
+gpus = 3
 size = "100x30"
 env = { A = "1" }
 
@@ -269,7 +269,7 @@ env.B = "2"
     assert x.command == ("codex", "--full-auto") and x.kind == "codex"
     assert y.command == ("claude",) and y.kind == "claude"
     assert x.prompt == y.prompt == "Be careful."
-    assert (x.gpus, y.gpus) == (0, 2)
+    assert (x.gpus, y.gpus) == (3, 2)
     assert (x.cols, x.rows) == (y.cols, y.rows) == (100, 30)
     assert dict(x.env) == {"A": "1"} and dict(y.env) == {"A": "1", "B": "2"}
 

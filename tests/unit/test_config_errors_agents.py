@@ -104,7 +104,18 @@ CASES = [
         "'gpus' must be an integer, not a boolean (true)",
         id="agent-gpus-bool",
     ),
-    pytest.param([*BASE, "gpus = -1"], 7, 8, "'gpus' must be at least 0", id="agent-gpus-min"),
+    pytest.param([*BASE, "gpus = -1"], 7, 8, "'gpus' must be at least 1", id="agent-gpus-min"),
+    # Every job gets at least one device: `job submit` refuses --gpus 0.
+    pytest.param(
+        [*BASE, "gpus = 0"], 7, 8, "'gpus' must be at least 1, not 0", id="agent-gpus-zero"
+    ),
+    pytest.param(
+        [*ORG, "[defaults]", "gpus = 0", *AGENT],
+        5,
+        8,
+        "'gpus' must be at least 1, not 0",
+        id="defaults-gpus-zero",
+    ),
     pytest.param([*BASE, 'role = "junor"'], 7, 8, "did you mean 'junior'?", id="agent-role-enum"),
     pytest.param(
         [*BASE, 'kind = "gpt"'],
