@@ -86,8 +86,9 @@ async def wait_ready(
     last = Readiness(False, "not checked")
     while True:
         dead, activity = await pane.state()
-        # Activity has a resolution of one second: count from the end of that second.
-        quiet = time.time() - (activity + 1.0) if activity else settle
+        # Activity has a resolution of one second: count from the end of that second, which
+        # for output this second (or a clock that reads ahead) is still to come: no quiet yet.
+        quiet = max(0.0, time.time() - (activity + 1.0)) if activity else settle
         screen = await pane.capture()
         last = readiness(screen, dead, quiet, ready, settle)
         if last.ready:

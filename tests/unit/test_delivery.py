@@ -254,6 +254,16 @@ def test_deliver_times_out_while_the_pane_keeps_printing() -> None:
     assert "paste" not in pane.names()
 
 
+@pytest.mark.parametrize("since", [0.0, -60.0], ids=["this-second", "clock-ahead"])
+def test_a_busy_pane_is_never_quiet_for_negative_seconds(since: float) -> None:
+    # tmux counts activity in whole seconds: output this second (or a clock that reads ahead)
+    # is quiet for no time at all yet, not for a negative one.
+    pane = FakePane(["$ "], activity=time.time() - since)
+    with pytest.raises(DeliveryError) as e:
+        asyncio.run(deliver(pane, "hi", None, 0.2, settle=1.0))
+    assert "it is still printing (quiet for 0.0s of 1s)" in str(e.value)
+
+
 def test_recent_output_delays_delivery_until_settled() -> None:
     # Activity has one-second resolution: output "this second" means quiet from its end.
     pane = FakePane(["$ "], activity=time.time() - 1.0)
