@@ -42,6 +42,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
     from orgtui.config import load_org
 
     cfg = load_org(Path(args.orgfile))
+    for warning in cfg.warnings:
+        print(warning, file=sys.stderr)
     print(
         f"{cfg.file}: ok: org {cfg.org.name}, {len(cfg.agents)} agents, {len(cfg.processes)} rituals"
     )

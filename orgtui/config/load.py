@@ -10,6 +10,7 @@ at its `file:line:col`. Nothing here needs the research repo to exist; `up` chec
 from __future__ import annotations
 
 import ast
+import dataclasses
 import hashlib
 import os
 import re
@@ -21,7 +22,7 @@ from typing import Any
 from orgtui.config.agents import AGENT_KEYS, read_agents, read_defaults
 from orgtui.config.errors import ConfigError
 from orgtui.config.limits import MAX_FILE_BYTES, check_shape, read_limited, scan
-from orgtui.config.locate import locate
+from orgtui.config.locate import KeyPath, locate
 from orgtui.config.model import OrgConfig
 from orgtui.config.processes import PROCESS_KEYS, read_processes
 from orgtui.config.sections import (
@@ -59,7 +60,7 @@ def load_org(path: str | Path) -> OrgConfig:
         raise ConfigError(file, 1, 1, f"cannot read org file: {error.strerror}") from None
     except ValueError as error:
         raise ConfigError(file, 1, 1, str(error)) from None
-    _check_not_writable(file)
+    mode = _check_not_writable(file)
     text = _decode(file, data)
     _check_scan(file, text)
     try:
@@ -71,7 +72,10 @@ def load_org(path: str | Path) -> OrgConfig:
         raise ConfigError(file, 1, 1, "arrays and inline tables are nested too deeply") from None
     context = Context(file, locate(text))
     check_shape(context, document)
-    return _build(context, document, data)
+    config = _build(context, document, data)
+    if mode & 0o044:
+        config = dataclasses.replace(config, warnings=_readable_secrets(context, document))
+    return config
 
 
 def _check_scan(file: Path, text: str) -> None:
@@ -83,7 +87,8 @@ def _check_scan(file: Path, text: str) -> None:
         raise ConfigError(file, line, col, message)
 
 
-def _check_not_writable(file: Path) -> None:
+def _check_not_writable(file: Path) -> int:
+    """The file's mode, once it is known that only its owner can write it."""
     mode = file.stat().st_mode
     if mode & 0o022:
         who = " and ".join(w for w, bit in (("group", 0o020), ("others", 0o002)) if mode & bit)
@@ -94,6 +99,32 @@ def _check_not_writable(file: Path) -> None:
             f"org file is writable by {who}, and orgd runs the commands it names: "
             f"run `chmod go-w {file}`",
         )
+    return mode
+
+
+def _readable_secrets(context: Context, document: Mapping[str, Any]) -> tuple[str, ...]:
+    """A warning, at the first `env` in the file, when it sets any variable (for a file other
+    users can read: an `env` value is often an API key)."""
+    found: dict[KeyPath, Mapping[str, object]] = {}
+    defaults = document.get("defaults")
+    if isinstance(defaults, dict) and isinstance(defaults.get("env"), dict):
+        found[("defaults", "env")] = defaults["env"]
+    for index, agent in enumerate(document.get("agent") or ()):
+        if isinstance(agent, dict) and isinstance(agent.get("env"), dict):
+            found[("agent", index, "env")] = agent["env"]
+    names = sorted({name for env in found.values() for name in env})
+    if not names:
+        return ()
+    first = min(
+        (context.locations.key(path) for path, env in found.items() if env),
+        key=lambda position: (position.line, position.col),
+    )
+    shown = ", ".join(names[:5]) + (", ..." if len(names) > 5 else "")
+    return (
+        f"{context.file}:{first.line}:{first.col}: warning: other users can read this org "
+        f"file, and it sets environment variables in 'env' ({shown}), which often hold "
+        f"secrets: run `chmod go-r {context.file}`",
+    )
 
 
 def _decode(file: Path, data: bytes) -> str:

@@ -172,6 +172,9 @@ class OrgConfig:
     """The rituals, in file order."""
     source_hash: str = ""
     """sha256 of the org file's bytes and the prompt and brief files it names."""
+    warnings: tuple[str, ...] = field(default=(), compare=False)
+    """What is worth telling a person but does not stop the org, each `file:line:col: warning:
+    message` (`orgtui validate` prints them)."""
 
     def agent(self, name: str) -> AgentSpec | None:
         """The agent called `name`, or None."""
