@@ -89,7 +89,9 @@ def check_ready(pattern: str) -> None:
 
 def ready_in(pattern: str, text: str) -> bool:
     """Whether `pattern` (one `check_ready` accepts) is found anywhere in `text`."""
-    return _compiled(pattern).search(text) is not None
+    # RE2 reads UTF-8: a lone surrogate (from bytes decoded with surrogateescape) has no UTF-8
+    # form, so it is read as "?".
+    return _compiled(pattern).search(text.encode("utf-8", "replace")) is not None
 
 
 def _hint(said: str) -> str | None:

@@ -84,6 +84,13 @@ def test_a_catastrophic_ready_pattern_is_decided_at_once() -> None:
     assert readiness(["a" * 200_000], dead=False, quiet=5.0, ready="^(a+)+$").ready
 
 
+def test_a_screen_with_text_that_is_not_utf8_is_still_checked() -> None:
+    # A lone surrogate (bytes decoded with surrogateescape) has no UTF-8 form for RE2.
+    screen = ["caf\udce9", "> "]
+    assert readiness(screen, dead=False, quiet=5.0, ready=r"^> ").ready
+    assert readiness(screen, dead=False, quiet=5.0, ready=r"^caf.$").ready
+
+
 def test_dead_wins_over_every_other_reason() -> None:
     r = readiness([], dead=True, quiet=0.0, ready="x")
     assert r.reason == "its program has exited"
