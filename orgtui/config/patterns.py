@@ -58,6 +58,10 @@ _HINTS = (
         "comments (?#...) are not supported: leave them out",
     ),
     (
+        re.compile(r"pattern too large"),
+        "the pattern compiles too large for RE2: use + or * rather than long {{n}} repetitions",
+    ),
+    (
         re.compile(r"invalid repetition size"),
         "a repetition may count at most {{1000}}: write a shorter one, or + or *",
     ),
