@@ -34,7 +34,7 @@ def write(directory: Path, lines: list[str]) -> Path:
         (r"(?>a)", ["atomic groups", "RE2 never backtracks"]),
         (r"(?x) >  ", ["(?x)", "without spaces and comments"]),
         (r"a{1001}", ["at most {1000}"]),
-        (r"\w{1000}" * 20, ["compiles too large for RE2", "use + or *"]),
+        (r"\p{L}{1000}" * 30, ["compiles too large for RE2", "use + or *"]),
         (r"(> ", ["missing )"]),
     ],
 )
