@@ -102,9 +102,14 @@ def _check_not_writable(file: Path) -> int:
     return mode
 
 
+SECRET_NAME = re.compile(r"KEY|TOKEN|SECRET|PASSW|PWD|CREDENTIAL|AUTH|COOKIE|PRIVATE", re.I)
+"""An `env` variable whose name says it holds a secret."""
+
+
 def _readable_secrets(context: Context, document: Mapping[str, Any]) -> tuple[str, ...]:
-    """A warning, at the first `env` in the file, when it sets any variable (for a file other
-    users can read: an `env` value is often an API key)."""
+    """A warning, at the first `env` in the file, when it sets a variable whose name says it
+    holds a secret (an API key, a token, a password), for a file other users can read. Plain
+    settings (`WANDB_MODE`) are not warned about: the example orgs set them at 0644."""
     found: dict[KeyPath, Mapping[str, object]] = {}
     defaults = document.get("defaults")
     if isinstance(defaults, dict) and isinstance(defaults.get("env"), dict):
@@ -112,18 +117,22 @@ def _readable_secrets(context: Context, document: Mapping[str, Any]) -> tuple[st
     for index, agent in enumerate(document.get("agent") or ()):
         if isinstance(agent, dict) and isinstance(agent.get("env"), dict):
             found[("agent", index, "env")] = agent["env"]
-    names = sorted({name for env in found.values() for name in env})
+    names = sorted({name for env in found.values() for name in env if SECRET_NAME.search(name)})
     if not names:
         return ()
     first = min(
-        (context.locations.key(path) for path, env in found.items() if env),
+        (
+            context.locations.key(path)
+            for path, env in found.items()
+            if any(SECRET_NAME.search(name) for name in env)
+        ),
         key=lambda position: (position.line, position.col),
     )
     shown = ", ".join(names[:5]) + (", ..." if len(names) > 5 else "")
     return (
         f"{context.file}:{first.line}:{first.col}: warning: other users can read this org "
-        f"file, and it sets environment variables in 'env' ({shown}), which often hold "
-        f"secrets: run `chmod go-r {context.file}`",
+        f"file, and its 'env' sets variables that look like secrets ({shown}): run "
+        f"`chmod go-r {context.file}`",
     )
 
 

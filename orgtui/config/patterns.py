@@ -1,9 +1,12 @@
-"""An agent's `ready` pattern, run by RE2 (google-re2): a linear-time engine, so no pattern
-and no screen can stall orgd, which checks readiness on its event loop.
+"""The org file's patterns, run by RE2 (google-re2): a linear-time engine, so no pattern and no
+text can stall orgd, which runs them on its event loop: an agent's `ready` pattern on its
+screen, a `[scheduler.metrics]` pattern on each line of a job's log.
 
 `check_ready(pattern)` raises ValueError saying why RE2 cannot run a pattern and what to write
 instead; `ready_in(pattern, text)` says whether it is found in `text`, with `^` and `$` matching
-at each line's start and end (as with Python's `re.MULTILINE`).
+at each line's start and end (as with Python's `re.MULTILINE`). `metric_pattern(pattern)` is a
+metric's pattern compiled (its groups counted by `.groups`, found by `.search(line)`), with the
+same ValueError.
 """
 
 from __future__ import annotations
@@ -76,13 +79,22 @@ def _options() -> re2.Options:
 
 @functools.lru_cache(maxsize=64)
 def _compiled(pattern: str) -> Any:
-    return re2.compile(f"(?m){pattern}", _options())
+    return _compile(f"(?m){pattern}")
 
 
 def check_ready(pattern: str) -> None:
     """Raise ValueError, saying why and what to write instead, if RE2 cannot run `pattern`."""
+    _compiled(pattern)
+
+
+def metric_pattern(pattern: str) -> Any:
+    """`pattern` compiled by RE2; ValueError, saying why, if RE2 cannot run it."""
+    return _compile(pattern)
+
+
+def _compile(pattern: str) -> Any:
     try:
-        _compiled(pattern)
+        return re2.compile(pattern, _options())
     except re2.error as error:
         raw = error.args[0] if error.args else b""
         said = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw)

@@ -21,6 +21,7 @@ from orgtui.config.model import (
     ResearchSection,
     SchedulerSection,
 )
+from orgtui.config.patterns import metric_pattern
 from orgtui.config.refs import branch_problem
 from orgtui.config.tables import Context, Table, describe
 from orgtui.config.texts import read_text, resolve_path
@@ -192,9 +193,9 @@ def _metrics(table: Table) -> MappingProxyType[str, str]:
             )
         pattern = metrics.string(name, "")
         try:
-            groups = re.compile(pattern).groups
-        except re.error as error:
-            metrics.fail(name, f"metric '{name}' is not a valid regex: {error}")
+            groups = metric_pattern(pattern).groups
+        except ValueError as error:
+            metrics.fail(name, f"metric '{name}' is not a pattern RE2 can run: {error}")
         if groups != 1:
             metrics.fail(
                 name, f"metric '{name}' regex must have exactly one group (...), it has {groups}"

@@ -22,6 +22,8 @@ import contextlib
 import re
 from collections.abc import Mapping
 
+from orgtui.config.patterns import metric_pattern
+
 _ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b.")
 _NUMBER = r"([-+]?(?:\d[\d,]*\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)"
 _SUMMARY = re.compile(rf"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*:\s*{_NUMBER}\s*$")
@@ -61,7 +63,8 @@ class MetricParser:
 
     def __init__(self, extra: Mapping[str, str] | None = None) -> None:
         self.metrics: dict[str, float] = {}
-        self._extra = {name: re.compile(rx) for name, rx in (extra or {}).items()}
+        # The org file's patterns run through RE2 (linear time): a log line cannot stall orgd.
+        self._extra = {name: metric_pattern(rx) for name, rx in (extra or {}).items()}
         self._rest = ""
         self._final_val = False
 

@@ -3,6 +3,8 @@ regexes, into the ledger's canonical names and units."""
 
 from __future__ import annotations
 
+import time
+
 from orgtui.scheduler.metrics import MetricParser, parse_log
 
 NANOCHAT = """\
@@ -70,6 +72,14 @@ def test_the_orgs_own_regexes_and_a_line_cut_in_two() -> None:
     assert p.metrics["acc"] == 81.5 and p.metrics["loss"] == 2.0
     p.feed("accuracy=90.0%")  # no newline yet: read at close
     assert p.close()["acc"] == 90.0
+
+
+def test_an_orgs_pattern_cannot_stall_the_parser() -> None:
+    """Python's re takes minutes on this line (each extra "a" doubles it); RE2 is linear."""
+    p = MetricParser({"slow": r"^(a+)+x: ([0-9]+)$"})
+    start = time.monotonic()
+    p.feed("a" * 50_000 + "!\n")
+    assert time.monotonic() - start < 2.0 and "slow" not in p.metrics
 
 
 def test_noise_is_ignored() -> None:

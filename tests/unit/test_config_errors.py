@@ -299,8 +299,15 @@ CASES = [
         [*ORG, *AGENT, "[scheduler.metrics]", "core = 'CORE: ([0-9.]+'"],
         8,
         8,
-        "metric 'core' is not a valid regex",
+        "metric 'core' is not a pattern RE2 can run",
         id="metrics-regex-invalid",
+    ),
+    pytest.param(
+        [*ORG, *AGENT, "[scheduler.metrics]", "core = '(?<=CORE: )([0-9.]+)'"],
+        8,
+        8,
+        "metric 'core' is not a pattern RE2 can run: lookbehind",
+        id="metrics-regex-lookbehind",
     ),
     pytest.param(
         [*ORG, *AGENT, "[scheduler.metrics]", "core = 'CORE: [0-9.]+'"],
