@@ -4,10 +4,14 @@ shape (`org_toml`, `agent_toml`)."""
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import subprocess
 import textwrap
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+from pathlib import Path
 from typing import Any
 
 SHELL = ("bash", "--norc", "--noprofile")
@@ -85,3 +89,29 @@ def _toml(value: object) -> str:
     if isinstance(value, Sequence):
         return "[" + ", ".join(_toml(v) for v in value) + "]"
     raise TypeError(f"no TOML for {value!r}")
+
+
+@contextlib.contextmanager
+def small_disk(path: Path, size: str = "1M") -> Iterator[Path]:
+    """A tmpfs of `size` mounted on `path` (made here: the tests run as root, as CI does),
+    unmounted at the end, lazily when a process still sits in it (an agent's pane)."""
+    path.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(path)], check=True)
+    try:
+        yield path
+    finally:
+        if subprocess.run(["umount", str(path)], capture_output=True).returncode != 0:
+            subprocess.run(["umount", "-l", str(path)], check=True)
+
+
+def fill_disk(path: Path) -> None:
+    """Write `path` until its filesystem has no byte left."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o600)
+    try:
+        for size in (1 << 16, 1 << 12, 1):
+            with contextlib.suppress(OSError):
+                while os.write(fd, b"\0" * size):
+                    pass
+    finally:
+        os.close(fd)
+    assert os.statvfs(path).f_bavail == 0

@@ -5,7 +5,6 @@ tests/faults/invariants.py's checks hold."""
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import signal
@@ -24,7 +23,8 @@ from orgtui.config.runtime import resolve
 from orgtui.protocol.client import call
 from orgtui.protocol.jobs import JobSubmit
 from tests.faults import invariants
-from tests.helpers import agent_toml, org_toml, wait_for
+from tests.helpers import agent_toml, fill_disk, org_toml, wait_for
+from tests.helpers import small_disk as mounted
 
 SCHEDULER = """
 [scheduler]
@@ -88,28 +88,8 @@ def group_members(pgid: int) -> list[int]:
 @pytest.fixture
 def small_disk(tmp_path: Path) -> Iterator[Path]:
     """A 5 MiB tmpfs to put an org's workdir on."""
-    path = tmp_path / "small"
-    path.mkdir()
-    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=5M", "tmpfs", str(path)], check=True)
-    try:
+    with mounted(tmp_path / "small", "5M") as path:
         yield path / "wd"
-    finally:
-        # orgd's panes may still sit in a worktree there: a lazy unmount then.
-        if subprocess.run(["umount", str(path)], capture_output=True).returncode != 0:
-            subprocess.run(["umount", "-l", str(path)], check=True)
-
-
-def fill(path: Path) -> None:
-    """Write `path` until its filesystem has no byte left."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o600)
-    try:
-        for size in (1 << 16, 1 << 12, 1):
-            with contextlib.suppress(OSError):
-                while os.write(fd, b"\0" * size):
-                    pass
-    finally:
-        os.close(fd)
-    assert os.statvfs(path).f_bavail == 0
 
 
 def test_a_full_disk_frees_the_device_and_records_the_job_once_space_returns(
@@ -121,7 +101,7 @@ def test_a_full_disk_frees_the_device_and_records_the_job_once_space_returns(
     wait_for(lambda: show(orgtui, first)["state"] == "running", what="the first job to run")
     second = submit(orgtui, "sh", "-c", "echo val_bpb: 0.5")  # waits for the one slot
     filler = small_disk / "filler"
-    fill(filler)
+    fill_disk(filler)
     try:
         go.touch()  # the first job ends on a full disk
 

@@ -5,10 +5,7 @@ WriteError, and orgd's job writes (daemon/job_writes.py) wait and land once spac
 
 from __future__ import annotations
 
-import contextlib
-import os
 import sqlite3
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,6 +13,8 @@ import pytest
 
 from orgtui.daemon.job_writes import JobWrites
 from orgtui.ledger.store import SCHEMA, Ledger, WriteError, submitted
+from tests.helpers import fill_disk
+from tests.helpers import small_disk as mounted
 
 FIELDS = {"agent": "alice", "name": "softcap", "budget_time": 300.0, "command": ["true"],
           "commit": "0123456789abcdef0123456789abcdef01234567"}  # fmt: skip
@@ -86,24 +85,8 @@ def test_a_ledger_from_before_tokens_gains_the_column(tmp_path: Path) -> None:
 @pytest.fixture
 def small_disk(tmp_path: Path) -> Iterator[Path]:
     """A 1 MiB tmpfs."""
-    path = tmp_path / "small"
-    path.mkdir()
-    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1M", "tmpfs", str(path)], check=True)
-    try:
+    with mounted(tmp_path / "small") as path:
         yield path
-    finally:
-        subprocess.run(["umount", "-l", str(path)], check=True)
-
-
-def fill(path: Path) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o600)
-    try:
-        for size in (1 << 16, 1 << 12, 1):
-            with contextlib.suppress(OSError):
-                while os.write(fd, b"\0" * size):
-                    pass
-    finally:
-        os.close(fd)
 
 
 def test_a_full_disk_keeps_a_jobs_end_until_space_returns(small_disk: Path) -> None:
@@ -113,7 +96,7 @@ def test_a_full_disk_keeps_a_jobs_end_until_space_returns(small_disk: Path) -> N
     writes = JobWrites(ledger, small_disk)
     assert writes.error() is None and writes.check() == []
     filler = small_disk / "filler"
-    fill(filler)
+    fill_disk(filler)
     big = {"metrics": {f"m{i}": float(i) for i in range(2000)}}  # more than the WAL has room
     with pytest.raises(WriteError, match="full"):
         ledger.update(job, **big)

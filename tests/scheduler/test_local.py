@@ -6,19 +6,18 @@ killed has its whole process group killed."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import os
 import signal
 import stat
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from orgtui.scheduler.local import LocalRunner, group_alive
-from tests.helpers import wait_for
+from tests.helpers import fill_disk, wait_for
+from tests.helpers import small_disk as mounted
 
 SECRET = "hunter2-3c1d9a-not-on-disk"
 
@@ -26,24 +25,8 @@ SECRET = "hunter2-3c1d9a-not-on-disk"
 @pytest.fixture
 def small_disk(tmp_path: Path) -> Iterator[Path]:
     """A 1 MiB tmpfs."""
-    path = tmp_path / "small"
-    path.mkdir()
-    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1M", "tmpfs", str(path)], check=True)
-    try:
+    with mounted(tmp_path / "small") as path:
         yield path
-    finally:
-        subprocess.run(["umount", "-l", str(path)], check=True)
-
-
-def fill(path: Path) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o600)
-    try:
-        for size in (1 << 16, 1 << 12, 1):
-            with contextlib.suppress(OSError):
-                while os.write(fd, b"\0" * size):
-                    pass
-    finally:
-        os.close(fd)
 
 
 async def run_job(runner: LocalRunner, job: int, argv: list[str], cwd: Path, **env: str):
@@ -80,7 +63,7 @@ def test_a_full_disk_before_the_job_is_relayed_then_written_once_space_returns(
     async def main() -> None:
         runner = LocalRunner(small_disk / "jobs")
         (small_disk / "jobs").mkdir()
-        fill(filler)
+        fill_disk(filler)
         started = await run_job(runner, 1, ["true"], tmp_path)
         await asyncio.wait_for(started.ended.wait(), 20)  # told through the launcher
         status = runner.ended(1)

@@ -17,7 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import wait_for
+from tests.helpers import fill_disk, wait_for
+from tests.helpers import small_disk as mounted
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -173,23 +174,9 @@ def test_runs_without_the_tests_on_its_path(tmp_path: Path) -> None:
 
 @pytest.fixture
 def small_disk(tmp_path: Path) -> Iterator[Path]:
-    """A 1 MiB tmpfs (the tests run as root), unmounted at the end."""
-    mount = tmp_path / "disk"
-    mount.mkdir()
-    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1M", "tmpfs", str(mount)], check=True)
-    yield mount
-    subprocess.run(["umount", "-l", str(mount)], check=True)
-
-
-def fill(path: Path) -> None:
-    """Fill the filesystem `path` is on, with `path` itself."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o600)
-    try:
-        with contextlib.suppress(OSError):
-            while os.write(fd, b"\0" * 4096):
-                pass
-    finally:
-        os.close(fd)
+    """A 1 MiB tmpfs where the logger's `disk/agent.log` goes."""
+    with mounted(tmp_path / "disk") as path:
+        yield path
 
 
 def unread(pipe: int) -> int:
@@ -201,7 +188,7 @@ def test_a_full_disk_drops_output_then_says_so_and_resumes(logger, small_disk: P
     lg = logger(1 << 20, name="disk/agent.log")
     before = b"b" * 4095 + b"\n"  # one whole page: no slack left in the log's last page
     lg.write(before)
-    fill(small_disk / "filler")
+    fill_disk(small_disk / "filler")
     assert lg.proc.stdin
     with contextlib.suppress(BrokenPipeError):
         for _ in range(20):  # more than a pipe holds: the logger must read (and drop) them
