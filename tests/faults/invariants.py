@@ -64,6 +64,11 @@ def jobs(orgtui) -> list[dict]:
     return json.loads(orgtui("job", "ls", "--json").stdout)
 
 
+def holders(orgtui) -> dict[str, int | None]:
+    """Each device and the job orgd says holds it."""
+    return {d["id"]: d["job"] for d in orgtui.status()["scheduler"]["devices"]}
+
+
 def check(orgtui, submitted: list[int], may_be_lost: tuple[int, ...] = ()) -> list[dict]:
     """Check the invariants on the running org; its jobs."""
     rows = jobs(orgtui)
@@ -74,11 +79,15 @@ def check(orgtui, submitted: list[int], may_be_lost: tuple[int, ...] = ()) -> li
     assert not lost, (
         f"jobs recorded lost: {[(j['id'], j['reason']) for j in rows if j['id'] in lost]}"
     )
-    status = orgtui.status()
     state = {j["id"]: j["state"] for j in rows}
-    for device in status["scheduler"]["devices"]:
-        held = device["job"]
-        assert held is None or state.get(held) == "running", f"{device['id']} held by {held}"
+    # A device is read held before and after the jobs are read: a job that starts or ends
+    # between two reads is no leak; a device held throughout by a job not running is one.
+    before = holders(orgtui)
+    again = {j["id"]: j["state"] for j in jobs(orgtui)}
+    for device, held in holders(orgtui).items():
+        if held is not None and before.get(device) == held:
+            assert again.get(held) == "running", f"{device} held by {held} ({again.get(held)})"
+    status = orgtui.status()
     orphans = {job: pids for job, pids in job_processes().items()
                if job in state and state[job] not in ("running", "queued")}  # fmt: skip
     assert not orphans, f"processes of ended jobs still run: {orphans}"
