@@ -78,6 +78,8 @@ class Org:
         text = org_toml("soak", *(agent_toml(a) for a in AGENTS), SCHEDULER)
         self.file = tmp / "soak.toml"
         self.file.write_text(text.replace("{repo}", str(repo)))
+        self.workdir = tmp / ".orgtui" / "soak"
+        """Its jobs run under it: a process of another org's job with the same id is not its."""
 
     def __call__(self, *args: str, check: bool = True, timeout: float = 60):
         proc = subprocess.run([sys.executable, "-m", "orgtui", *args], capture_output=True,
@@ -104,7 +106,7 @@ def running_jobs(org: Org) -> list[dict]:
 
 def wrapper_pid(org: Org, job: dict) -> int | None:
     """A running job's wrapper: the parent of its process group leader."""
-    pids = invariants.job_processes().get(job["id"], set())
+    pids = invariants.job_processes(org.workdir).get(job["id"], set())
     for pid in pids:
         try:
             stat = Path(f"/proc/{pid}/stat").read_text()
@@ -148,7 +150,7 @@ def inject(fault: str, org: Org, rng: random.Random, up_times: list[float]) -> i
                     os.kill(pid, signal.SIGKILL)
                     return int(job["id"])
         else:
-            for pid in invariants.job_processes().get(job["id"], ()):
+            for pid in invariants.job_processes(org.workdir).get(job["id"], ()):
                 with contextlib.suppress(ProcessLookupError):  # it may end meanwhile
                     os.kill(pid, signal.SIGKILL)
     elif fault == "agent-kill":
@@ -184,6 +186,7 @@ def main() -> int:
     unknowable: set[int] = set()  # jobs whose wrapper was killed
     try:
         org("up", str(org.file))
+        assert Path(org.status()["workdir"]) == org.workdir
         trees = invariants.Worktrees.read(org.status())
         end = time.monotonic() + args.minutes * 60
         next_fault = time.monotonic() + args.every
@@ -218,7 +221,7 @@ def main() -> int:
         lost = sum(j["state"] == "lost" and j["id"] not in unknowable for j in rows)
         lost += len(set(submitted) - known)
         held = [d for d in org.status()["scheduler"]["devices"] if d["job"] is not None]
-        orphans = {j: p for j, p in invariants.job_processes().items() if j in known}
+        orphans = {j: p for j, p in invariants.job_processes(org.workdir).items() if j in known}
     finally:
         org("down", "--org", str(org.file), check=False, timeout=120)
         shutil.rmtree(tmp, ignore_errors=True)

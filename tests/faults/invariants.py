@@ -13,6 +13,7 @@ ledger file (read-only) and /proc.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import time
 from dataclasses import dataclass
@@ -23,8 +24,10 @@ from tests.conftest import git
 PROC = Path("/proc")
 
 
-def job_processes() -> dict[int, set[int]]:
-    """Every process carrying ORGTUI_JOB, by job id: {job: {pid, ...}}."""
+def job_processes(workdir: Path | None = None) -> dict[int, set[int]]:
+    """Every process carrying ORGTUI_JOB, by job id: {job: {pid, ...}}; with `workdir`, only
+    those running in it (a job's checkout, or an agent's worktree for an in-place job), so
+    another org's jobs with the same ids are not counted."""
     found: dict[int, set[int]] = {}
     for entry in PROC.iterdir():
         if not entry.name.isdigit():
@@ -32,7 +35,10 @@ def job_processes() -> dict[int, set[int]]:
         try:
             environ = (entry / "environ").read_bytes()
             state = (entry / "stat").read_text()
+            cwd = Path(os.readlink(entry / "cwd"))
         except OSError:
+            continue
+        if workdir is not None and workdir.resolve() not in cwd.parents:
             continue
         if state[state.rindex(")") + 2] == "Z":
             continue
@@ -88,7 +94,8 @@ def check(orgtui, submitted: list[int], may_be_lost: tuple[int, ...] = ()) -> li
         if held is not None and before.get(device) == held:
             assert again.get(held) == "running", f"{device} held by {held} ({again.get(held)})"
     status = orgtui.status()
-    orphans = {job: pids for job, pids in job_processes().items()
+    workdir = Path(status["workdir"])
+    orphans = {job: pids for job, pids in job_processes(workdir).items()
                if job in state and state[job] not in ("running", "queued")}  # fmt: skip
     assert not orphans, f"processes of ended jobs still run: {orphans}"
     ledger = Path(status["workdir"]) / "ledger.sqlite"

@@ -110,8 +110,9 @@ def state_from_ledger(status: dict, job: int) -> str:
 def test_a_job_sigkilled_is_failed_and_its_device_frees(write_org, orgtui, repo):
     status = start(write_org, orgtui, repo)
     job = submit(orgtui, "a", "echo started; sleep 60")["id"]
-    wait_for(lambda: job in invariants.job_processes(), what="the job's process")
-    for pid in invariants.job_processes()[job]:
+    workdir = Path(status["workdir"])
+    wait_for(lambda: job in invariants.job_processes(workdir), what="the job's process")
+    for pid in invariants.job_processes(workdir)[job]:
         os.kill(pid, signal.SIGKILL)
     row = ended(orgtui, job)
     assert row["state"] == "failed" and "signal 9" in row["reason"], row
