@@ -1,9 +1,10 @@
-"""Metrics parsed from real-format logs of nanochat and autoresearch, and the org's own
-regexes, into the ledger's canonical names and units."""
+"""Metrics parsed from real-format logs of nanochat and autoresearch (a whole nanochat run in
+tests/data), and the org's own regexes, into the ledger's canonical names and units."""
 
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 from orgtui.scheduler.metrics import MetricParser, parse_log
 
@@ -44,7 +45,9 @@ def test_nanochat() -> None:
     assert m["val_bpb"] == 0.811993  # the minimum it reports, not a later validation line
     assert m["core"] == 0.2103
     assert m["step"] == 21399 and m["loss"] == 2.751213
-    assert m["tok_per_sec"] == 1_148_210 and m["mfu_percent"] == 48.31
+    assert m["mfu_percent"] == 48.31 and m["num_params"] == 560_988_160
+    assert m["tok_per_sec"] == (20_842 + 14_789 + 1_148_210) / 3  # the steps' mean
+    assert m["training_seconds"] == 211.40 * 60
 
 
 def test_nanochat_while_it_runs() -> None:
@@ -53,7 +56,7 @@ def test_nanochat_while_it_runs() -> None:
     p.feed(head[:200])
     p.feed(head[200:])
     assert p.metrics["val_bpb"] == 1.856866 and p.metrics["step"] == 10
-    assert p.metrics["tok_per_sec"] == 14_789
+    assert p.metrics["tok_per_sec"] == (20_842 + 14_789) / 2
 
 
 def test_autoresearch_summary_in_canonical_units() -> None:
@@ -84,3 +87,49 @@ def test_an_orgs_pattern_cannot_stall_the_parser() -> None:
 
 def test_noise_is_ignored() -> None:
     assert parse_log("hello: world\nloss: nan?\n\x1b[2K\r[#####     ] 50%\n") == {}
+
+
+SAMPLE = Path(__file__).parent.parent / "data" / "nanochat_base_train.log"
+
+
+def test_a_nanochat_log_fills_every_compute_field() -> None:
+    """A short CPU run of nanochat's scripts/base_train.py, in the format it prints."""
+    text = SAMPLE.read_text()
+    m = parse_log(text)
+    rates = [float(line.split("tok/sec: ")[1].split(" |")[0].replace(",", ""))
+             for line in text.splitlines() if line.startswith("step ")]  # fmt: skip
+    assert len(rates) == 50 and m["step"] == 49
+    assert m["total_tokens"] == 204_800 and m["flops"] == 1.288549e12
+    assert m["num_params"] == 1_966_134  # the block's `total`, none of its other lines
+    assert not {"wte", "lm_head", "scalars", "total"} & m.keys()
+    assert m["peak_mem_mb"] == 0.0 and m["training_seconds"] == 109.2
+    assert m["num_steps"] == 50
+    assert m["tok_per_sec"] == sum(rates) / len(rates) != rates[-1]  # the run's mean
+    assert m["val_bpb"] == 2.187931
+
+
+def test_nanochat_compute_lines_in_other_units_and_spellings() -> None:
+    m = parse_log(
+        "Number of parameters: 560,988,160 (scaling: 500,000,000)\n"
+        "Calculated number of iterations from target data:param ratio: 21,400\n"
+        "Peak memory usage: 1.5GiB\n"
+        "Total training time: 2h\n"
+    )
+    assert m == {"num_params": 560_988_160, "num_steps": 21_400, "peak_mem_mb": 1536.0,
+                 "training_seconds": 7200.0}  # fmt: skip
+    m = parse_log("Using user-provided number of iterations: 5,000\nTotal training time: 42.5s\n")
+    assert m == {"num_steps": 5000, "training_seconds": 42.5}
+
+
+def test_a_parameter_block_ends_at_a_line_not_its_own() -> None:
+    """Only the block's `total` is a parameter count; a `total:` elsewhere is not."""
+    m = parse_log("Parameter counts:\nwte : 10\nEstimated FLOPs per token: 1e6\ntotal : 99\n")
+    assert "num_params" not in m
+
+
+def test_a_summary_tok_per_sec_wins_over_the_step_lines_mean() -> None:
+    p = MetricParser()
+    p.feed("step 1/3 | tok/sec: 100\nstep 2/3 | tok/sec: 300\n")
+    assert p.metrics["tok_per_sec"] == 200
+    p.feed("tok_per_sec: 250\nstep 3/3 | tok/sec: 900\n")
+    assert p.close()["tok_per_sec"] == 250
