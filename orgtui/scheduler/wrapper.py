@@ -10,9 +10,11 @@ The wrapper runs in a session of its own and starts the job in another (its own 
 group), with its output to the job's log and, on a CPU slot, its CPU affinity, and waits for
 it. At the job's time limit (budget plus grace) it sends the job's group SIGTERM, and
 SIGKILL `kill_after` seconds later. When the job is gone it writes the status file
-(`exit_code`, `signal`, `timed_out`, `error`, `ended_at`) atomically and exits. Being outside
-both orgd's session and the job's group, it sees the job's end even while orgd is down, and a
-job killed at its limit is known as a timeout, not lost.
+(`exit_code`, `signal`, `timed_out`, `error`, `ended_at`, and for a job that ran `max_rss_mb`:
+the largest resident memory, in MiB, of the job's process or of any descendant it waited for,
+as the kernel measured it when reaping the job) atomically and exits. Being outside both orgd's
+session and the job's group, it sees the job's end even while orgd is down, and a job killed at
+its limit is known as a timeout, not lost.
 
 A full disk must not lose a job's end: before the job starts, the wrapper makes its records
 (`status.pid`: the job's pid and start time; `status.tmp`: room for the status) and reserves
@@ -203,11 +205,13 @@ def run(spec: dict, relay: int) -> int:
         elif kill_at is not None and now >= kill_at:
             kill_group(pid, signal.SIGKILL)
             kill_at = None
-    _, code = os.waitpid(pid, 0)
+    _, code, usage = os.wait4(pid, 0)
     kill_group(pid, signal.SIGKILL)  # what the job left behind in its group goes too
     sig = os.WTERMSIG(code) if os.WIFSIGNALED(code) else None
     exit_code = None if sig else os.WEXITSTATUS(code)
-    report(spec, records, relay, exit_code=exit_code, signal=sig, timed_out=timed_out, error=None)
+    rss = round(usage.ru_maxrss / 1024, 1)  # KiB on Linux
+    report(spec, records, relay, exit_code=exit_code, signal=sig, timed_out=timed_out, error=None,
+           max_rss_mb=rss)  # fmt: skip
     return 0
 
 

@@ -1,15 +1,17 @@
 """The local runner and its wrapper with real processes: a job's spec (its environment) never
 reaches a file, the files it leaves are the user's alone, a disk full before the job starts
-is told through the launcher and written once space returns, and a job whose wrapper was
-killed has its whole process group killed."""
+is told through the launcher and written once space returns, a job's peak memory is measured
+(its children's too), and a job whose wrapper was killed has its whole process group killed."""
 
 from __future__ import annotations
 
 import asyncio
 import json
 import os
+import shlex
 import signal
 import stat
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -53,6 +55,25 @@ def test_the_spec_goes_through_a_pipe_and_every_file_is_private(tmp_path: Path) 
         assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
     pid, start = (int(w) for w in (folder / "status.pid").read_text().split())
     assert pid > 0 and start > 0
+
+
+def test_the_status_has_the_jobs_peak_memory_with_its_childrens(tmp_path: Path) -> None:
+    """The 200 MiB are held by a child of the job's shell: measured all the same."""
+    big = f"{shlex.quote(sys.executable)} -c 'b = b\"x\" * (200 * 2**20)'; true"
+
+    async def main() -> None:
+        runner = LocalRunner(tmp_path / "jobs")
+        for job, argv in ((1, ["sh", "-c", big]), (2, ["true"])):
+            started = await run_job(runner, job, argv, tmp_path)
+            await asyncio.wait_for(started.ended.wait(), 20)
+        await runner.close()
+
+    asyncio.run(main())
+    big_status = (tmp_path / "jobs" / "1" / "status").read_text()
+    tiny = json.loads((tmp_path / "jobs" / "2" / "status").read_text())
+    assert json.loads(big_status)["exit_code"] == 0
+    assert json.loads(big_status)["max_rss_mb"] >= 190
+    assert 0 < tiny["max_rss_mb"] < 50 and len(big_status) < 1024
 
 
 def test_a_full_disk_before_the_job_is_relayed_then_written_once_space_returns(
