@@ -1,4 +1,8 @@
-"""The org's training command for one run: `research.train` with its fields filled."""
+"""The org's training command for one run: `research.train` with its fields filled.
+
+The budgets reach the command exactly: a whole number is written as one (`300`, for the
+commands whose options take an int), any other as the shortest text that reads back as the
+same float (`1.5e-05`, `1288549000000.5`), never rounded to six digits."""
 
 from __future__ import annotations
 
@@ -7,6 +11,15 @@ import sys
 
 from orgtui.config.model import OrgConfig
 from orgtui.protocol.messages import BAD_REQUEST, RequestError
+
+
+def exact_number(value: float) -> str:
+    """`value` as text that `float()` reads back exactly: whole numbers below 1e16 as integers,
+    the rest as Python's shortest round-trip form."""
+    value = float(value)
+    if value.is_integer() and abs(value) < 1e16:
+        return str(int(value))
+    return repr(value)
 
 
 def train_command(cfg: OrgConfig, time: float, flops: float | None, seed: int) -> list[str]:
@@ -22,8 +35,8 @@ def train_command(cfg: OrgConfig, time: float, flops: float | None, seed: int) -
         )
     fields = {
         "python": shlex.quote(sys.executable),
-        "time": f"{time:g}",
-        "flops": "" if flops is None else f"{flops:g}",
+        "time": exact_number(time),
+        "flops": "" if flops is None else exact_number(flops),
         "seed": str(seed),
     }
     try:
