@@ -29,7 +29,8 @@ from orgtui.cli.common import (
     choice,
     print_json,
 )
-from orgtui.config.runtime import OrgRuntime, read_info, resolve
+from orgtui.cli.groups import wait_group
+from orgtui.config.runtime import OrgRuntime, read_info
 from orgtui.enums import JobKind, JobState
 from orgtui.ledger.store import WriteError, submitted
 from orgtui.protocol.client import DaemonUnreachable, call
@@ -41,7 +42,7 @@ from orgtui.protocol.jobs import (
     JobShow,
     JobSubmit,
     JobWait,
-    SubmittedJob,
+    SubmittedGroup,
 )
 from orgtui.protocol.messages import BAD_REQUEST, NOT_FOUND, TIMEOUT, RequestError
 from orgtui.protocol.status import Status
@@ -59,17 +60,21 @@ def add_parsers(sub: Any) -> None:
     p.add_argument("--gpus", type=int, help="devices (default: the agent's `gpus`)")
     p.add_argument("--time", help='time budget, e.g. "5m" (default: the org\'s time_budget)')
     p.add_argument("--flops", type=float, help="FLOPs budget, e.g. 1e18")
-    p.add_argument("--seed", type=int, help="the job's seed (default: a random one)")
+    p.add_argument("--seeds", type=int,
+                   help="run N seeds as one group (orgd draws them); prints the group's id")  # fmt: skip
+    p.add_argument("--seed", type=int, help="kind other only: the job's seed")
     p.add_argument("--kind", default=JobKind.EXPERIMENT.value,
-                   help=f"{', '.join(JobKind)} (default: {JobKind.EXPERIMENT})")  # fmt: skip
-    p.add_argument("--baseline", type=int, help="the baseline job this one is compared with")
+                   help="experiment, verification or other (default: experiment)")  # fmt: skip
+    p.add_argument("--reference", type=int,
+                   help="the group it is judged against (default: orgd picks it)")  # fmt: skip
     p.add_argument("--name", help="a short name (default: the command)")
     p.add_argument("--description", help="what the job tries (the TSV's description column)")
     p.add_argument("--priority", type=int, default=0, help="higher first, in pool mode")
     p.add_argument("--in-place", action="store_true",
                    help="run in the live worktree (the result is marked unreproducible)")  # fmt: skip
-    p.add_argument("--wait", action="store_true", help="stream the log; exit 0 only if ok")
-    p.add_argument("--json", action="store_true", help="print the job's JSON")
+    p.add_argument("--wait", action="store_true",
+                   help="stream the log (a group: each job's end), then the verdict")  # fmt: skip
+    p.add_argument("--json", action="store_true", help="print the job's (group's) JSON")
     p.add_argument("--timeout", type=float, default=SUBMIT_TIMEOUT,
                    help="seconds to wait for orgd to queue it (default 120)")  # fmt: skip
     p.add_argument("command", nargs="*", help="after `--`: the command (default: research.train)")
@@ -98,12 +103,6 @@ def add_parsers(sub: Any) -> None:
     p.set_defaults(func=cmd_logs)
     job.set_defaults(func=lambda args: _usage(job))
 
-    p = sub.add_parser("results", help="the results ledger")
-    p.add_argument("org_arg", nargs="?", metavar="ORG")
-    p.add_argument("--tsv", action="store_true", help="autoresearch's results.tsv columns first")
-    _org_option(p)
-    p.set_defaults(func=cmd_results)
-
 
 def _usage(parser: argparse.ArgumentParser) -> int:
     parser.print_help(sys.stderr)
@@ -124,9 +123,10 @@ def cmd_submit(args: argparse.Namespace) -> int:
         command=command or None,
         time=args.time,
         flops=args.flops,
+        seeds=1 if args.seeds is None else args.seeds,
         seed=args.seed,
         kind=choice(JobKind, args.kind, "--kind"),
-        baseline=args.baseline,
+        reference=args.reference,
         name=args.name,
         description=args.description or "",
         gpus=args.gpus,
@@ -135,18 +135,32 @@ def cmd_submit(args: argparse.Namespace) -> int:
         token=secrets.token_hex(8),
         deadline=time.time() + args.timeout,
     )
-    job = _submit(rt, request, args.timeout)
+    if args.seeds is not None and args.seeds < 1:
+        raise CliError(f"--seeds {args.seeds}: at least 1", BAD_INPUT)
+    if request.kind == JobKind.BASELINE:
+        raise CliError(
+            "--kind baseline: only orgd makes baselines (the baseline ritual makes one of the "
+            "program head; a person asks for one now with `orgtui baseline`)", BAD_INPUT,
+        )  # fmt: skip
+    submitted = _submit(rt, request, args.timeout)
+    group = args.seeds is not None
     if args.json:
-        print_json(job)
+        jobs = [j.id for j in submitted.jobs]
+        print_json({"group": submitted.group, "jobs": jobs} if group else submitted.jobs[0])
     else:
-        print(job.id)
+        print(submitted.group if group else submitted.jobs[0].id)
     if not args.wait:
         return 0
     sys.stdout.flush()
-    return _follow(rt, job.id, Path(job.log), echo=True)
+    if not group:
+        job = submitted.jobs[0]
+        status = _follow(rt, job.id, Path(job.log), echo=True)
+        if request.kind == JobKind.OTHER:
+            return status
+    return wait_group(rt, submitted.group, quiet_jobs=not group)
 
 
-def _submit(rt: OrgRuntime, request: JobSubmit, timeout: float) -> SubmittedJob:
+def _submit(rt: OrgRuntime, request: JobSubmit, timeout: float) -> SubmittedGroup:
     """orgd's answer; CliError if it refused, or did not answer (then saying whether the
     job was queued, from the ledger)."""
     try:
@@ -253,7 +267,7 @@ def cmd_show(args: argparse.Namespace) -> int:
         print_json(row)
         return 0
     for key in ("id", "agent", "name", "kind", "state", "reason", "exit_code", "device",
-                "branch", "commit", "seed", "reproducible", "baseline_id", "log"):  # fmt: skip
+                "branch", "commit", "seed", "reproducible", "group", "reference", "log"):  # fmt: skip
         value = getattr(row, key)
         print(f"{key:13} {value if value is not None else '-'}")
     print(
@@ -300,25 +314,3 @@ def cmd_wait(args: argparse.Namespace) -> int:
     row = _call(_org(args), request, timeout=WAIT_FOREVER + 60)
     _summary(row)
     return 0 if row.state == JobState.OK else FAILED
-
-
-# -- results ----------------------------------------------------------------------------
-
-
-def cmd_results(args: argparse.Namespace) -> int:
-    from orgtui.config import load_org
-    from orgtui.ledger.results import table, tsv
-    from orgtui.ledger.store import Ledger
-
-    where = args.org or args.org_arg
-    if where and Path(where).is_file():  # an org file: whether or not it ever ran here
-        cfg = load_org(Path(where))
-    else:
-        cfg = load_org(resolve(where, running_only=False).file)
-    path = cfg.org.workdir / "ledger.sqlite"
-    if not path.exists():
-        raise CliError(f"org {cfg.org.name} has no results yet (no {path})", BAD_INPUT)
-    metric = cfg.research.metric
-    with Ledger(path, readonly=True) as ledger:
-        sys.stdout.write(tsv(ledger, metric) if args.tsv else table(ledger, metric))
-    return 0

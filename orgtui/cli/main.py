@@ -13,7 +13,7 @@ import sys
 import time
 from pathlib import Path
 
-from orgtui.cli import down, jobs, reload, research
+from orgtui.cli import down, groups, jobs, reload, research, results
 from orgtui.cli.common import (
     BAD_INPUT,
     FAILED,
@@ -247,6 +247,8 @@ def parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_logs)
 
     jobs.add_parsers(sub)
+    groups.add_parsers(sub)
+    results.add_parsers(sub)
     reload.add_parser(sub)
     research.add_parsers(sub)
     return top

@@ -37,7 +37,13 @@ MAX_AGENTS = 100
 MAX_DEVICES = 1024
 """The most devices an agent's jobs may ask for (`gpus`), or CPU slots (`cpu_slots`)."""
 MAX_SEEDS = 100
-"""The most seeds of a baseline (`seeds`): each is a job."""
+"""The most seeds of a baseline (`seeds`) or of a group (`job submit --seeds`): each is a job."""
+MIN_COMPARISONS = 5
+"""The fewest comparisons a reference may serve (`max_comparisons`): each is tested at 5%/M,
+and below 5 a change that does nothing would be called better more than 1% of the time."""
+MAX_COMPARISONS = 1000
+MAX_FLOPS = 1e30
+"""The largest FLOPs budget (`flops_budget`, `--flops`)."""
 
 # What opens or closes a level of nesting, joins a dotted key, starts an entry (`=` or `,`),
 # or hides those from the count (strings, comments).

@@ -64,8 +64,13 @@ class ResearchSection:
     """The one metric results are judged by."""
     goal: Goal = "minimize"
     """Whether a lower (`minimize`) or higher (`maximize`) metric is better."""
-    seeds: int = 3
+    seeds: int = 5
     """How many seeds a baseline runs."""
+    max_comparisons: int = 20
+    """M: a reference serves at most this many comparisons, each tested at 5%/M, so the
+    org's false-win rate against one reference stays at most 5%; then a fresh baseline."""
+    min_delta: float = 0.0
+    """The smallest gain the program cares about: `better` needs a gain beyond it."""
 
 
 @dataclass(frozen=True)
@@ -120,6 +125,8 @@ class SchedulerSection:
     """`none`: panes see no GPU, every GPU run goes through the scheduler; `own`: they see theirs."""
     time_budget: float = 300.0
     """The training budget (seconds) a job gets by default."""
+    flops_budget: float | None = None
+    """The FLOPs budget a job gets by default (`{flops}` in research.train), or none."""
     max_time: float = 1800.0
     """No job may ask for more than this (seconds)."""
     grace: float = 60.0

@@ -14,7 +14,13 @@ from types import MappingProxyType
 from typing import Literal, cast
 
 from orgtui.config.durations import format_duration
-from orgtui.config.limits import MAX_DEVICES, MAX_SEEDS
+from orgtui.config.limits import (
+    MAX_COMPARISONS,
+    MAX_DEVICES,
+    MAX_FLOPS,
+    MAX_SEEDS,
+    MIN_COMPARISONS,
+)
 from orgtui.config.model import (
     Goal,
     OrgSection,
@@ -27,7 +33,7 @@ from orgtui.config.tables import Context, Table, describe
 from orgtui.config.texts import read_text, resolve_path
 
 ORG_KEYS = ("name", "repo", "base", "program", "brief", "workdir", "init")
-RESEARCH_KEYS = ("train", "metric", "goal", "seeds")
+RESEARCH_KEYS = ("train", "metric", "goal", "seeds", "max_comparisons", "min_delta")
 SCHEDULER_KEYS = (
     "backend",
     "devices",
@@ -35,6 +41,7 @@ SCHEDULER_KEYS = (
     "mode",
     "pane_devices",
     "time_budget",
+    "flops_budget",
     "max_time",
     "grace",
     "notify",
@@ -116,8 +123,23 @@ def read_research(table: Table) -> ResearchSection:
         train=train,
         metric=metric,
         goal=cast(Goal, table.choice("goal", ("minimize", "maximize"), "minimize")),
-        seeds=table.integer("seeds", 3, minimum=1, maximum=MAX_SEEDS),
+        seeds=table.integer("seeds", 5, minimum=1, maximum=MAX_SEEDS),
+        max_comparisons=_comparisons(table),
+        min_delta=table.number("min_delta", 0.0, minimum=0.0, maximum=1e30) or 0.0,
     )
+
+
+def _comparisons(table: Table) -> int:
+    if table.has("max_comparisons"):
+        value = table.raw("max_comparisons")
+        if isinstance(value, int) and not isinstance(value, bool) and value < MIN_COMPARISONS:
+            table.fail(
+                "max_comparisons",
+                f"'max_comparisons' must be at least {MIN_COMPARISONS}, not {value}: each "
+                f"comparison is tested at 5%/max_comparisons, and at {value} a change that does "
+                "nothing would be called better more than 1% of the time",
+            )
+    return table.integer("max_comparisons", 20, minimum=MIN_COMPARISONS, maximum=MAX_COMPARISONS)
 
 
 def read_scheduler(table: Table) -> SchedulerSection:
@@ -141,6 +163,9 @@ def read_scheduler(table: Table) -> SchedulerSection:
         mode=cast(Mode, table.choice("mode", ("dedicated", "pool"), "dedicated")),
         pane_devices=cast(PaneDevices, table.choice("pane_devices", ("none", "own"), "none")),
         time_budget=time_budget,
+        flops_budget=table.number(
+            "flops_budget", None, minimum=0.0, maximum=MAX_FLOPS, above=True
+        ),  # fmt: skip
         max_time=max_time,
         grace=table.duration("grace", 60.0, allow_zero=True),
         notify=table.boolean("notify", True),

@@ -194,6 +194,21 @@ class Table:
             self.fail(key, f"'{key}' must be at most {maximum}, not {value}")
         return value
 
+    def number(self, key: str, default: float | None, *, minimum: float, maximum: float,
+               above: bool = False) -> float | None:  # fmt: skip
+        """A number (an integer or a float, never a boolean) from `minimum` (more than it, with
+        `above`) to `maximum`, or `default` when not set."""
+        if not self.has(key):
+            return default
+        value = self._typed(key, (int, float), "a number")
+        assert isinstance(value, int | float)
+        if value != value or (value <= minimum if above else value < minimum):
+            self.fail(key, f"'{key}' must be {'more than' if above else 'at least'} {minimum:g}, "
+                           f"not {value}")  # fmt: skip
+        if value > maximum:
+            self.fail(key, f"'{key}' must be at most {maximum:g}, not {value}")
+        return float(value)
+
     def boolean(self, key: str, default: bool) -> bool:
         """`true` or `false`, or `default` when not set."""
         if not self.has(key):

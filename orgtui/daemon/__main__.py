@@ -35,6 +35,7 @@ async def run(org_file: Path) -> int:
     await asyncio.to_thread(orgd.start_panes)
     await orgd.attach_control()
     await orgd.jobs.adopt()
+    await orgd.verdicts.catch_up()  # groups whose last seed ended while no orgd ran
     await orgd.jobs.dispatch()
     rt.pid_file.write_text(f"{os.getpid()}\n")
     server = await serve(orgd, rt.orgd_sock)

@@ -1,10 +1,16 @@
-"""The org's own jobs: a baseline of the program branch's head, queued by the baseline ritual
-as `research.seeds` jobs of one group (each seed's `baseline_id` is the first seed's id)."""
+"""The org's own groups: baselines. Only orgd makes them: the baseline ritual (the program
+branch's head, whenever it moves), `orgtui baseline` (a person asks for one now), and a
+fresh reference once one has served its `max_comparisons` (`daemon/references.py`).
+
+A baseline is `research.seeds` runs of `research.train` at the org's default budget
+(`time_budget`, `flops_budget`), each with a seed orgd draws, as one group of kind
+`baseline`."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import secrets
 from pathlib import Path
 from typing import Protocol
 
@@ -21,7 +27,8 @@ log = logging.getLogger("orgd.baseline")
 LIVE_BASELINE = (JobState.QUEUED, JobState.RUNNING, JobState.OK)
 """Seeds in these states give (or will give) a baseline its values."""
 BASELINE_TRIES = 3
-"""Baselines of one commit queued at most: one whose seeds fail is not retried forever."""
+"""Baselines of one commit the ritual queues at most: one whose seeds fail is not retried
+forever."""
 
 
 class BaselineHost(Protocol):
@@ -36,40 +43,95 @@ class BaselineHost(Protocol):
     def jobs(self) -> Jobs: ...
 
 
-async def queue_baseline(orgd: BaselineHost, ritual: str) -> list[int]:
-    """Queue `research.seeds` runs of `research.train` on the program branch's head as one
-    baseline, unless the ledger has one for that commit; the jobs' ids."""
-    cfg, ledger = orgd.cfg, orgd.jobs.ledger
-    program, repo = cfg.org.program, cfg.org.repo
+def draw_seeds(n: int) -> list[int]:
+    """`n` different seeds, drawn by orgd (nobody picks a lucky one)."""
+    seeds: list[int] = []
+    while len(seeds) < n:
+        seed = secrets.randbelow(2**31 - 1) + 1
+        if seed not in seeds:
+            seeds.append(seed)
+    return seeds
+
+
+async def program_head(cfg: OrgConfig) -> str:
+    """The program branch's head commit (WorkspaceError if it has none)."""
     head = await asyncio.to_thread(
-        run_git, repo, ["rev-parse", "--verify", f"refs/heads/{program}"]
+        run_git, cfg.org.repo, ["rev-parse", "--verify", f"refs/heads/{cfg.org.program}^{{commit}}"]
     )
     if not head.ok:
-        raise WorkspaceError(f"no program branch {program}: {head.message}")
-    commit = head.stdout.strip()
-    live, tries = ledger.baseline_seeds(commit, LIVE_BASELINE)
-    if live >= min(2, cfg.research.seeds) or tries >= BASELINE_TRIES:
-        return []  # it has (or will have) values to compare with, or it was tried enough
-    time = cfg.scheduler.time_budget
-    ids: list[int] = []
-    for seed in range(1, cfg.research.seeds + 1):
-        argv = train_command(cfg, time, None, seed)
-        job = ledger.add(
-            agent=f"@{ritual}", name=f"baseline {commit[:8]} seed {seed}", kind=JobKind.BASELINE,
-            baseline_id=ids[0] if ids else None, branch=program, commit=commit, seed=seed,
-            budget_time=time, command=argv, workdir=str(repo),
-            description=f"baseline of {program} at {commit[:8]}, seed {seed}",
-        )  # fmt: skip
-        if not ids:
-            ledger.update(job, baseline_id=job)  # the group is named by its first seed
-        ids.append(job)
-        await asyncio.to_thread(run_git, repo, ["update-ref", f"refs/orgtui/jobs/{job}", commit])
-    log.info("baseline of %s at %s: jobs %s", program, commit[:8], ids)
+        raise WorkspaceError(f"no program branch {cfg.org.program}: {head.message}")
+    return head.stdout.strip()
+
+
+async def queue_group(
+    orgd: BaselineHost,
+    commit: str,
+    who: str,
+    *,
+    budget_time: float | None = None,
+    budget_flops: float | None = None,
+    seeds: int | None = None,
+    why: str = "",
+) -> tuple[int, list[int]]:
+    """Queue a baseline of `commit` (a RequestError when research.train cannot be filled);
+    (its group, its jobs). The budget is the org's default unless given."""
+    cfg, ledger = orgd.cfg, orgd.jobs.ledger
+    time = cfg.scheduler.time_budget if budget_time is None else budget_time
+    flops = cfg.scheduler.flops_budget if budget_time is None else budget_flops
+    drawn = draw_seeds(seeds or cfg.research.seeds)
+    argvs = [train_command(cfg, time, flops, seed) for seed in drawn]
+    where = cfg.org.program if commit else ""
+    described = f"baseline of {where or 'the program'} at {commit[:8]}"
+    jobs = [
+        {
+            "agent": who,
+            "name": f"baseline {commit[:8]} seed {seed}",
+            "kind": JobKind.BASELINE,
+            "branch": where,
+            "commit": commit,
+            "seed": seed,
+            "budget_time": time,
+            "budget_flops": flops,
+            "command": argv,
+            "workdir": str(cfg.org.repo),
+            "description": f"{described}, seed {seed}",
+        }  # fmt: skip
+        for seed, argv in zip(drawn, argvs, strict=True)
+    ]
+    group = {
+        "kind": JobKind.BASELINE, "agent": who, "commit": commit, "snapshot": commit,
+        "clean": 1, "budget_time": time, "budget_flops": flops, "description": described,
+    }  # fmt: skip
+    gid, ids = ledger.add_group(group, jobs)
+    for job in ids:
+        await asyncio.to_thread(
+            run_git, cfg.org.repo, ["update-ref", f"refs/orgtui/jobs/{job}", commit]
+        )
+    log.info("baseline group %d of %s: jobs %s%s", gid, commit[:8], ids, f" ({why})" if why else "")
     await asyncio.to_thread(
-        comms.post, orgd.comms, f"orgtui {ritual}", None,
-        f"Baseline of `{program}` at {commit[:8]} queued: {len(ids)} seeds, jobs "
-        f"{', '.join(map(str, ids))} (baseline id {ids[0]}). Compare experiments with "
-        f"`orgtui job submit --kind experiment --baseline {ids[0]}`.",
+        comms.post, orgd.comms, f"orgtui {who.lstrip('@')}", None,
+        f"Baseline of `{where or commit[:8]}` at {commit[:8]} queued{f' ({why})' if why else ''}: "
+        f"group {gid}, {len(ids)} seeds (jobs {', '.join(map(str, ids))}). Experiments are "
+        "judged against it by themselves: `orgtui job submit --seeds 3`, then read the verdict.",
     )  # fmt: skip
     await orgd.jobs.dispatch()
-    return ids
+    return gid, ids
+
+
+async def queue_baseline(orgd: BaselineHost, ritual: str) -> list[int]:
+    """The baseline ritual: queue a baseline of the program branch's head at the org's
+    default budget, unless the ledger has one (or tried it enough); the jobs' ids."""
+    cfg = orgd.cfg
+    commit = await program_head(cfg)
+    time, flops = cfg.scheduler.time_budget, cfg.scheduler.flops_budget
+    live = tries = 0
+    for group, states in orgd.jobs.ledger.baseline_groups(commit):
+        same = group.budget_flops == flops if flops is not None else (
+            group.budget_flops is None and group.budget_time == time
+        )  # fmt: skip
+        if same:
+            tries += 1
+            live = max(live, sum(s in LIVE_BASELINE for s in states))
+    if live >= min(2, cfg.research.seeds) or tries >= BASELINE_TRIES:
+        return []  # it has (or will have) values to compare with, or it was tried enough
+    return (await queue_group(orgd, commit, f"@{ritual}"))[1]

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from orgtui.daemon.train import exact_number
 from orgtui.enums import JobState, Outcome
 from orgtui.ledger.rows import JobRow
 from orgtui.scheduler.devices import Device
@@ -56,13 +57,13 @@ def job_env(
         env.update(agent_env)
     env.update({
         "ORGTUI_JOB": str(row.id),
-        "ORGTUI_TIME_BUDGET": f"{row.budget_time:g}",
+        "ORGTUI_TIME_BUDGET": exact_number(row.budget_time),
         "ORGTUI_SEED": str(row.seed),
         "CUDA_DEVICE_ORDER": "PCI_BUS_ID",
         "CUDA_VISIBLE_DEVICES": ",".join(d.uuid or "" for d in devices if d.kind == "gpu"),
     })  # fmt: skip
     if row.budget_flops is not None:
-        env["ORGTUI_FLOPS_BUDGET"] = f"{row.budget_flops:g}"
+        env["ORGTUI_FLOPS_BUDGET"] = exact_number(row.budget_flops)
     if devices[0].kind == "cpu":
         env["OMP_NUM_THREADS"] = str(len(devices[0].cores) or 1)
     return env

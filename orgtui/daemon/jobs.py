@@ -24,13 +24,13 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Protocol
 
-from orgtui.agents.delivery import for_agent
 from orgtui.agents.launch import agent_env
 from orgtui.config.model import OrgConfig, SchedulerSection
 from orgtui.config.runtime import OrgRuntime
 from orgtui.daemon.agent import Agent
+from orgtui.daemon.compute import job_compute
 from orgtui.daemon.job_checkouts import Checkouts
-from orgtui.daemon.job_run import Running, job_env, note_in_log, notice, outcome
+from orgtui.daemon.job_run import Running, job_env, note_in_log, outcome
 from orgtui.daemon.job_writes import JobWrites
 from orgtui.enums import JobState, Outcome
 from orgtui.ledger.rows import JobRow
@@ -47,8 +47,9 @@ KILL_AFTER = 5.0  # seconds from SIGTERM to SIGKILL when a job is stopped
 
 class JobsHost(Protocol):
     """What the jobs need of orgd: the org's settings (as edited while it runs), its agents
-    (whose environment a job inherits and who are told when it ends), and whether the org is
-    going down (then nothing new starts and nobody is told)."""
+    (whose environment a job inherits), whether the org is going down (then nothing new
+    starts), and what follows a job's end once it is recorded (`job_ended`: its group is
+    judged and its agent told)."""
 
     @property
     def cfg(self) -> OrgConfig: ...
@@ -58,7 +59,7 @@ class JobsHost(Protocol):
     def agents(self) -> Mapping[str, Agent]: ...
     @property
     def shutting_down(self) -> bool: ...
-    async def deliver(self, agent: Agent, text: str, timeout: float) -> None: ...
+    def job_ended(self, job: int) -> None: ...
 
 
 class Jobs:
@@ -280,10 +281,7 @@ class Jobs:
         wall = max(0.0, ended - (row.started_at or ended))
         landed = self.writes.write(
             job, why, ends=True, state=state, exit_code=exit_code, reason=why, ended_at=ended,
-            wall_seconds=round(wall, 3), device_seconds=round(wall * len(run.devices), 3),
-            tokens=metrics.get("total_tokens"), flops=metrics.get("flops"),
-            params=metrics.get("num_params"), peak_mem_mb=metrics.get("peak_mem_mb"),
-            metrics=metrics,
+            **job_compute(metrics, status, wall, len(run.devices)), metrics=metrics,
         )  # fmt: skip
         self.running.pop(job, None)
         self.runner.forget(job)
@@ -302,22 +300,8 @@ class Jobs:
             await asyncio.to_thread(remove_checkout, run.src)
 
     def _told(self, job: int) -> None:
-        """The job's end is in the ledger: its agent hears of it."""
-        if self.sched.notify and not self.orgd.shutting_down:
-            asyncio.get_running_loop().create_task(self._tell(job))
-
-    async def _tell(self, job: int) -> None:
-        row = self.ledger.get(job)
-        agent = self.orgd.agents.get(row.agent) if row else None
-        if row is None or agent is None:
-            return
-        text = for_agent(agent.spec.kind, notice(row, self.orgd.cfg.research.metric))
-        try:
-            await self.orgd.deliver(agent, text, timeout=120)
-        except Exception as e:  # the agent is busy for long, or gone: the ledger has it
-            log.warning("job %d: %s was not told: %s", job, agent.spec.name, e)
-
-    # -- while running ----------------------------------------------------------------
+        """The job's end is in the ledger: its group is judged, its agent hears of it."""
+        self.orgd.job_ended(job)
 
     async def tick(self) -> None:
         """Once a second: the disk (what waits to be recorded), metrics so far, telemetry,

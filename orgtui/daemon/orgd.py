@@ -35,6 +35,7 @@ from orgtui.daemon.jobs import Jobs
 from orgtui.daemon.pane_io import TmuxPane
 from orgtui.daemon.reload import Plan, apply_plan, make_plan
 from orgtui.daemon.rituals import Rituals
+from orgtui.daemon.verdicts import Verdicts
 from orgtui.scheduler.devices import DeviceError
 from orgtui.tmux.control import ControlClient
 from orgtui.tmux.quoting import escape_format
@@ -73,6 +74,7 @@ class Orgd:
         self.last_plan: Plan | None = None
         self.reload_lock = asyncio.Lock()
         self.jobs: Jobs  # after prepare: the work dir exists
+        self.verdicts: Verdicts
         self.rituals: Rituals
 
     # -- paths --------------------------------------------------------------------------
@@ -103,6 +105,7 @@ class Orgd:
         write_bin(self.workdir)
         write_info(self.rt, org.workdir, org.repo)
         self.jobs = Jobs(self)
+        self.verdicts = Verdicts(self)
         self.rituals = Rituals(self)
 
     def start_panes(self) -> None:
@@ -301,6 +304,10 @@ class Orgd:
 
     def agent(self, name: str) -> Agent | None:
         return self.agents.get(name)
+
+    def job_ended(self, job: int) -> None:
+        """A job's end is recorded: its group is judged, its agent told."""
+        self.verdicts.job_ended(job)
 
     async def deliver(self, agent: Agent, text: str, timeout: float) -> None:
         """Type `text` into the agent's pane once it is ready, and submit it (DeliveryError

@@ -14,11 +14,16 @@ from orgtui.protocol.messages import BAD_REQUEST, RequestError
 
 
 def exact_number(value: float) -> str:
-    """`value` as text that `float()` reads back exactly: whole numbers below 1e16 as integers,
-    the rest as Python's shortest round-trip form."""
+    """`value` as text that `float()` reads back exactly: whole numbers below a million as
+    integers (`300`), the rest in the shortest exponent form that reads back (`5e+11`,
+    `1.288549e+12`)."""
     value = float(value)
-    if value.is_integer() and abs(value) < 1e16:
+    if value.is_integer() and abs(value) < 1e6:
         return str(int(value))
+    for digits in range(17):
+        text = f"{value:.{digits}e}"
+        if float(text) == value:
+            return text
     return repr(value)
 
 
@@ -31,6 +36,12 @@ def train_command(cfg: OrgConfig, time: float, flops: float | None, seed: int) -
         raise RequestError(
             f"no command given, and {cfg.file.name} has no [research] train to run: "
             "pass one after `--`, or set research.train",
+            BAD_REQUEST,
+        )
+    if flops is None and "{flops}" in train:
+        raise RequestError(
+            f"research.train uses {{flops}} and this job has no FLOPs budget: give one with "
+            f"--flops, or set [scheduler] flops_budget in {cfg.file.name}",
             BAD_REQUEST,
         )
     fields = {

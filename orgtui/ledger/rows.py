@@ -1,5 +1,5 @@
-"""The ledger's rows as typed values: a job (`JobRow`), a queued job as the dispatcher reads it
-(`Waiting`), one change of a job's state (`Event`). Made only by `ledger/`, from SQLite rows;
+"""The ledger's rows as typed values: a job (`JobRow`), a group of seeds (`GroupRow`), a queued
+job as the dispatcher reads it (`Waiting`), one change of a job's state (`Event`). Made only by `ledger/`, from SQLite rows;
 everything above the ledger reads attributes, never columns."""
 
 from __future__ import annotations
@@ -21,7 +21,8 @@ class JobRow:
     """The agent who submitted it, or `@<ritual>` for the org's own jobs."""
     name: str
     kind: JobKind
-    baseline_id: int | None
+    group_id: int
+    """The group of seeds it is one of."""
     state: JobState
     exit_code: int | None
     reason: str
@@ -57,10 +58,12 @@ class JobRow:
     token: str = ""
     """The name its submitter gave the submit, so a client whose answer did not come can
     find the job (`ledger.store.submitted`); '' for orgd's own jobs."""
+    reference: int | None = None
+    """Its group's reference group (read with the group)."""
 
     @classmethod
     def from_sql(cls, row: sqlite3.Row) -> JobRow:
-        data: dict[str, Any] = dict(zip(row.keys(), row, strict=True))
+        data: dict[str, Any] = {k: row[k] for k in row.keys() if k in _JOB_FIELDS}  # noqa: SIM118
         data["kind"] = JobKind(data["kind"])
         data["state"] = JobState(data["state"])
         data["reproducible"] = bool(data["reproducible"])
@@ -71,6 +74,49 @@ class JobRow:
     @property
     def devices(self) -> tuple[str, ...]:
         return tuple(d for d in self.device.split(",") if d)
+
+
+_JOB_FIELDS = frozenset(JobRow.__dataclass_fields__)
+"""A ledger made by an earlier orgtui may hold columns no longer read (`baseline_id`)."""
+
+
+@dataclass(frozen=True, slots=True)
+class GroupRow:
+    """The seeds of one change (the `groups` table): same snapshot, command, budget; orgd's
+    seeds. Experiments are judged against their `reference` group."""
+
+    id: int
+    kind: JobKind
+    agent: str
+    commit: str
+    """The branch commit its snapshot was taken on (its place in the history)."""
+    snapshot: str
+    """The commit its jobs ran (the snapshot; equal to `commit` for a baseline)."""
+    clean: bool
+    """Its snapshot had no uncommitted edits: it may serve as a stacked reference."""
+    budget_time: float
+    budget_flops: float | None
+    seeds: int
+    reference: int | None
+    comparison: int | None
+    """Which comparison against its reference this is (k of the reference's M)."""
+    description: str
+    created_at: float
+    verdict: str | None
+    """The verdict's word, None while not judged (and for groups never judged)."""
+    judgement: dict[str, Any]
+    """The verdict's JSON (`judge.Verdict.to_json`); {} while not judged."""
+    told: bool
+    """Its agent was told the final verdict."""
+
+    @classmethod
+    def from_sql(cls, row: sqlite3.Row) -> GroupRow:
+        data: dict[str, Any] = dict(zip(row.keys(), row, strict=True))
+        data["kind"] = JobKind(data["kind"])
+        data["clean"] = bool(data["clean"])
+        data["told"] = bool(data["told"])
+        data["judgement"] = json.loads(data["judgement"] or "{}")
+        return cls(**data)
 
 
 class Waiting(NamedTuple):
@@ -92,3 +138,14 @@ class Event:
     at: float
     state: JobState
     detail: str
+
+
+def encode_job(fields: dict[str, Any]) -> dict[str, Any]:
+    """A job's fields as its columns hold them."""
+    out = dict(fields)
+    for key in ("metrics", "command"):
+        if key in out and not isinstance(out[key], str):
+            out[key] = json.dumps(out[key])
+    if "reproducible" in out:
+        out["reproducible"] = int(bool(out["reproducible"]))
+    return out

@@ -23,7 +23,6 @@ keys `orgtui job show --json` prints. All of orgtui's SQL is in this package.
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 import os
 import sqlite3
@@ -32,20 +31,41 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from orgtui.enums import JobKind, JobState
-from orgtui.ledger.rows import Event, JobRow, Waiting
+from orgtui.enums import JobState
+from orgtui.ledger.groups import JOBS, Groups, adopt_old_jobs
+from orgtui.ledger.rows import Event, JobRow, Waiting, encode_job
 
 log = logging.getLogger("orgd.ledger")
 
 COMPUTE = ("wall_seconds", "device_seconds", "tokens", "flops", "params", "peak_mem_mb")
 
 SCHEMA = """
+CREATE TABLE IF NOT EXISTS groups (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    kind TEXT NOT NULL,
+    agent TEXT NOT NULL,
+    "commit" TEXT NOT NULL DEFAULT '',
+    snapshot TEXT NOT NULL DEFAULT '',
+    clean INTEGER NOT NULL DEFAULT 1,
+    budget_time REAL NOT NULL,
+    budget_flops REAL,
+    seeds INTEGER NOT NULL,
+    reference INTEGER REFERENCES groups(id),
+    comparison INTEGER,
+    description TEXT NOT NULL DEFAULT '',
+    created_at REAL NOT NULL,
+    verdict TEXT,
+    judgement TEXT NOT NULL DEFAULT '{}',
+    told INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS groups_commit ON groups("commit");
+CREATE INDEX IF NOT EXISTS groups_reference ON groups(reference);
 CREATE TABLE IF NOT EXISTS jobs (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     agent TEXT NOT NULL,
     name TEXT NOT NULL DEFAULT '',
     kind TEXT NOT NULL DEFAULT 'experiment',
-    baseline_id INTEGER REFERENCES jobs(id),
+    group_id INTEGER REFERENCES groups(id),
     state TEXT NOT NULL DEFAULT 'queued',
     exit_code INTEGER,
     reason TEXT NOT NULL DEFAULT '',
@@ -92,7 +112,7 @@ CREATE INDEX IF NOT EXISTS events_job ON events(job);
 
 
 # Columns added since the first schema, for a ledger made before them: (name, definition).
-ADDED = (("token", "TEXT NOT NULL DEFAULT ''"),)
+ADDED = (("token", "TEXT NOT NULL DEFAULT ''"), ("group_id", "INTEGER REFERENCES groups(id)"))
 
 
 class WriteError(Exception):
@@ -116,7 +136,7 @@ def on_network_fs(path: Path) -> bool:
         return False
 
 
-class Ledger:
+class Ledger(Groups):
     """The org's ledger at `path` (created if missing)."""
 
     def __init__(self, path: Path, readonly: bool = False) -> None:
@@ -143,6 +163,8 @@ class Ledger:
         for name, definition in ADDED:
             if name not in have:
                 self.db.execute(f"ALTER TABLE jobs ADD COLUMN {name} {definition}")
+        self.db.execute("CREATE INDEX IF NOT EXISTS jobs_group ON jobs(group_id)")
+        adopt_old_jobs(self.db)
 
     def close(self) -> None:
         self.db.close()
@@ -156,30 +178,19 @@ class Ledger:
     # -- writing ----------------------------------------------------------------------
 
     def add(self, check: Callable[[], object] | None = None, **fields: Any) -> int:
-        """A new job (queued); its id. `check` runs inside the transaction, before the row is
-        written: an exception it raises leaves nothing written."""
-        fields.setdefault("queued_at", time.time())
-        fields.setdefault("state", "queued")
-        fields = _encode(fields)
-        columns = ", ".join(f'"{k}"' for k in fields)
-        marks = ", ".join("?" for _ in fields)
-        with self._writing():
-            self.db.execute("BEGIN IMMEDIATE")
-            if check is not None:
-                check()
-            cur = self.db.execute(
-                f"INSERT INTO jobs ({columns}) VALUES ({marks})", list(fields.values())
-            )
-            job = int(cur.lastrowid or 0)
-            self.db.execute(
-                "INSERT INTO events (job, at, state) VALUES (?, ?, ?)",
-                (job, fields["queued_at"], fields["state"]),
-            )
-        return job
+        """A new job (queued), a group of one; its id. `check` runs inside the transaction,
+        before the rows are written: an exception it raises leaves nothing written."""
+        group = {
+            "kind": fields.get("kind", "experiment"), "agent": fields["agent"],
+            "commit": fields.get("commit", ""), "snapshot": fields.get("commit", ""),
+            "budget_time": fields["budget_time"], "budget_flops": fields.get("budget_flops"),
+            "description": fields.get("description", ""),
+        }  # fmt: skip
+        return self.add_group(group, [fields], check)[1][0]
 
     def update(self, job: int, detail: str = "", **fields: Any) -> None:
         """Change a job (and, when its state changes, note it in `events`), committed."""
-        fields = _encode(fields)
+        fields = encode_job(fields)
         sets = ", ".join(f'"{k}" = ?' for k in fields)
         with self._writing():
             self.db.execute("BEGIN IMMEDIATE")
@@ -205,7 +216,7 @@ class Ledger:
     # -- reading ----------------------------------------------------------------------
 
     def get(self, job: int) -> JobRow | None:
-        row = self.db.execute("SELECT * FROM jobs WHERE id = ?", (job,)).fetchone()
+        row = self.db.execute(f"{JOBS} WHERE jobs.id = ?", (job,)).fetchone()
         return None if row is None else JobRow.from_sql(row)
 
     def jobs(
@@ -218,26 +229,28 @@ class Ledger:
         kind: str | None = None,
     ) -> list[JobRow]:
         """Jobs in id order (`newest`: the latest `limit` ones, still in id order)."""
-        where: list[str] = ["id > ?"]
+        where: list[str] = ["jobs.id > ?"]
         args: list[object] = [after]
         if states is not None:
             states = list(states)
-            where.append(f"state IN ({', '.join('?' for _ in states)})")
+            where.append(f"jobs.state IN ({', '.join('?' for _ in states)})")
             args += states
         if agent is not None:
-            where.append("agent = ?")
+            where.append("jobs.agent = ?")
             args.append(agent)
         if kind is not None:
-            where.append("kind = ?")
+            where.append("jobs.kind = ?")
             args.append(kind)
-        sql = f"SELECT * FROM jobs WHERE {' AND '.join(where)}"
+        sql = f"{JOBS} WHERE {' AND '.join(where)}"
         if newest and limit is not None:
-            rows = self.db.execute(sql + " ORDER BY id DESC LIMIT ?", [*args, limit]).fetchall()
+            rows = self.db.execute(
+                sql + " ORDER BY jobs.id DESC LIMIT ?", [*args, limit]
+            ).fetchall()
             rows.reverse()
         elif limit is not None:
-            rows = self.db.execute(sql + " ORDER BY id LIMIT ?", [*args, limit]).fetchall()
+            rows = self.db.execute(sql + " ORDER BY jobs.id LIMIT ?", [*args, limit]).fetchall()
         else:
-            rows = self.db.execute(sql + " ORDER BY id", args).fetchall()
+            rows = self.db.execute(sql + " ORDER BY jobs.id", args).fetchall()
         return [JobRow.from_sql(r) for r in rows]
 
     def queue(self, per_group: int | None = None, skip: Iterable[int] = ()) -> list[Waiting]:
@@ -289,18 +302,6 @@ class Ledger:
         )
         return {agent: value for agent, value in rows}
 
-    def baseline_seeds(self, commit: str, live: Iterable[str]) -> tuple[int, int]:
-        """Of the baseline jobs of `commit`: how many are in one of the `live` states, and how
-        many baselines (groups) of it were queued."""
-        live = list(live)
-        marks = ", ".join("?" for _ in live)
-        found = self.db.execute(
-            f"SELECT COALESCE(SUM(state IN ({marks})), 0), COUNT(DISTINCT baseline_id) FROM jobs"
-            ' WHERE kind = ? AND "commit" = ?',
-            (*live, JobKind.BASELINE, commit),
-        ).fetchone()
-        return int(found[0]), int(found[1])
-
 
 def submitted(path: Path, token: str, wait: float = 2.0) -> int | None:
     """The job a submit named `token` added to the ledger at `path`, or None; WriteError if
@@ -328,16 +329,6 @@ def _waiting(row: sqlite3.Row | tuple) -> Waiting:
     return Waiting(job, agent, gpus, priority, queued_at, bool(reproducible), commit)
 
 
-def _encode(fields: dict[str, Any]) -> dict[str, Any]:
-    out = dict(fields)
-    for key in ("metrics", "command"):
-        if key in out and not isinstance(out[key], str):
-            out[key] = json.dumps(out[key])
-    if "reproducible" in out:
-        out["reproducible"] = int(bool(out["reproducible"]))
-    return out
-
-
 def job_json(row: JobRow) -> dict[str, Any]:
     """A job as `orgtui job show --json` prints it (stable keys)."""
     return {
@@ -345,7 +336,8 @@ def job_json(row: JobRow) -> dict[str, Any]:
         "agent": row.agent,
         "name": row.name,
         "kind": str(row.kind),
-        "baseline_id": row.baseline_id,
+        "group": row.group_id,
+        "reference": row.reference,
         "state": str(row.state),
         "exit_code": row.exit_code,
         "reason": row.reason,

@@ -1,5 +1,6 @@
 """The job requests (`job_submit`, `job_list`, `job_show`, `job_cancel`, `job_wait`) and their
-replies. `Job` holds the stable keys `orgtui job show --json` prints, in that order."""
+replies. `Job` holds the stable keys `orgtui job show --json` prints, in that order. A submit
+queues a group of seeds (one job each); the group requests are in `protocol/groups.py`."""
 
 from __future__ import annotations
 
@@ -45,7 +46,10 @@ class Job:
     agent: str
     name: str
     kind: JobKind
-    baseline_id: int | None
+    group: int
+    """The group of seeds it is one of (`orgtui group show`)."""
+    reference: int | None
+    """The group its group is judged against."""
     state: JobState
     exit_code: int | None
     reason: str
@@ -71,6 +75,16 @@ class SubmittedJob(Job):
     """A job just queued, and where its log will be."""
 
     log: str
+
+
+@dataclass(frozen=True)
+class SubmittedGroup:
+    """A group just queued: its id and its jobs (one per seed)."""
+
+    group: int
+    jobs: list[SubmittedJob]
+    reference: int | None
+    """The group it will be judged against (None: not judged, or none found yet)."""
 
 
 @dataclass(frozen=True)
@@ -107,8 +121,8 @@ class Cancelled:
 
 
 @dataclass(frozen=True)
-class JobSubmit(Request[SubmittedJob]):
-    """Check, snapshot and queue a job from an agent's worktree."""
+class JobSubmit(Request[SubmittedGroup]):
+    """Check, snapshot and queue a group of `seeds` jobs from an agent's worktree."""
 
     NAME: ClassVar[str] = "job_submit"
     agent: str | None = None
@@ -119,11 +133,13 @@ class JobSubmit(Request[SubmittedJob]):
     time: str | None = None
     """The time budget: "90s", "5m", or seconds ("300"); None: the org's `time_budget`."""
     flops: float | None = field(default=None, metadata=more_than(0))
+    seeds: int = field(default=1, metadata=at_least(1))
+    """How many jobs (seeds) the group runs; orgd chooses the seeds."""
     seed: int | None = None
-    """None: a random one."""
+    """Only for kind `other`: the job's seed (None: orgd's)."""
     kind: JobKind = JobKind.EXPERIMENT
-    baseline: int | None = None
-    """The baseline job this one is compared with."""
+    reference: int | None = None
+    """The group it is judged against; None: orgd picks it."""
     name: str | None = None
     """A short name; None: the command."""
     description: str = ""

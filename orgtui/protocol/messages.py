@@ -15,7 +15,7 @@ from __future__ import annotations
 import typing
 from typing import Any, ClassVar, Generic, TypeVar
 
-VERSION = 2
+VERSION = 3
 
 # Error codes a client can act on.
 BAD_REQUEST = "bad_request"

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from orgtui.protocol.codec import FieldError, decode
+from orgtui.protocol.groups import Baseline, GroupList, GroupShow, GroupWait
 from orgtui.protocol.jobs import JobCancel, JobList, JobShow, JobSubmit, JobWait
 from orgtui.protocol.messages import BAD_REQUEST, Request, RequestError
 from orgtui.protocol.org import Down, Hello, Post, Reload, Restart, Send
@@ -28,6 +29,10 @@ REQUESTS: dict[str, type[Request[Any]]] = {
         JobShow,
         JobCancel,
         JobWait,
+        GroupList,
+        GroupShow,
+        GroupWait,
+        Baseline,
     )  # fmt: skip
 }
 

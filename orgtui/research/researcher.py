@@ -58,7 +58,7 @@ def latest_baseline(jobs: list[Job], metric: str) -> Baseline | None:
     """The latest baseline group among `jobs` whose seeds all ended, with 2 values or more."""
     groups: dict[int, list[Job]] = {}
     for j in jobs:
-        groups.setdefault(j.baseline_id or j.id, []).append(j)
+        groups.setdefault(j.group, []).append(j)
     for group in sorted(groups, reverse=True):
         seeds = groups[group]
         if not all(j.state.ended for j in seeds):

@@ -27,7 +27,7 @@ def test_a_job_through_its_states(tmp_path: Path) -> None:
     assert data["state"] == "ok" and data["metrics"] == {"val_bpb": 0.9979, "total_tokens": 5e8}
     assert data["budget"] == {"time": 300.0, "flops": None}
     assert data["compute"]["wall_seconds"] == 300.0 and data["reproducible"] is True
-    assert set(data) >= {"id", "agent", "name", "kind", "baseline_id", "state", "exit_code",
+    assert set(data) >= {"id", "agent", "name", "kind", "group", "reference", "state", "exit_code",
                          "queued_at", "started_at", "ended_at", "device", "branch", "commit",
                          "reproducible", "seed", "budget", "compute", "metrics"}  # fmt: skip
     assert [e.state for e in ledger.events(j)] == ["queued", "running", "ok"]

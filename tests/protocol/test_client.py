@@ -1,6 +1,6 @@
 """The client against a fake orgd on a real unix socket: a call sends its request's dataclass
 and gets its reply's, and an orgd of another protocol version (an old one that refuses
-version 2 but answers `hello` in its own) is named with its pid and the way to restart it
+version 2 or 3 but answers `hello` in its own) is named with its pid and the way to restart it
 without stopping the org."""
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import pytest
 
 from orgtui.protocol.client import VersionMismatch, answers, call
 from orgtui.protocol.framing import encode, recv_frame
-from orgtui.protocol.messages import BAD_VERSION, RequestError
+from orgtui.protocol.messages import BAD_VERSION, VERSION, RequestError
 from orgtui.protocol.org import Greeting, Hello, Send
 from orgtui.protocol.status import Status
 
@@ -69,18 +69,18 @@ def test_a_call_sends_its_requests_dataclass_and_gets_its_replys(fake_orgd):
         seen.append(request)
         result = {"org": "lab", "pid": 7, "protocol": 2} if request["type"] == "hello" else \
             {"agent": "a", "seconds": 0.25}  # fmt: skip
-        return {"v": 2, "ok": True, "result": result}
+        return {"v": VERSION, "ok": True, "result": result}
 
     sock = fake_orgd(orgd)
     assert call(sock, Hello()) == Greeting(org="lab", pid=7, protocol=2)
     assert call(sock, Send(agent="a", text="hi")).seconds == 0.25
-    assert seen[1] == {"v": 2, "type": "send",
+    assert seen[1] == {"v": VERSION, "type": "send",
                        "args": {"agent": "a", "text": "hi", "timeout_s": 60.0}}  # fmt: skip
     assert answers(sock)
 
 
 def test_a_reply_that_does_not_fit_its_class_is_said(fake_orgd):
-    sock = fake_orgd(lambda r: {"v": 2, "ok": True, "result": {"org": "lab", "pid": "7"}})
+    sock = fake_orgd(lambda r: {"v": VERSION, "ok": True, "result": {"org": "lab", "pid": "7"}})
     with pytest.raises(RequestError, match="""orgd's answer to hello does not fit: 'pid' must"""):
         call(sock, Hello())
 
@@ -92,7 +92,7 @@ def test_an_old_orgd_is_named_with_its_pid_and_how_to_restart_it(fake_orgd):
         call(sock, Send(agent="a", text="hi"))
     assert e.value.code == BAD_VERSION and e.value.pid == 4242 and e.value.theirs == 1
     assert str(e.value) == (
-        "orgd (pid 4242) speaks protocol version 1 and this orgtui speaks 2. To restart orgd "
+        "orgd (pid 4242) speaks protocol version 1 and this orgtui speaks 3. To restart orgd "
         "with this orgtui without stopping the org: `kill 4242`, then `orgtui up "
         "/srv/lab.toml` (its agents and running jobs keep running; the new orgd adopts them)"
     )

@@ -17,12 +17,13 @@ from orgtui.daemon.handlers import HANDLERS, MODULES, _replies
 from orgtui.enums import JobKind, JobState
 from orgtui.ledger.store import Ledger, job_json
 from orgtui.protocol.codec import decode, encode
-from orgtui.protocol.jobs import Job, JobDetail, JobList, JobShow, JobSubmit, SubmittedJob
-from orgtui.protocol.messages import BAD_REQUEST, RequestError
+from orgtui.protocol.jobs import Job, JobDetail, JobList, JobShow, JobSubmit, SubmittedGroup
+from orgtui.protocol.messages import BAD_REQUEST, VERSION, RequestError
 from orgtui.protocol.requests import REQUESTS, decode_request
 
 NAMES = ["hello", "status", "send", "post", "restart", "reload", "down",
-         "job_submit", "job_list", "job_show", "job_cancel", "job_wait"]  # fmt: skip
+         "job_submit", "job_list", "job_show", "job_cancel", "job_wait",
+         "group_list", "group_show", "group_wait", "baseline"]  # fmt: skip
 
 
 def test_the_registry_names_every_request_and_each_links_its_reply():
@@ -30,7 +31,7 @@ def test_the_registry_names_every_request_and_each_links_its_reply():
     for name, cls in REQUESTS.items():
         assert name == cls.NAME
         assert dataclasses.is_dataclass(cls) and dataclasses.is_dataclass(cls.reply)
-    assert JobShow.reply is JobDetail and JobSubmit.reply is SubmittedJob
+    assert JobShow.reply is JobDetail and JobSubmit.reply is SubmittedGroup
 
 
 def test_every_request_has_one_handler_and_every_handler_file_one_request():
@@ -48,7 +49,7 @@ def test_every_request_has_one_handler_and_every_handler_file_one_request():
 
 
 def frame(type_: object, **args: object) -> dict:
-    return {"v": 2, "type": type_, "args": args}
+    return {"v": VERSION, "type": type_, "args": args}
 
 
 def test_a_frame_decodes_into_its_request_with_defaults():
@@ -57,7 +58,7 @@ def test_a_frame_decodes_into_its_request_with_defaults():
     assert req.kind is JobKind.EXPERIMENT and req.priority == 0
     listed = decode_request(frame("job_list", states=["queued", "running"]))
     assert listed == JobList(states=[JobState.QUEUED, JobState.RUNNING])
-    assert decode_request({"v": 2, "type": "status"}) == REQUESTS["status"]()
+    assert decode_request({"v": VERSION, "type": "status"}) == REQUESTS["status"]()
 
 
 @pytest.mark.parametrize(
@@ -78,7 +79,7 @@ def test_a_frame_decodes_into_its_request_with_defaults():
         (frame("reload", dry_run="yes"), """reload: 'dry_run' must be true or false, not "yes\""""),
         (frame("launch"), "unknown request type 'launch' (known: hello, status, send,"),
         (frame(7), "unknown request type 7 (known: hello,"),
-        ({"v": 2, "type": "send", "args": []}, "send: request args must be an object"),
+        ({"v": VERSION, "type": "send", "args": []}, "send: request args must be an object"),
     ],
 )  # fmt: skip
 def test_a_frame_that_does_not_fit_is_a_bad_request_naming_request_and_field(message, error):

@@ -105,9 +105,11 @@ def test_train_command_fills_the_fields_or_says_there_is_none(tmp_path: Path) ->
         '[[agent]]\nname = "a"\ncommand = "bash"\n'
     )
     cfg = load_org(org)
-    assert train_command(cfg, 90.0, None, 3) == [
-        "python", "train.py", "--time", "90", "--seed", "3", "--flops="
+    assert train_command(cfg, 90.0, 1.288549e12, 3) == [
+        "python", "train.py", "--time", "90", "--seed", "3", "--flops=1.288549e+12"
     ]  # fmt: skip
+    with pytest.raises(RequestError, match=r"uses \{flops\} and this job has no FLOPs budget"):
+        train_command(cfg, 90.0, None, 3)
     org.write_text(org.read_text().replace("[research]\n", "").replace("train = ", "# "))
     with pytest.raises(RequestError, match=r"org.toml has no \[research\] train"):
         train_command(load_org(org), 90.0, None, 3)

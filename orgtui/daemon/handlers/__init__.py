@@ -13,7 +13,11 @@ from types import ModuleType
 from typing import Any
 
 from orgtui.daemon.handlers import (
+    baseline,
     down,
+    group_list,
+    group_show,
+    group_wait,
     hello,
     job_cancel,
     job_list,
@@ -33,6 +37,7 @@ Handler = Callable[[Any, Any, Any], Awaitable[Any]]
 MODULES: tuple[ModuleType, ...] = (
     hello, status, send, post, restart, reload, down,
     job_submit, job_list, job_show, job_cancel, job_wait,
+    group_list, group_show, group_wait, baseline,
 )  # fmt: skip
 
 HANDLERS: dict[type[Request[Any]], Handler] = {m.REQUEST: m.handle for m in MODULES}

@@ -1,4 +1,4 @@
-"""What several handlers look up in the org: the agent or the job a request names, or a
+"""What several handlers look up in the org: the agent, job or group a request names, or a
 `not_found` error that says which ones there are."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from orgtui.protocol.messages import NOT_FOUND, RequestError
 if TYPE_CHECKING:
     from orgtui.daemon.agent import Agent
     from orgtui.daemon.orgd import Orgd
-    from orgtui.ledger.rows import JobRow
+    from orgtui.ledger.rows import GroupRow, JobRow
 
 
 def agent(orgd: Orgd, name: str) -> Agent:
@@ -27,4 +27,11 @@ def job(orgd: Orgd, job: int) -> JobRow:
     found = orgd.jobs.ledger.get(job)
     if found is None:
         raise RequestError(f"no job {job} in org {orgd.cfg.org.name}", NOT_FOUND)
+    return found
+
+
+def group(orgd: Orgd, gid: int) -> GroupRow:
+    found = orgd.jobs.ledger.group(gid)
+    if found is None:
+        raise RequestError(f"no group {gid} in org {orgd.cfg.org.name}", NOT_FOUND)
     return found
