@@ -84,6 +84,12 @@ class Verdicts:
         self.changed = asyncio.Condition()
         """Notified whenever a group's verdict or seeds changed (`group_wait` waits on it)."""
         self._lock = asyncio.Lock()
+        self._last = self.ledger.last_verdicts()  # kept current by `settle`: status costs no query
+
+    def last(self, agent: str) -> str | None:
+        """The agent's latest final verdict, as `group 5: within_noise`."""
+        found = self._last.get(agent)
+        return None if found is None else f"group {found[0]}: {found[1]}"
 
     @property
     def ledger(self):  # noqa: ANN201 - the jobs' ledger
@@ -160,6 +166,8 @@ class Verdicts:
                 log.error("group %d: its verdict could not be written: %s", gid, e)
                 return verdict
             log.info("group %d: %s", gid, summary(verdict))
+            if verdict.final:
+                self._last[group.agent] = (gid, verdict.verdict)
             if verdict.final and not group.told:
                 self._tell_group(group, jobs, verdict)
             return verdict

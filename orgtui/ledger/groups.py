@@ -174,6 +174,14 @@ class Groups:
                 found.setdefault(gid, []).append(float(value))
         return list(found.values())
 
+    def last_verdicts(self) -> dict[str, tuple[int, str]]:
+        """Each agent's latest group with a final verdict: (its id, the verdict)."""
+        sql = (
+            "SELECT agent, id, verdict FROM groups WHERE verdict IS NOT NULL"
+            " AND verdict != 'pending' ORDER BY id"
+        )
+        return {agent: (gid, verdict) for agent, gid, verdict in self.db.execute(sql)}
+
     def baseline_groups(self, commit: str) -> Iterator[tuple[GroupRow, list[str]]]:
         """The baseline groups of `commit`, each with its seeds' states."""
         sql = 'SELECT * FROM groups WHERE kind = ? AND "commit" = ? ORDER BY id'

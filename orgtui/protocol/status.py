@@ -35,6 +35,8 @@ class AgentStatus:
     """Its own device, in `dedicated` mode."""
     last_metric: float | None
     """Its latest `ok` job's value of the org's metric."""
+    last_verdict: str | None = None
+    """Its latest judged group's final verdict, as `group 5: within_noise`, or None."""
 
 
 @dataclass(frozen=True)

@@ -78,6 +78,7 @@ def agents(orgd: Orgd, now: float) -> list[AgentStatus]:
             size=[a.spec.cols, a.spec.rows],
             device=devices[home(a.spec.name, names, devices)] if dedicated else None,
             last_metric=orgd.jobs.last_metric(a.spec.name),
+            last_verdict=orgd.verdicts.last(a.spec.name),
         )
 
     return [one(a) for a in orgd.agents.values()]
