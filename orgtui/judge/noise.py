@@ -25,7 +25,7 @@ def spread(values: Sequence[float]) -> tuple[float, int]:
     if n < 2:
         return 0.0, 0
     mean = math.fsum(values) / n
-    return math.fsum((v - mean) ** 2 for v in values), n - 1
+    return math.fsum([(v - mean) * (v - mean) for v in values]), n - 1
 
 
 def pooled(groups: Iterable[Sequence[float]]) -> Noise:
