@@ -1,12 +1,12 @@
 """The verdict on a group of seeds against its reference (`judge`), and its one-line summary.
 
-The test is a two-sample t-test, one-sided in each direction: the difference of the two means
-over its standard error (the pooled noise's sigma times sqrt(1/n + 1/m)) against Student's t
-at alpha / M with the noise's degrees of freedom (Bonferroni over the M comparisons one
-reference may serve). Before any test the
-verdict checks that the seeds ended well, that the reference is comparable (an ancestor, the
-same budget and device type) and that the compute is reported and not more than the
-reference's."""
+Before any test the verdict checks that the seeds ended well, that the reference is
+comparable (an ancestor, the same budget and device type), and that the compute is reported
+and no more than the reference's (FLOPs; wall time too in a time-budget org). The test is a
+two-sample t-test, one-sided in each direction: the difference of the two means over its
+standard error (the pooled noise's sigma times sqrt(1/n + 1/m)) against Student's t at
+alpha / M with the noise's degrees of freedom (Bonferroni over the M comparisons one
+reference may serve)."""
 
 from __future__ import annotations
 
