@@ -21,11 +21,11 @@ from orgtui.daemon.agent import Agent
 from orgtui.daemon.baseline import BaselineHost
 from orgtui.daemon.job_run import notice
 from orgtui.daemon.references import is_ancestor, pick
-from orgtui.enums import JobKind, JobState
+from orgtui.enums import JobKind
 from orgtui.judge.noise import pooled
 from orgtui.judge.verdict import Group, Rules, Run, Verdict, judge, summary
 from orgtui.ledger.rows import GroupRow, JobRow
-from orgtui.ledger.store import WriteError
+from orgtui.ledger.store import Ledger, WriteError
 
 log = logging.getLogger("orgd.verdicts")
 JUDGED = (JobKind.EXPERIMENT, JobKind.VERIFICATION)
@@ -92,7 +92,7 @@ class Verdicts:
         return None if found is None else f"group {found[0]}: {found[1]}"
 
     @property
-    def ledger(self):  # noqa: ANN201 - the jobs' ledger
+    def ledger(self) -> Ledger:
         return self.orgd.jobs.ledger
 
     def rules(self) -> Rules:
@@ -134,15 +134,8 @@ class Verdicts:
     async def catch_up(self) -> None:
         """Judge every group whose verdict waits (its reference ended meanwhile, or its
         verdict could not be written)."""
-        for group in self.ledger.groups(verdict="pending") + self._unjudged():
+        for group in self.ledger.unsettled(JUDGED):
             await self.settle(group.id)
-
-    def _unjudged(self) -> list[GroupRow]:
-        return [
-            g for g in self.ledger.groups(verdict=None)
-            if g.verdict is None and g.kind in JUDGED
-            and all(JobState(s).ended for s in self.ledger.seed_states(g.id))
-        ]  # fmt: skip
 
     async def settle(self, gid: int, job: int | None = None) -> Verdict | None:
         """Judge group `gid` if its seeds all ended, keep the verdict, tell its agent once it

@@ -174,6 +174,19 @@ class Groups:
                 found.setdefault(gid, []).append(float(value))
         return list(found.values())
 
+    def unsettled(self, kinds: Iterable[str]) -> list[GroupRow]:
+        """Groups of these kinds whose seeds all ended and whose verdict is not final (none
+        written yet, or `pending` on a reference)."""
+        kinds = list(kinds)
+        marks = ", ".join("?" for _ in kinds)
+        sql = (
+            f"SELECT * FROM groups AS g WHERE g.kind IN ({marks})"
+            " AND (g.verdict IS NULL OR g.verdict = 'pending') AND NOT EXISTS"
+            " (SELECT 1 FROM jobs WHERE jobs.group_id = g.id AND jobs.state IN"
+            " ('queued', 'running')) ORDER BY g.id"
+        )
+        return [GroupRow.from_sql(r) for r in self.db.execute(sql, kinds)]
+
     def last_verdicts(self) -> dict[str, tuple[int, str]]:
         """Each agent's latest group with a final verdict: (its id, the verdict)."""
         sql = (
