@@ -162,6 +162,7 @@ def _number(value: object) -> float | None:
     return float(value)
 
 
-def finite(value: float | None) -> bool:
-    """Whether a reported number is there and finite."""
-    return value is not None and math.isfinite(value)
+def finite(value: object) -> bool:
+    """Whether a reported number is there and finite (a string or a bool is no number: the
+    metrics come from what a job printed)."""
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)

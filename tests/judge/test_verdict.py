@@ -87,6 +87,7 @@ INVALID = [
     (with_runs(REF, run(7, 2.6), run(8, None, "lost")), None, {}, "a seed failed: job 8 lost"),
     (with_runs(REF, run(7, 2.6), run(8, None)), None, {}, "job 8 printed no val_bpb"),
     (with_runs(REF, run(8, math.nan)), None, {}, "job 8 printed no val_bpb (it printed nan)"),
+    (with_runs(REF, run(8, "2.7")), None, {}, "job 8 printed no val_bpb (it printed 2.7)"),  # type: ignore[arg-type]
     (group(2, [2.6]), "none", {}, "no baseline of an ancestor commit at this budget"),
     (
         group(2, [2.6], commit="b" * 40),
