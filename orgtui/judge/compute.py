@@ -14,8 +14,9 @@ FLOPS_SLACK = 0.02
 TOKENS_SLACK = 0.02
 """More tokens than this share over the reference's (at equal FLOPs) are flagged."""
 WALL_SLACK = 0.05
-"""In a time-budget org, more wall time than this share over the reference's is more
-compute (wall time jitters more than a FLOPs count)."""
+"""When the runs' length is set by time and they do not both report FLOPs, more wall time
+than this share over the reference's is more compute (wall time jitters more than a FLOPs
+count)."""
 PARAMS_TOLERANCE = 1e-9
 """More parameters than the reference's by more than this share are flagged."""
 FLOPS_FACTOR = 3.0
@@ -110,7 +111,9 @@ def ratios(mine: Spent, theirs: Spent) -> dict[str, float | None]:
 
 def more_compute(mine: Spent, theirs: Spent, time_budget: bool) -> str:
     """Why the group spent more than its reference ("" when it did not): more FLOPs beyond
-    the larger of one step and 2%, or, in a time-budget org, more wall time beyond 5%."""
+    the larger of one step and 2%; when both report FLOPs, FLOPs decide, and only when they
+    do not (some FLOPs are estimated) and the length is set by time (`time_budget`) is more
+    wall time beyond 5% more compute."""
     slack = max(mine.step_flops, theirs.step_flops, FLOPS_SLACK * theirs.flops)
     if mine.flops - theirs.flops > slack:
         times = f"{mine.flops / theirs.flops:.3g}x" if theirs.flops > 0 else "more than"
@@ -118,7 +121,8 @@ def more_compute(mine: Spent, theirs: Spent, time_budget: bool) -> str:
             f"more compute: {times} the reference's FLOPs ({mine.flops:.4g} vs "
             f"{theirs.flops:.4g}), beyond the slack of {slack:.3g} (one step or 2%)"
         )
-    if time_budget and mine.wall - theirs.wall > WALL_SLACK * theirs.wall:
+    reported = not (mine.estimated or theirs.estimated)
+    if time_budget and not reported and mine.wall - theirs.wall > WALL_SLACK * theirs.wall:
         return (
             f"more compute: {mine.wall / theirs.wall:.3g}x the reference's wall time "
             f"({mine.wall:.4g} s vs {theirs.wall:.4g} s), beyond the slack of 5%"

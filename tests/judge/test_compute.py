@@ -88,12 +88,16 @@ def test_missing_flops_are_estimated_from_params_and_tokens() -> None:
     assert judged(ref=ref).flags == ("flops_estimated",)
 
 
-def test_a_time_budget_also_checks_the_wall_time() -> None:
-    ref = group(1, [2.7] * 5, budget_flops=None)
-    assert judged(ref=ref, budget_flops=None, wall_seconds=14.0 * 1.04).verdict == "better"
-    v = judged(ref=ref, budget_flops=None, wall_seconds=14.0 * 1.06)
+def test_a_time_budget_checks_the_wall_time_only_without_reported_flops() -> None:
+    ref = group(1, [2.7] * 5, budget_flops=None, flops=None)
+    unreported = {"ref": ref, "budget_flops": None, "flops": None}
+    assert judged(**unreported, wall_seconds=14.0 * 1.04).verdict == "better"
+    v = judged(**unreported, wall_seconds=14.0 * 1.06)
     assert v.verdict == "more_compute" and "wall time" in v.reason
     assert v.compute_ratio["wall"] == pytest.approx(1.06)
+    # When both report FLOPs, FLOPs decide, in a time budget too.
+    reported = group(1, [2.7] * 5, budget_flops=None)
+    assert judged(ref=reported, budget_flops=None, wall_seconds=14.0 * 1.06).verdict == "better"
     # In a FLOPs budget the wall time is not the budget.
     assert judged(wall_seconds=14.0 * 2).verdict == "better"
 
