@@ -47,6 +47,7 @@ def test_solo8_is_four_claude_and_four_codex_solo_researchers(tmp_path: Path) ->
     assert {a.role for a in config.agents} == {"solo"}
     assert config.org.base == "master"
     assert "--target-flops={flops}" in config.research.train and "{seed}" in config.research.train
+    assert config.scheduler.flops_budget == 4e18
 
 
 def test_chief_has_juniors_reporting_to_the_chief(tmp_path: Path) -> None:
@@ -76,4 +77,5 @@ def test_demo_is_four_builtin_researchers_on_two_cpu_slots_with_rituals(tmp_path
     assert len(set(starts)) == 4  # each from a different part of the search space
     assert config.org.init == "tinychat" and config.scheduler.cpu_slots == 2
     assert {p.kind for p in config.processes} == {"baseline", "collect"}
-    assert config.research.seeds == 3 and "--flops" in config.research.train
+    assert config.research.seeds == 5 and "--flops {flops}" in config.research.train
+    assert config.scheduler.flops_budget == 5e11
