@@ -3,6 +3,7 @@ baselines; `daemon/baseline.py`)."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from orgtui.config.limits import MAX_SEEDS
@@ -21,7 +22,26 @@ if TYPE_CHECKING:
 REQUEST = Baseline
 
 
+def agent_of(pid: int) -> str | None:
+    """The agent whose pane the process `pid` runs in (its ORGTUI_AGENT), or None."""
+    try:
+        environ = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+    except OSError:
+        return None
+    for item in environ:
+        if item.startswith(b"ORGTUI_AGENT="):
+            return item.split(b"=", 1)[1].decode(errors="replace") or None
+    return None
+
+
 async def handle(orgd: Orgd, req: Baseline, peer: Peer) -> SubmittedGroup:
+    agent = agent_of(peer.pid) if peer.pid > 0 else None
+    if agent is not None:
+        raise RequestError(
+            f"a baseline is asked for by a person, and this comes from agent {agent}'s pane: "
+            "only orgd makes baselines, and experiments are judged against them by themselves",
+            BAD_REQUEST,
+        )
     sched = orgd.cfg.scheduler
     if req.seeds is not None and req.seeds > MAX_SEEDS:
         raise RequestError(f"--seeds {req.seeds}: at most {MAX_SEEDS}", BAD_REQUEST)
