@@ -19,7 +19,7 @@ from tests.tui.test_app import start
 def job(id: int, state: str, **over: Any) -> Job:
     """A job as orgd sends it: `over` for the fields a test cares about."""
     base = {"id": id, "agent": "alice", "name": f"run {id}", "kind": "experiment",
-            "baseline_id": None, "state": state, "exit_code": None, "reason": "",
+            "group": id, "reference": None, "state": state, "exit_code": None, "reason": "",
             "queued_at": 0.0, "started_at": None, "ended_at": None, "device": "gpu0",
             "device_type": "gpu", "gpus": 1, "branch": "program/x--alice", "commit": "0" * 40,
             "reproducible": True, "seed": 1, "budget": {"time": 300.0, "flops": None},
