@@ -46,15 +46,23 @@ def render(cfg: OrgConfig, agent: AgentSpec, branch: str, comms: Path) -> str:
         lines.append(f"- You report to `{agent.reports_to}`.")
     if team:
         lines.append(f"- Reporting to you: {', '.join(f'`{n}`' for n in team)}.")
+    told = (
+        "Its verdict is typed into your session; `orgtui group wait G` prints it too."
+        if cfg.scheduler.notify
+        else "`orgtui group wait G` waits for its verdict and prints it."
+    )
     lines += [
         f"- The board, read by everyone: `{comms / 'board.md'}`.",
         f"- Your inbox: `{comms / 'inbox' / (agent.name + '.md')}`. Read it between tasks.",
         '- Post to the board: `orgtui post "what you found"`; to one agent: '
         '`orgtui post --to NAME "text"`.',
-        "- Run training through the org's scheduler, never by hand: `orgtui job submit --wait`",
-        "  runs the org's training command on a device of its own at the org's budget and prints",
-        "  its metrics; `--kind experiment --baseline ID` compares it with a baseline.",
-        "  `orgtui job ls`, `orgtui results`: every result, with its commit and compute.",
+        "- Run training through the org's scheduler, never by hand. Commit one change, then",
+        "  `orgtui job submit --seeds 3` (it prints the group's id, G): orgd runs the org's",
+        "  training command at the org's budget with seeds it draws, and the ledger judges the",
+        "  group against its reference.",
+        f"  {told}",
+        "  Keep the commit only when the verdict is `better`, drop it otherwise, and quote the",
+        "  verdict when you report. `orgtui results`, `orgtui group ls`: every group, its verdict.",
         "- See the org: `orgtui status`. Messages from the org and from people arrive typed into",
         "  your session.",
         "",
