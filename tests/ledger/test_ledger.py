@@ -1,11 +1,10 @@
 """The results ledger on real SQLite: jobs and their history, the stable JSON, WAL, a reader
-beside the writer, and the results table and TSV."""
+beside the writer (the results table and TSV: test_results.py)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from orgtui.ledger.results import table, tsv
 from orgtui.ledger.store import Ledger, job_json
 
 
@@ -46,24 +45,3 @@ def test_a_reader_beside_the_writer_sees_what_was_committed(tmp_path: Path) -> N
     assert reader.get(j).state == "running"
     assert [r.id for r in reader.jobs(states=["running"])] == [j]
     assert reader.jobs(agent="bob") == []
-
-
-def test_results_table_and_tsv(tmp_path: Path) -> None:
-    ledger = Ledger(tmp_path / "ledger.sqlite")
-    base = job(ledger, kind="baseline", description="baseline\tseed 1")
-    ledger.update(base, state="ok", metrics={"val_bpb": 0.9994}, peak_mem_mb=45060.2,
-                  wall_seconds=300.0, device="gpu0")  # fmt: skip
-    exp = job(ledger, agent="bob", baseline_id=base)
-    ledger.update(exp, state="failed", exit_code=1)
-    text = tsv(ledger, "val_bpb").splitlines()
-    assert text[0].split("\t")[:5] == ["commit", "val_bpb", "memory_gb", "status", "description"]
-    first = text[1].split("\t")
-    assert first[:5] == ["0123456", "0.9994", "44.0", "ok", "baseline seed 1"]
-    second = dict(zip(text[0].split("\t"), text[2].split("\t"), strict=True))
-    assert (
-        second["status"] == "failed"
-        and second["val_bpb"] == ""
-        and second["baseline_id"] == str(base)
-    )
-    shown = table(ledger, "val_bpb")
-    assert "VAL_BPB" in shown and "0.9994" in shown and "bob" in shown
