@@ -136,7 +136,7 @@ send = "still there, {agent}? pick your next experiment"
 
 def test_a_baseline_at_start_and_when_the_program_branch_moves(write_org, orgtui, repo):
     (repo / "train.py").write_text(
-        "import os\nprint('val_bpb:', 1 + int(os.environ['ORGTUI_SEED']) / 100)\n"
+        "import os\nprint('val_bpb:', 1 + int(os.environ['ORGTUI_SEED']) % 1000 / 10000)\n"
     )
     git(repo, "commit", "-qam", "train prints val_bpb")
     org = write_org(
@@ -156,9 +156,13 @@ every = "1s"
 
     first = wait_for(lambda: len(b := baselines()) == 2 and b, timeout=20, what="a baseline")
     head = git(repo, "rev-parse", "program/rites").strip()
-    assert {j["commit"] for j in first} == {head} and [j["seed"] for j in first] == [1, 2]
-    group = first[0]["id"]
-    assert [j["baseline_id"] for j in first] == [group, group]
+    assert {j["commit"] for j in first} == {head}
+    seeds = [j["seed"] for j in first]  # orgd draws them: two different ones
+    assert len(set(seeds)) == 2 and all(isinstance(s, int) and s > 0 for s in seeds)
+    group = first[0]["group"]
+    assert [j["group"] for j in first] == [group, group]
+    shown = json.loads(orgtui("group", "show", str(group), "--json").stdout)
+    assert shown["kind"] == "baseline" and shown["jobs"] == [j["id"] for j in first]
     assert {j["agent"] for j in first} == {"@baseline"} and first[0]["branch"] == "program/rites"
     checked(orgtui, "baseline", 3)  # the branch did not move: nothing more is queued
     assert len(baselines()) == 2
@@ -168,7 +172,8 @@ every = "1s"
         return jobs if all(j["state"] == "ok" for j in jobs) else []
 
     done = wait_for(finished, timeout=30, what="the baseline's seeds ok")
-    assert sorted(j["metrics"]["val_bpb"] for j in done) == [1.01, 1.02]
+    # each seed reached its job (ORGTUI_SEED)
+    assert [j["metrics"]["val_bpb"] for j in done] == [1 + j["seed"] % 1000 / 10000 for j in done]
 
     # A commit lands on the program branch: its head gets a baseline of its own.
     git(repo, "checkout", "-q", "program/rites")
@@ -177,6 +182,7 @@ every = "1s"
     moved = git(repo, "rev-parse", "HEAD").strip()
     second = wait_for(lambda: len(b := baselines()) == 4 and b[2:], timeout=20)
     assert {j["commit"] for j in second} == {moved}
-    assert [j["baseline_id"] for j in second] == [second[0]["id"]] * 2
+    assert [j["group"] for j in second] == [second[0]["group"]] * 2
+    assert second[0]["group"] != group
     board = (Path(orgtui.status()["workdir"]) / "comms" / "board.md").read_text()
     assert f"Baseline of `program/rites` at {moved[:8]} queued" in board
