@@ -30,6 +30,7 @@ from orgtui.protocol.status import AgentState, AgentStatus
 from orgtui.tui.ansi import RowCache, decode, last_written, with_cursor
 from orgtui.tui.layout import crop_window
 from orgtui.tui.textual_private import draw_widgets_now, layout_pending, updates_batched
+from orgtui.tui.verdicts import last_verdict
 from orgtui.tui.vt import Screen, apply
 
 STATE_MARKS: dict[AgentState, tuple[str, str]] = {
@@ -58,18 +59,21 @@ def title_for(
     agent: str, info: AgentStatus | None, taken: bool, metric: str = ""
 ) -> tuple[Content, str]:
     """(border title, border subtitle) for `agent` from its status entry `info` (None: no
-    status came yet); `metric`: the org's metric, which the agent's last value is of."""
+    status came yet); `metric`: the org's metric, which the agent's last value is of. The title
+    ends with the agent's latest verdict, when it has one (`✓ better g7`, coloured)."""
     mark, colour = STATE_MARKS.get(info.state, ("?", "white")) if info else ("?", "white")
     state: str = info.state if info else "?"
     if info and info.state in ("starting", "running"):
         state = "busy" if info.activity == "busy" else f"idle {_age(info.idle_seconds)}"
     elif info and info.exit_status is not None:
         state = f"{state} ({info.exit_status})"
+    verdict = last_verdict(info.last_verdict) if info else None
     title = Content.assemble(
         (mark, colour),
         " ",
         (f" ⌨ {agent} " if taken else agent, "reverse bold" if taken else "bold"),
         f" · {info.role if info else ''} · {state}",
+        *((" · ", verdict) if verdict else ()),
     )
     parts = [info.branch] if info else []
     if info and info.device:

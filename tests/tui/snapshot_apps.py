@@ -3,6 +3,8 @@ needed, every byte on screen fixed."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from textual.app import App, ComposeResult
 from textual.containers import Grid
 
@@ -49,10 +51,14 @@ def agent(
 
 
 INFOS = {
-    "claude-1": agent("claude-1", "solo", "running", "busy", 0.0),
-    "codex-1": agent("codex-1", "junior", "running", "idle", 312.0),
-    "shell-1": agent("shell-1", "solo", "crashed", "idle", 40.0, exit_status=2),
-}
+    "claude-1": replace(agent("claude-1", "solo", "running", "busy", 0.0),
+                        last_verdict="group 7: better"),
+    "codex-1": replace(agent("codex-1", "junior", "running", "idle", 312.0),
+                       last_verdict="group 5: within_noise"),
+    "shell-1": replace(agent("shell-1", "solo", "crashed", "idle", 40.0, exit_status=2),
+                       last_verdict="group 3: invalid"),
+}  # fmt: skip
+"""Their titles end with each kind of latest verdict's colour (green, dim, magenta)."""
 
 
 class PanesApp(App[None]):
