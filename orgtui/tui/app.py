@@ -145,7 +145,9 @@ class OrgApp(App[None]):
         for info in agents:
             self.panes[info.name].set_info(info, status.metric)
         if message.jobs is not None and self.panel is not None:
-            self.panel.jobs.update_jobs(status.scheduler, message.jobs, status.metric)
+            self.panel.jobs.update_jobs(
+                status.scheduler, message.jobs, status.metric, message.groups
+            )
         self._update_bar()
 
     def _jobs_shown(self) -> bool:
