@@ -230,8 +230,10 @@ def tsv(ledger: Ledger, metric: str) -> str:
 
 
 def as_json(ledger: Ledger, metric: str) -> str:
-    """The list of groups' objects (the module's docstring names their keys)."""
-    return json.dumps([r.to_json() for r in results(ledger, metric)], indent=2) + "\n"
+    """The list of groups' objects (the module's docstring names their keys), one a line:
+    compact, and written by json's C encoder (which `indent` would turn off)."""
+    objects = [json.dumps(r.to_json(), ensure_ascii=False) for r in results(ledger, metric)]
+    return "[\n" + ",\n".join(objects) + "\n]\n" if objects else "[]\n"
 
 
 def _change(text: str) -> str:
@@ -262,6 +264,7 @@ def table(ledger: Ledger, metric: str, color: bool = False) -> str:
         cells = [cell.ljust(w) for cell, w in zip(line, widths, strict=True)]
         code = COLORS.get(line[verdict]) if color and line is not head else None
         if code:
-            cells[verdict] = f"\x1b[{code}m{cells[verdict]}\x1b[0m"
+            word = line[verdict]
+            cells[verdict] = f"\x1b[{code}m{word}\x1b[0m" + cells[verdict][len(word) :]
         lines.append("  ".join(cells).rstrip())
     return "\n".join(lines) + "\n"

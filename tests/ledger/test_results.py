@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from orgtui.cli.results import colored
 from orgtui.judge.verdict import Verdict
 from orgtui.ledger.results import OldLedger, as_json, results, table, tsv
 from orgtui.ledger.store import Ledger
@@ -137,6 +138,19 @@ def test_the_table_colours_verdicts_only_when_asked(ledger: Ledger) -> None:
     # Colour codes take no room: the lines strip to the plain table.
     assert shown.replace("\x1b[32m", "").replace("\x1b[35m", "").replace("\x1b[90m", "").replace(
         "\x1b[0m", "") == plain  # fmt: skip
+
+
+def test_colour_only_on_a_terminal_without_no_color(monkeypatch: pytest.MonkeyPatch) -> None:
+    class Tty:
+        def isatty(self) -> bool:
+            return True
+
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    assert not colored()  # pytest's captured stdout is no terminal
+    monkeypatch.setattr(sys, "stdout", Tty())
+    assert colored()
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert not colored()
 
 
 def test_a_ledger_made_before_groups_says_so(tmp_path: Path) -> None:
