@@ -1,5 +1,6 @@
 """The built-in researcher's pure parts: the knobs at the top of train.py, the search space,
-and the verdict on an experiment against its baseline.
+the verdict on an experiment against its baseline, and what the ledger says the researcher
+did (`history`: from its groups, each described `agent: name=value`).
 
 A knob is a line `name = value` between train.py's `# -- knobs` and `# -- end of knobs`
 markers. The verdict is the program's rule: a change wins only if its mean beats the
@@ -12,11 +13,19 @@ from __future__ import annotations
 import re
 import statistics
 import tomllib
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
+from orgtui.enums import JobKind
+from orgtui.judge.verdict import Verdict as Judged
+from orgtui.judge.verdict import summary
+from orgtui.protocol.codec import encode
+from orgtui.protocol.groups import Group
+
 START, END = "# -- knobs", "# -- end of knobs"
 LINE = re.compile(r"^(?P<name>[a-z_][a-z0-9_]*) = (?P<value>[^#\n]+?)\s*(?P<rest>#.*)?$")
+DESCRIBED = re.compile(r"^(?P<agent>\S+): (?P<name>[a-z_][a-z0-9_]*)=(?P<value>\S+)$")
 FLOPS_SLACK = 1.02
 """With a FLOPs budget, runs take whole steps: a run is at its baseline's compute when it used
 no more than the baseline's FLOPs plus one of the baseline's steps (this share of them when
@@ -135,3 +144,71 @@ def verdict(
     if best is not None and sign * (best - mine) <= 0:
         return Verdict(False, f"{said}: beats the baseline, not the best kept ({best:.4f})")
     return Verdict(True, f"{said}: better by {gain:.4f}, beyond the noise")
+
+
+# -- what the ledger says ---------------------------------------------------------------
+
+
+def describe(agent: str, name: str, value: str) -> str:
+    """The description of the group that tries `name=value`: how a restarted researcher
+    knows it tried that change."""
+    return f"{agent}: {name}={value}"
+
+
+def change_of(group: Group, agent: str) -> tuple[str, str] | None:
+    """The change (knob, value) an experiment group of `agent`'s tried, from its
+    description; None for any other group."""
+    m = DESCRIBED.match(group.description)
+    if group.kind != JobKind.EXPERIMENT or m is None or m["agent"] != agent:
+        return None
+    return m["name"], m["value"]
+
+
+def final(group: Group) -> bool:
+    """Whether the group's verdict stands: judged, and not `pending`."""
+    return group.verdict is not None and group.verdict.verdict != "pending"
+
+
+def said(group: Group) -> str:
+    """The verdict's one line (`judge.verdict.summary`), as the CLI prints it."""
+    if group.verdict is None:
+        return "not judged yet"
+    return summary(Judged.from_json(encode(group.verdict)))
+
+
+@dataclass(frozen=True)
+class History:
+    """What the researcher did, read back from its groups and its branch."""
+
+    tried: frozenset[tuple[str, str]]
+    """Every change a group of its tried, whatever came of it."""
+    done: tuple[str, ...]
+    """One line per group with a final verdict, oldest first."""
+    kept: tuple[Group, ...]
+    """The `better` groups whose commit is still on its branch, oldest first."""
+    unfinished: tuple[Group, ...]
+    """Its groups still running, or judged `pending` (their reference still runs)."""
+    best: tuple[float, str] | None
+    """The best mean among the kept groups, and its change."""
+
+
+def history(groups: list[Group], agent: str, branch: Collection[str], goal: str) -> History:
+    """What `agent` did, from the ledger's `groups` (any agent's, any order) and `branch`
+    (the commits on its branch); `goal` is the metric's, `minimize` or `maximize`."""
+    mine = [(g, c) for g in sorted(groups, key=lambda g: g.id) if (c := change_of(g, agent))]
+    ended = [(g, c) for g, c in mine if final(g)]
+    kept = [(g, c) for g, c in ended if g.verdict is not None
+            and g.verdict.verdict == "better" and g.commit in branch]  # fmt: skip
+    sign = 1.0 if goal == "minimize" else -1.0
+    means = [(g.verdict.mean, f"{n}={v}") for g, (n, v) in kept
+             if g.verdict is not None and g.verdict.mean is not None]  # fmt: skip
+    return History(
+        tried=frozenset(c for _, c in mine),
+        done=tuple(
+            f"{n}={v}: {g.verdict.verdict if g.verdict else '-'} (group {g.id})"
+            for g, (n, v) in ended
+        ),
+        kept=tuple(g for g, _ in kept),
+        unfinished=tuple(g for g, _ in mine if not final(g)),
+        best=min(means, key=lambda m: sign * m[0]) if means else None,
+    )
