@@ -136,13 +136,13 @@ def test_render_verdicts_pending_and_fits_56_columns() -> None:
     long = "a change described at such length that it would not fit on one line " * 2
     groups = [
         group(7, verdict("pending", reason="2 of its 3 seeds have not ended"), state="running",
-              jobs=[17, 18, 19], description=long),
+              jobs=[17, 18, 19], reference=1, description=long),
         group(8, verdict("pending", reason="its reference, group 1, is still running")),
         group(9, verdict("invalid", reason=long)),
     ]  # fmt: skip
     jobs = [job(17, "ok", group=7), job(18, "running", group=7), job(19, "queued", group=7)]
     text = render_verdicts(groups, jobs, "val_bpb", width=56).plain
-    assert "3 seeds, 1 running, 1 queued · a change" in text
+    assert "3 seeds vs g1, 1 running, 1 queued · a change" in text
     assert "have not ended" not in text  # the line above says so
     assert "its reference, group 1, is still running" in text  # its own seeds all ended
     assert all(len(line) <= 56 for line in text.splitlines())

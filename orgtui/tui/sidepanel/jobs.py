@@ -66,9 +66,10 @@ def _wrap(line: str, room: int, most: int) -> list[str]:
 
 
 def _seeds(group: Group, jobs: Sequence[Job]) -> str:
-    """`3 seeds`, and how many still run or wait, as far as `jobs` tell."""
+    """`3 seeds vs g1`, and how many still run or wait, as far as `jobs` tell."""
     n = len(group.jobs)
     out = f"{n} seed{'s' if n != 1 else ''}"
+    out += "" if group.reference is None else f" vs g{group.reference}"
     if group.state == "ended":
         return out
     states = [j.state for j in jobs if j.group == group.id]
@@ -114,7 +115,7 @@ def render_verdicts(
                     text.append(f"{v.delta / v.sigma:+.1f}σ", style="bold")
                     text.append(")")
         text.append("\n")
-        seeds = _seeds(g, jobs) + ("" if g.reference is None else f" vs g{g.reference}")
+        seeds = _seeds(g, jobs)
         description = g.description.strip().splitlines()[0] if g.description.strip() else ""
         about = " · ".join(p for p in (seeds, description) if p)
         text.append(f"       {_cut(about, room)}\n", style="dim")
