@@ -5,18 +5,20 @@ with its verdict, under 0.5 s for 10,000 jobs).
 
 Writes an org file and, in its work dir, a ledger of --groups groups through the ledger's own
 writes (`Ledger.add_group`, `update_group`), each judged by the real judge as orgd would
-judge it. Every 10 groups: 2 baselines of 5 seeds, 5 experiments of 3 seeds, 2 verifications
-of 10 seeds and 1 `other` group of 5 (a sweep): 50 jobs, so 2,000 groups hold 10,000 jobs.
-The metric wanders about 1.0 with a seed noise of 0.01; experiments move it by -0.03 to
-+0.02, one in 5 has more parameters (flagged), one in 8 spends more FLOPs (more_compute),
-one in 12 has a failed seed (invalid), as does one baseline in 9; the experiments among the
-last 50 groups still have seeds running (pending: not judged yet).
+judge it. 10,000 jobs in 2,000 groups is 5 seeds a group on average, so every 10 groups
+are: 2 baselines of 5 seeds, 5 experiments of 3, 2 verifications of 10 and 1 `other` group
+of 5 (a sweep). The metric wanders about 1.0 with a seed noise of 0.01; experiments move it
+by -0.03 to +0.02, one in 5 has more parameters (flagged), one in 8 spends more FLOPs
+(more_compute), one in 12 has a failed seed (invalid), as does one baseline in 9; the
+experiments among the last 50 groups still have seeds running (pending: not judged yet).
 
 Then runs the real CLI (`orgtui results ORGFILE`, `--tsv`, `--json`) as a subprocess, stdout
 piped, --repeat times each, checks each answer has one row per group, and prints the median
-of each beside the target, then two figures that explain it: the same command on an empty
-ledger (starting Python, importing orgtui, reading the org file), and the ledger's own work
-in-process (the two queries and the rows, `orgtui.ledger.results.results`).
+of each beside the target, then its best and the CPU it used (user + system: what the
+machine's load, printed above them, moves least), then two figures that explain them: the
+same command on an empty ledger (starting Python, importing orgtui, reading the org file),
+and the ledger's own work in-process (the two queries and the rows,
+`orgtui.ledger.results.results`).
 """
 
 from __future__ import annotations
@@ -24,14 +26,16 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import os
 import random
+import resource
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -153,18 +157,33 @@ def cli() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "orgtui"]
 
 
-def timed(org: Path, form: list[str], repeat: int, groups: int) -> float:
-    """The median seconds of `orgtui results ORG [form]`, its answer checked."""
-    times = []
+class Timing(NamedTuple):
+    """Seconds of one command over its runs."""
+
+    median: float
+    best: float
+    cpu: float
+    """The median CPU seconds (user + system) it used: what the machine's load moves least."""
+
+    def more(self) -> str:
+        return f"best {self.best:.2f} s, CPU {self.cpu:.2f} s"
+
+
+def timed(org: Path, form: list[str], repeat: int, groups: int) -> Timing:
+    """`orgtui results ORG [form]`, `repeat` times, its answer checked each time."""
+    times, cpu = [], []
     for _ in range(repeat):
+        used = resource.getrusage(resource.RUSAGE_CHILDREN)
         start = time.perf_counter()
         out = subprocess.run([*cli(), "results", str(org), *form], capture_output=True,
                              text=True, timeout=120, check=True).stdout  # fmt: skip
         times.append(time.perf_counter() - start)
+        now = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu.append(now.ru_utime + now.ru_stime - used.ru_utime - used.ru_stime)
         rows = len(json.loads(out)) if form == ["--json"] else out.count("\n") - 1
         assert rows == groups, f"{form}: {rows} rows for {groups} groups"
         assert "\x1b" not in out, "escape codes in piped output"
-    return statistics.median(times)
+    return Timing(statistics.median(times), min(times), statistics.median(cpu))
 
 
 def main() -> int:
@@ -190,14 +209,18 @@ def main() -> int:
                 t = time.perf_counter()
                 results(ledger, "val_bpb")
                 inside.append(time.perf_counter() - t)
+    load = f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
     print(f"`orgtui results` (median of {args.repeat}, stdout piped; ledger built in "
-          f"{built:.1f} s)")  # fmt: skip
-    for name, seconds in figures.items():
-        verdict = "ok" if seconds < TARGET else "MISSED"
-        print(f"  {name}: {seconds:.2f} s (target under {TARGET} s) {verdict}")
-    print(f"  of which, the same on an empty ledger (Python, imports, org file): {floor:.2f} s")
-    print(f"  and the ledger's two queries and rows, in-process: "
-          f"{statistics.median(inside) * 1000:.0f} ms")  # fmt: skip
+          f"{built:.1f} s; {load})")  # fmt: skip
+    for name, timing in figures.items():
+        verdict = "ok" if timing.median < TARGET else "MISSED"
+        print(f"  {name}: {timing.median:.2f} s (target under {TARGET} s) {verdict}; "
+              f"{timing.more()}")  # fmt: skip
+    print(f"  of which, the same on an empty ledger (Python, imports, org file): "
+          f"{floor.median:.2f} s; {floor.more()}")  # fmt: skip
+    inside_ms = statistics.median(inside) * 1000
+    print(f"  and the ledger's two queries and rows, in-process: {inside_ms:.0f} ms "
+          f"(best {min(inside) * 1000:.0f} ms)")  # fmt: skip
     return 0
 
 
