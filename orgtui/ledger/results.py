@@ -61,6 +61,8 @@ if TYPE_CHECKING:
 
 RATIOS = ("flops", "tokens", "params", "wall")
 """The compute ratios, in the order the table and the TSV show them."""
+JSON_RATIOS = ("flops", "tokens", "wall", "params")
+"""The keys of the JSON's compute_ratio, in the verdict's order."""
 TSV_OURS = ("id", "agent", "kind", "seeds", "ok", "reference", "reference_mean", "delta",
             "delta_sigma", "verdict", "flops_ratio", "tokens_ratio", "params_ratio",
             "wall_ratio", "flags", "reason")  # fmt: skip
@@ -155,8 +157,7 @@ class Result:
             "reference_mean": self.reference_mean, "delta": self.delta, "sigma": self.sigma,
             "delta_sigma": self.delta_sigma, "verdict": self.verdict, "status": self.status,
             "flags": list(self.flags),
-            "compute_ratio": {k: self.compute_ratio.get(k) for k in ("flops", "tokens", "wall",
-                                                                   "params")},
+            "compute_ratio": {k: self.compute_ratio.get(k) for k in JSON_RATIOS},
             "memory_gb": self.memory_gb, "reason": self.reason,
         }  # fmt: skip
 
