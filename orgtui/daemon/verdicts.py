@@ -190,6 +190,11 @@ class Verdicts:
                 return judge(as_judged(group, jobs, rules.metric), None, pooled([]), 0, rules,
                              no_reference=why)  # fmt: skip
         assert reference is not None
+        if reference.kind in JUDGED and reference.verdict in ("pending", None):
+            return Verdict(  # stacked on a change whose own verdict is still to come
+                "pending", rules.metric, rules.goal,
+                reason=f"its reference, group {reference.id}, has no final verdict yet",
+            )  # fmt: skip
         mine = as_judged(group, jobs, rules.metric)
         theirs = as_judged(reference, self.ledger.group_jobs(reference.id), rules.metric)
         ancestor = await is_ancestor(cfg.org.repo, reference.commit, group.commit)
