@@ -191,7 +191,7 @@ def test_a_client_whose_answer_did_not_come_learns_the_jobs_id(orgtui, write_org
     orgtui("up", str(org_file))
     rt = resolve(str(org_file))
     request = JobSubmit(agent="a", command=["true"], token="tok-1", deadline=time.time() + 60)
-    job = call(rt.orgd_sock, request, timeout=60).id  # as if this answer had been lost
+    job = call(rt.orgd_sock, request, timeout=60).jobs[0].id  # as if this answer was lost
     said = _whether_queued(rt, "tok-1")
     assert f"job {job} was queued: check `orgtui job show {job}`" in said
     assert "was not queued" in _whether_queued(rt, "tok-never-sent")
