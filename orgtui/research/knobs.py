@@ -1,17 +1,16 @@
 """The built-in researcher's pure parts: the knobs at the top of train.py, the search space,
-the verdict on an experiment against its baseline, and what the ledger says the researcher
-did (`history`: from its groups, each described `agent: name=value`).
+and what the ledger says the researcher did (`history`).
 
 A knob is a line `name = value` between train.py's `# -- knobs` and `# -- end of knobs`
-markers. The verdict is the program's rule: a change wins only if its mean beats the
-baseline's mean by more than the baseline's seed spread (max minus min), at no more compute
-than the baseline used, and (when a change was kept already) beats the best kept so far.
+markers. The researcher judges nothing itself: each change is a group of seeds, and the
+ledger's verdict on it decides. A group's description (`agent: name=value`) says which change
+it tried, so a restarted researcher reads back from its groups what it tried, what it kept
+(the `better` groups whose commit is still on its branch) and what is still being judged.
 """
 
 from __future__ import annotations
 
 import re
-import statistics
 import tomllib
 from collections.abc import Collection
 from dataclasses import dataclass
@@ -26,17 +25,6 @@ from orgtui.protocol.groups import Group
 START, END = "# -- knobs", "# -- end of knobs"
 LINE = re.compile(r"^(?P<name>[a-z_][a-z0-9_]*) = (?P<value>[^#\n]+?)\s*(?P<rest>#.*)?$")
 DESCRIBED = re.compile(r"^(?P<agent>\S+): (?P<name>[a-z_][a-z0-9_]*)=(?P<value>\S+)$")
-FLOPS_SLACK = 1.02
-"""With a FLOPs budget, runs take whole steps: a run is at its baseline's compute when it used
-no more than the baseline's FLOPs plus one of the baseline's steps (this share of them when
-the baseline's steps are not known)."""
-
-
-def compute_allowed(base_flops: float, base_steps: float | None) -> float:
-    """The most FLOPs a run may use and still be at the baseline's compute."""
-    if base_steps:
-        return base_flops * (1 + 1 / base_steps)
-    return base_flops * FLOPS_SLACK
 
 
 class KnobError(Exception):
@@ -114,36 +102,6 @@ def plan(space: list[Knob], start: str | None) -> list[tuple[str, str]]:
     first = names.index(start) if start in names else 0
     ordered = space[first:] + space[:first]
     return [(k.name, v) for k in ordered for v in k.values]
-
-
-@dataclass(frozen=True)
-class Verdict:
-    win: bool
-    why: str
-
-
-def verdict(
-    baseline: list[float], allowed_flops: float, runs: list[float], flops: float, goal: str,
-    best: float | None = None,
-) -> Verdict:  # fmt: skip
-    """Whether `runs` (one change, its seeds, `flops` the most any used) beat `baseline` (the
-    baseline's seeds; `allowed_flops` from `compute_allowed`)."""
-    if not baseline or not runs:
-        return Verdict(False, "no result to compare")
-    sign = 1 if goal == "minimize" else -1
-    base, mine = statistics.mean(baseline), statistics.mean(runs)
-    spread = max(baseline) - min(baseline)
-    gain = sign * (base - mine)
-    said = f"{mine:.4f} vs baseline {base:.4f} (seed spread {spread:.4f})"
-    if allowed_flops and flops > allowed_flops:
-        return Verdict(False, f"{said}, but it used more compute than the baseline "
-                              f"({flops:.3g} > {allowed_flops:.3g} FLOPs): not a win")  # fmt: skip
-    if gain <= spread:
-        what = "worse" if gain < 0 else "within the noise"
-        return Verdict(False, f"{said}: {what}")
-    if best is not None and sign * (best - mine) <= 0:
-        return Verdict(False, f"{said}: beats the baseline, not the best kept ({best:.4f})")
-    return Verdict(True, f"{said}: better by {gain:.4f}, beyond the noise")
 
 
 # -- what the ledger says ---------------------------------------------------------------

@@ -1,23 +1,35 @@
 """`orgtui agent`: the built-in researcher, an interactive program for an agent's pane.
 
 It reads the program (`program.md`) and the search space (`search_space.toml`) in its
-worktree, waits for the org's baseline (the latest group of `baseline` jobs, all ended),
-then tries one change at a time: a knob set in train.py, two seeds, each through
-`orgtui job submit --wait --kind experiment --baseline ID`. It keeps a change (commits it on
-its branch, the results in the message) only when `knobs.verdict` says it won, and reverts
-it otherwise; every finding goes on the board. Between experiments it reads its inbox and
-follows assignments written there (`try KEY=VALUE`); a message that asks for a standup
-file gets one written. Typed commands: `status`, `try KEY=VALUE ...`, `pause`, `resume`,
-`help`; any other text is kept as a note from the person (`<comms>/notes/<agent>.md`).
+worktree and waits until the org has a baseline group that ended with an ok seed (so its
+first change is not judged against nothing). Then it tries one change at a time: a knob set
+in train.py and committed on its branch (`name = value`), then `orgtui job submit --seeds 3`
+(orgd draws the seeds and picks the reference: the baseline of the commit the branch forked
+from, or the group of its own earlier change that was kept, which is an ancestor). It follows
+the group's seeds, waits for the ledger's final verdict, and acts on it alone: `better` keeps
+the commit, anything else drops it (`git reset --hard HEAD~1`; the snapshot stays under
+refs/orgtui/jobs/N). Every decision goes on the board with the verdict's one line.
+
+It keeps no state of its own: on start it reads back from the ledger (its groups, each
+described `agent: name=value`) and from its branch what it tried, what it kept and the best
+kept mean; its plan skips the changes tried already (one assigned with `try` runs even so),
+it waits for a group of its that is still being judged (it was stopped mid-experiment) and
+keeps or drops that change then, and it drops an untested commit left by a stop between the
+commit and the submit.
+
+Between experiments it reads its inbox and follows assignments written there (`try
+KEY=VALUE`); a message that asks for a standup file gets one written. Typed commands:
+`status`, `try KEY=VALUE ...`, `pause`, `resume`, `help`; any other text is kept as a note
+from the person (`<comms>/notes/<agent>.md`).
 
 Its terminal (the screen it draws, the keys it reads) is `research/terminal.py`.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
-import statistics
 import subprocess
 import sys
 import termios
@@ -25,51 +37,24 @@ import threading
 import time
 import tty
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import replace
 from pathlib import Path
 
 from orgtui.enums import JobKind, JobState
 from orgtui.protocol.client import call
-from orgtui.protocol.jobs import Job, JobList, JobShow
+from orgtui.protocol.groups import Group, GroupDetail, GroupList, GroupShow, GroupWait
 from orgtui.protocol.status import Status
 from orgtui.research import knobs as K
 from orgtui.research.terminal import PASTE_OFF, PASTE_ON, Screen, bar, read_input
 
-SEEDS = (1, 2)
+SEEDS = 3
+WAIT = 2.0
+"""Seconds each `group_wait` asks for while a group is followed."""
+UNDER_TEST = "Under test as a group of seeds: the ledger's verdict decides whether it stays."
 HELP = ("commands: status · try KEY=VALUE [KEY=VALUE ...] · pause · resume · help · "
         "anything else is kept as a note")  # fmt: skip
 TRY = re.compile(r"\btry\s+((?:[a-z_][a-z0-9_]*=\S+\s*)+)")
-PROGRESS = re.compile(r"\((\d+(?:\.\d+)?)%\)")
 STANDUP_FILE = re.compile(r"(\S+\.md)\b")
-
-
-@dataclass(frozen=True)
-class Baseline:
-    """A baseline group whose seeds all ended: its first job's id, the metric's values of its
-    `ok` seeds, its commit, and the FLOPs an experiment may spend against it."""
-
-    id: int
-    values: list[float]
-    commit: str
-    flops: float
-
-
-def latest_baseline(jobs: list[Job], metric: str) -> Baseline | None:
-    """The latest baseline group among `jobs` whose seeds all ended, with 2 values or more."""
-    groups: dict[int, list[Job]] = {}
-    for j in jobs:
-        groups.setdefault(j.group, []).append(j)
-    for group in sorted(groups, reverse=True):
-        seeds = groups[group]
-        if not all(j.state.ended for j in seeds):
-            continue
-        values = [j.metrics[metric] for j in seeds
-                  if j.state == JobState.OK and metric in j.metrics]  # fmt: skip
-        if len(values) >= 2:
-            flops = max(j.compute.flops or 0 for j in seeds)
-            steps = min((j.metrics.get("num_steps") or 0 for j in seeds), default=0)
-            return Baseline(group, values, seeds[0].commit, K.compute_allowed(flops, steps))
-    return None
 
 
 class Researcher:
@@ -84,9 +69,9 @@ class Researcher:
         self.assigned: deque[tuple[str, str]] = deque()
         self.paused = threading.Event()
         self.lock = threading.Lock()
-        self.best: tuple[float, str] | None = None  # mean, the change
-        self.done: list[str] = []
-        self.current = "waiting for the baseline"
+        self.past = K.history([], self.agent, (), "minimize")  # read back by `recall`
+        self.recalled = self.has_baseline = False
+        self.current = "reading back what it did"
         status = call(self.socket, Status())
         self.metric, self.goal = status.metric, status.goal
 
@@ -96,13 +81,43 @@ class Researcher:
         return subprocess.run([sys.executable, "-m", "orgtui", *args], capture_output=True,
                               text=True, cwd=self.tree)  # fmt: skip
 
+    def git(self, *args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(["git", "-C", str(self.tree), *args], capture_output=True,
+                              text=True)  # fmt: skip
+
     def post(self, text: str) -> None:
         self.orgtui("post", text)
 
-    def baseline(self) -> Baseline | None:
-        """The latest baseline whose seeds all ended, or None."""
-        request = JobList(kind=JobKind.BASELINE, newest=True, limit=60)
-        return latest_baseline(call(self.socket, request).jobs, self.metric)
+    def groups(self) -> list[Group]:
+        """Every group of this agent's, from the ledger."""
+        found: list[Group] = []
+        while True:
+            after = found[-1].id if found else 0
+            page = call(self.socket, GroupList(agent=self.agent, after=after), timeout=60)
+            found += page.groups
+            if not page.more:
+                return found
+
+    def baseline(self) -> bool:
+        """Whether the org has a baseline group that ended with an ok seed (once, for good)."""
+        if not self.has_baseline:
+            page = call(self.socket, GroupList(kind=JobKind.BASELINE, newest=True, limit=10))
+            self.has_baseline = any(
+                g.state == "ended" and any(r.state == JobState.OK for r in
+                                           call(self.socket, GroupShow(group=g.id)).runs)
+                for g in reversed(page.groups)
+            )  # fmt: skip
+        return self.has_baseline
+
+    def recall(self) -> list[Group]:
+        """What it did, from the ledger and its branch: the changes tried leave the plan, and
+        the best kept is its best. Its groups."""
+        branch = self.git("rev-list", "--max-count=5000", "HEAD").stdout.split()
+        groups = self.groups()
+        self.past = K.history(groups, self.agent, set(branch), self.goal)
+        with self.lock:
+            self.todo = deque(c for c in self.todo if c not in self.past.tried)
+        return groups
 
     # -- the loop -----------------------------------------------------------------------
 
@@ -120,97 +135,137 @@ class Researcher:
                 time.sleep(5)
 
     def step(self) -> None:
-        """One turn: wait, or run the next experiment."""
+        """One turn: read back what it did (once), wait, or run the next experiment."""
+        if not self.recalled:
+            self.resume_work()
+            self.recalled = True
         if self.paused.is_set():
             self.screen.set(f"paused · {self.summary()}")
             time.sleep(0.5)
             return
         self.read_inbox()
-        base = self.baseline()
-        if base is None:
-            self.screen.set(f"waiting for the baseline · {self.summary()}")
+        if not self.baseline():
+            self.current = "waiting for the baseline"
+            self.screen.set(f"waiting for the org's baseline · {self.summary()}")
             time.sleep(2)
             return
         with self.lock:
             change = self.assigned.popleft() if self.assigned else None
-            if change is None and self.todo:
+            while change is None and self.todo:
                 change = self.todo.popleft()
+                if change in self.past.tried:  # tried since the plan was read back
+                    change = None
         if change is None:
+            self.current = "search space done"
             self.screen.set(f"search space done · {self.summary()}")
             time.sleep(5)
             return
         try:
-            self.experiment(*change, base)
+            self.experiment(*change)
         except Exception as e:  # one bad experiment must not end the researcher
             self.screen.log(f"experiment {change[0]}={change[1]} failed: {e}")
             self.restore()
+            self.recalled = False  # what became of it is read back, as after a restart
+        self.current = "between experiments"
 
-    def experiment(self, name: str, value: str, base: Baseline) -> None:
+    def resume_work(self) -> None:
+        """After a start: what it did before; an untested commit dropped; a change whose
+        verdict came while it was stopped acted on; its groups still being judged followed
+        to their verdict and acted on."""
+        groups = self.recall()
+        said = self.git("log", "-1", "--format=%H%n%an%n%s%n%b").stdout.splitlines()
+        if (
+            said[1:2] == [self.agent]
+            and UNDER_TEST in said
+            and all(g.commit != said[0] for g in groups)
+        ):
+            self.screen.log(f"{said[2]}: committed, never submitted: dropped")
+            self.git("reset", "-q", "--hard", "HEAD~1")
+        head = self.git("rev-parse", "HEAD").stdout.strip()
+        if self.past.tried:
+            self.screen.log(f"from the ledger: {len(self.past.tried)} changes tried, "
+                            f"{len(self.past.kept)} kept · {self.summary()}")  # fmt: skip
+        last = [g for g in groups if g.commit == head and K.final(g) and K.change_of(g, self.agent)]
+        if last and last[-1].verdict is not None and last[-1].verdict.verdict != "better":
+            self.decide(last[-1])  # stopped between its verdict and the revert
+        for group in self.past.unfinished:
+            name, value = K.change_of(group, self.agent) or ("?", "?")
+            self.current = f"{name}={value}"
+            self.screen.log(f"{self.current}: group {group.id} was being judged when I stopped: "
+                            "waiting for its verdict")  # fmt: skip
+            self.decide(self.follow(group.id))
+        self.recall()
+        self.current = "between experiments"
+
+    def experiment(self, name: str, value: str) -> None:
         train = self.tree / "train.py"
         text = train.read_text()
         if K.read_knobs(text).get(name) == value:
             self.screen.log(f"{name}={value}: already so, skipped")
             return
         train.write_text(K.set_knob(text, name, value))
+        self.commit(name, value)
         self.current = f"{name}={value}"
-        self.screen.log(f"trying {name}={value} against baseline {base.id} "
-                        f"({self.metric} {statistics.mean(base.values):.4f})")  # fmt: skip
-        runs, flops, jobs = [], 0.0, []
-        for seed in SEEDS:
-            job = self.submit(name, value, seed, base.id)
-            if job is None:
-                break
-            jobs.append(job.id)
-            if job.state == JobState.OK and self.metric in job.metrics:
-                runs.append(job.metrics[self.metric])
-                flops = max(flops, job.compute.flops or 0)
-            else:
-                self.screen.log(f"job {job.id} ended {job.state}: {job.reason}")
-                break
-        best = self.best[0] if self.best else None
-        v = K.verdict(base.values, base.flops, runs if len(runs) == len(SEEDS) else [],
-                      flops, self.goal, best)  # fmt: skip
-        summary = f"{name}={value} ({len(runs)} seeds, jobs {', '.join(map(str, jobs))}): {v.why}"
-        if v.win:
-            mean = statistics.mean(runs)
-            self.commit(name, value, summary)
-            self.best = (mean, f"{name}={value}")
-            self.post(f"WIN, kept on my branch: {summary}")
-            self.screen.log(f"WIN: {summary}")
-        else:
-            train.write_text(text)
-            self.post(f"no win, reverted: {summary}")
-            self.screen.log(f"no win: {summary}")
-        self.done.append(f"{name}={value}: {'win' if v.win else 'no win'}")
-        self.current = "between experiments"
+        gid = self.submit(name, value)
+        if gid is None:
+            self.git("reset", "-q", "--hard", "HEAD~1")
+            return
+        with self.lock:
+            self.past = replace(self.past, tried=self.past.tried | {(name, value)})
+        ref = call(self.socket, GroupShow(group=gid)).reference
+        against = "the reference orgd picks" if ref is None else f"group {ref}"
+        self.screen.log(f"trying {name}={value}: group {gid}, {SEEDS} seeds, against {against}")
+        self.decide(self.follow(gid))
+        self.recall()
 
-    def submit(self, name: str, value: str, seed: int, baseline: int) -> Job | None:
-        args = ["job", "submit", "--wait", "--kind", JobKind.EXPERIMENT, "--baseline", str(baseline),
-                "--seed", str(seed), "--name", f"{name}={value} seed {seed}",
-                "--description", f"{self.agent}: {name}={value}, seed {seed}"]  # fmt: skip
-        proc = subprocess.Popen([sys.executable, "-m", "orgtui", *args], cwd=self.tree,
-                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)  # fmt: skip
-        assert proc.stdout is not None
-        first = proc.stdout.readline().strip()
-        if not first.isdigit():
-            self.screen.log(f"job submit refused: {first} {proc.stdout.read().strip()}")
-            proc.wait()
+    def submit(self, name: str, value: str) -> int | None:
+        """`orgtui job submit --seeds 3` here, in its worktree: the group's id, or None when
+        it was refused (said)."""
+        proc = self.orgtui("job", "submit", "--seeds", str(SEEDS), "--json",
+                           "--name", f"{name}={value}",
+                           "--description", K.describe(self.agent, name, value))  # fmt: skip
+        try:
+            return int(json.loads(proc.stdout)["group"])
+        except (ValueError, KeyError, TypeError):
+            self.screen.log(f"job submit refused: {(proc.stderr or proc.stdout).strip()}")
             return None
-        job = int(first)
-        self.screen.set(f"{self.current} seed {seed} · job {job} waiting for a device · "
-                        f"{self.summary()}")  # fmt: skip
-        for line in proc.stdout:
-            m = PROGRESS.search(line)
-            if m:
-                pct = float(m[1])
-                self.screen.set(f"{self.current} seed {seed} · job {job} {bar(pct / 100)} "
-                                f"{pct:.0f}% · {self.summary()}")  # fmt: skip
-        proc.wait()
-        return call(self.socket, JobShow(job=job))
 
-    def commit(self, name: str, value: str, summary: str) -> None:
-        subprocess.run(["git", "-C", str(self.tree), "add", "train.py"], check=True)
-        message = f"{name} = {value}\n\n{summary}\n"
+    def follow(self, gid: int) -> GroupDetail:
+        """Group `gid` once its verdict is final; its seeds' progress on the last line."""
+        while True:
+            group = call(self.socket, GroupWait(group=gid, timeout_s=WAIT), timeout=WAIT + 30)
+            if K.final(group):
+                return group
+            n = len(group.runs) or 1
+            ended = sum(1 for r in group.runs if r.state.ended)
+            running = sum(1 for r in group.runs if r.state == JobState.RUNNING)
+            waits = f"{running} running" if running else "queued"
+            if ended == n:
+                waits = f"pending: {group.verdict.reason}" if group.verdict else "being judged"
+            self.screen.set(f"{self.current} · group {gid} · {bar(ended / n)} {ended}/{n} seeds "
+                            f"ended · {waits} · {self.summary()}")  # fmt: skip
+
+    def decide(self, group: Group) -> None:
+        """Act on the ledger's verdict: `better` keeps the change's commit, anything else
+        drops it (only while it is still the branch's head)."""
+        name, value = K.change_of(group, self.agent) or ("?", "?")
+        line = f"{name}={value} (group {group.id}): {K.said(group)}"
+        if group.verdict is not None and group.verdict.verdict == "better":
+            self.post(f"WIN, kept on my branch: {line}")
+            line = f"WIN: {line}"
+        else:
+            if self.git("rev-parse", "HEAD").stdout.strip() == group.commit:
+                self.git("reset", "-q", "--hard", "HEAD~1")
+            else:
+                self.screen.log(f"group {group.id}'s commit is no longer my branch's head: left")
+            self.post(f"no win, reverted: {line}")
+            line = f"no win: {line}"
+        self.screen.log(line)
+        self.screen.set(line)
+
+    def commit(self, name: str, value: str) -> None:
+        self.git("add", "train.py")
+        message = f"{name} = {value}\n\n{UNDER_TEST}\n"
         subprocess.run(["git", "-C", str(self.tree), "commit", "-q", "-m", message], check=True,
                        env={**os.environ, "GIT_AUTHOR_NAME": self.agent,
                             "GIT_AUTHOR_EMAIL": f"{self.agent}@orgtui",
@@ -218,12 +273,12 @@ class Researcher:
                             "GIT_COMMITTER_EMAIL": f"{self.agent}@orgtui"})  # fmt: skip
 
     def restore(self) -> None:
-        subprocess.run(["git", "-C", str(self.tree), "checkout", "--", "train.py"],
-                       capture_output=True)  # fmt: skip
+        self.git("checkout", "--", "train.py")
 
     def summary(self) -> str:
-        best = f"best {self.best[0]:.4f} ({self.best[1]})" if self.best else "no win yet"
-        return f"{len(self.done)} done · {best}"
+        best = self.past.best
+        shown = f"best {best[0]:.4f} ({best[1]})" if best else "no win yet"
+        return f"{len(self.past.done)} done · {shown}"
 
     # -- messages -----------------------------------------------------------------------
 
@@ -270,10 +325,10 @@ class Researcher:
         if word == "help":
             self.screen.log(HELP)
         elif word == "status":
-            queued = [f"{n}={v}" for n, v in list(self.assigned) + list(self.todo)[:3]]
+            queued = dict.fromkeys(f"{n}={v}" for n, v in [*self.assigned, *list(self.todo)[:3]])
             self.screen.log(f"now: {self.current} · {self.summary()} · next: "
                             f"{', '.join(queued) or 'nothing'}")  # fmt: skip
-            for line in self.done[-5:]:
+            for line in self.past.done[-5:]:
                 self.screen.log(f"  {line}")
         elif word == "pause":
             self.paused.set()
@@ -285,8 +340,8 @@ class Researcher:
             self.assign(TRY.search(text)[1], "you")  # type: ignore[index]
         elif "standup" in text.lower() and self.standup_file(text):
             self.standup(self.standup_file(text))  # type: ignore[arg-type]
-        elif text.startswith("orgtui: job"):
-            pass  # a job's notice: the experiment loop reads its result already
+        elif text.startswith(("orgtui: job", "orgtui: group")):
+            pass  # orgd's notice: the experiment loop reads the ledger already
         else:
             notes = self.comms / "notes" / f"{self.agent}.md"
             notes.parent.mkdir(parents=True, exist_ok=True)
@@ -306,11 +361,12 @@ class Researcher:
     def standup(self, path: Path) -> None:
         path = path if path.is_absolute() else self.tree / path
         path.parent.mkdir(parents=True, exist_ok=True)
-        done = "; ".join(self.done[-5:]) or "nothing finished yet"
+        done = "; ".join(self.past.done[-5:]) or "nothing finished yet"
         with self.lock:
-            upcoming = [f"{n}={v}" for n, v in list(self.assigned) + list(self.todo)[:2]]
+            upcoming = dict.fromkeys(f"{n}={v}" for n, v in [*self.assigned, *list(self.todo)[:2]])
         path.write_text(f"# {self.agent}\n\ndone: {done}\nnext: {', '.join(upcoming) or 'nothing'}"
-                        f"\nnow: {self.current}\nbest: {self.summary()}\nblocked: nothing\n")  # fmt: skip
+                        f"\nnow: {self.current}\nbest: {self.summary()}"
+                        "\nblocked: nothing\n")  # fmt: skip
         self.screen.log(f"standup written to {path}")
 
 
@@ -332,7 +388,7 @@ def main(start: str | None = None) -> int:
             tty.setcbreak(fd)
         sys.stdout.write(PASTE_ON)
         researcher = Researcher(start, screen)
-        researcher.restore()  # a knob left set by a run that was stopped mid-experiment
+        researcher.restore()  # a knob set, not yet committed, by a run that was stopped
         threading.Thread(target=researcher.work, daemon=True).start()
         read_input(researcher.handle, screen)
     except KeyboardInterrupt:
