@@ -1,12 +1,11 @@
-"""`orgtui job ...` and `orgtui results`: agents submit their training runs, people and
-agents follow them, and read the results ledger.
+"""`orgtui job ...`: agents submit their training runs, people and agents follow them.
 
-`job submit` prints the job's id alone on a line (its JSON with `--json`); with `--wait` it
-streams the job's log as it grows and prints the parsed metrics last, and exits 0 only if
-the job's outcome is `ok`. orgd queues a submit only while its client waits (`--timeout`),
-so a submit that was not answered in time says, from the ledger, whether its job was queued
-and which it is: nobody submits one twice by mistake. `results` reads the ledger read-only,
-so it works with orgd down.
+`job submit` queues a group: `--seeds N` prints the group's id (one job: the job's id; their
+JSON with `--json`). With `--wait`, one job's log streams as it grows (a group's: each job's
+end as it comes) and the verdict is printed last: it exits 0 once the verdict is final (a
+job of kind `other`: only if it ended `ok`). orgd queues a submit only while its client
+waits (`--timeout`), so a submit that was not answered in time says, from the ledger,
+whether its job was queued and which it is: nobody submits one twice by mistake.
 """
 
 from __future__ import annotations

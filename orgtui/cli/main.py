@@ -268,10 +268,21 @@ def main(argv: list[str] | None = None) -> int:
     return status
 
 
+def subcommands(top: argparse.ArgumentParser) -> set[str]:
+    """The names of `top`'s subcommands (`orgtui NAME` alone is one, not an org file).
+    argparse keeps them in its (private) subparsers action; read from there so that a new
+    command is never mistaken for a file."""
+    return {
+        name
+        for action in top._actions
+        if isinstance(action, argparse._SubParsersAction)
+        for name in action.choices
+    }
+
+
 def _run(argv: list[str]) -> int:
     top = parser()
-    commands = {"up", "attach", "down", "status", "validate", "send", "post", "restart", "logs",
-                "job", "results", "reload", "init", "agent"}  # fmt: skip
+    commands = subcommands(top)
     try:
         if len(argv) == 1 and argv[0] not in commands and not argv[0].startswith("-"):
             return cmd_main_job(argv[0])

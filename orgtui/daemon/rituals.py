@@ -11,9 +11,9 @@ a local time. Kinds:
   gets the message, once per idle period: the echo of the nudge itself does not end the
   period, only the agent's own output later does (it looks `every` so often; `idle`
   defaults to 10 minutes);
-- `baseline`: the program branch's head, when no baseline of it is in the ledger, is queued
-  as `research.seeds` jobs of kind `baseline` (one group: each seed's `baseline_id` is the
-  first seed's job); checked at start and at each run.
+- `baseline`: the program branch's head, when no baseline of it at the org's default budget
+  is in the ledger, is queued as one group of `research.seeds` jobs of kind `baseline`, with
+  seeds orgd draws (`daemon/baseline.py`); checked at start and at each run.
 
 Shell agents get messages as `#` comments, so a shell does not run them.
 """
