@@ -79,11 +79,11 @@ class Researcher:
 
     def orgtui(self, *args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run([sys.executable, "-m", "orgtui", *args], capture_output=True,
-                              text=True, cwd=self.tree)  # fmt: skip
+                              text=True, cwd=self.tree, stdin=subprocess.DEVNULL)  # fmt: skip
 
     def git(self, *args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(["git", "-C", str(self.tree), *args], capture_output=True,
-                              text=True)  # fmt: skip
+                              text=True, stdin=subprocess.DEVNULL)  # fmt: skip
 
     def post(self, text: str) -> None:
         self.orgtui("post", text)
@@ -267,10 +267,10 @@ class Researcher:
         self.git("add", "train.py")
         message = f"{name} = {value}\n\n{UNDER_TEST}\n"
         subprocess.run(["git", "-C", str(self.tree), "commit", "-q", "-m", message], check=True,
+                       stdin=subprocess.DEVNULL, capture_output=True,
                        env={**os.environ, "GIT_AUTHOR_NAME": self.agent,
-                            "GIT_AUTHOR_EMAIL": f"{self.agent}@orgtui",
-                            "GIT_COMMITTER_NAME": self.agent,
-                            "GIT_COMMITTER_EMAIL": f"{self.agent}@orgtui"})  # fmt: skip
+                            "GIT_AUTHOR_EMAIL": f"{self.agent}@orgtui", "GIT_COMMITTER_NAME":
+                            self.agent, "GIT_COMMITTER_EMAIL": f"{self.agent}@orgtui"})  # fmt: skip
 
     def restore(self) -> None:
         self.git("checkout", "--", "train.py")
@@ -395,6 +395,6 @@ def main(start: str | None = None) -> int:
         pass
     finally:
         if saved is not None:
-            termios.tcsetattr(fd, termios.TCSADRAIN, saved)
-        sys.stdout.write(PASTE_OFF + "\n")
-    return 0
+            termios.tcsetattr(fd, termios.TCSANOW, saved)
+        os.write(sys.stdout.fileno(), (PASTE_OFF + "\n").encode())
+    os._exit(0)  # the experiment thread may be anywhere; its work is in the ledger and git
