@@ -33,6 +33,8 @@ from typing import Any
 
 from orgtui.enums import JobState
 from orgtui.ledger.groups import JOBS, Groups, adopt_old_jobs
+from orgtui.ledger.promotions import SCHEMA as PROMOTIONS
+from orgtui.ledger.promotions import Promotions
 from orgtui.ledger.rows import Event, JobRow, Waiting, encode_job
 
 log = logging.getLogger("orgd.ledger")
@@ -136,7 +138,7 @@ def on_network_fs(path: Path) -> bool:
         return False
 
 
-class Ledger(Groups):
+class Ledger(Groups, Promotions):
     """The org's ledger at `path` (created if missing)."""
 
     def __init__(self, path: Path, readonly: bool = False) -> None:
@@ -159,6 +161,7 @@ class Ledger(Groups):
         )
         self.db.execute("PRAGMA foreign_keys=ON")
         self.db.executescript(SCHEMA)
+        self.db.executescript(PROMOTIONS)
         have = {r[1] for r in self.db.execute("PRAGMA table_info(jobs)")}
         for name, definition in ADDED:
             if name not in have:
