@@ -1,5 +1,5 @@
-"""`orgtui group ...` and `orgtui baseline`: the seeds of one change, and how the ledger judged
-them.
+"""`orgtui group ...`, `orgtui promote` and `orgtui baseline`: the seeds of one change, how
+the ledger judged them, and promoting a win onto the program branch.
 
 `group ls` lists groups with their verdicts, `group show G` one group (its verdict's numbers
 and its jobs), `group wait G` waits until its verdict is final and prints it (exit 0 then,
@@ -15,13 +15,14 @@ import sys
 import time
 from typing import Any
 
-from orgtui.cli.common import BAD_INPUT, CliError, _call, _org, _org_option, print_json
+from orgtui.cli.common import BAD_INPUT, FAILED, CliError, _call, _org, _org_option, print_json
 from orgtui.config.runtime import OrgRuntime
 from orgtui.enums import JobKind
 from orgtui.judge.verdict import Verdict as Judged
 from orgtui.judge.verdict import summary
 from orgtui.protocol.codec import encode
 from orgtui.protocol.groups import Baseline, Group, GroupDetail, GroupList, GroupShow, GroupWait
+from orgtui.protocol.promotions import Promote, PromotionWait
 
 WAIT_STEP = 2.0
 """Seconds each `group_wait` asks for while `group wait` follows a group."""
@@ -46,6 +47,16 @@ def add_parsers(sub: Any) -> None:
     _org_option(p)
     p.set_defaults(func=cmd_wait)
     group.set_defaults(func=lambda args: _usage(group))
+
+    p = sub.add_parser(
+        "promote", help="verify a better group with fresh seeds; merge it if confirmed"
+    )
+    p.add_argument("group", type=int)
+    p.add_argument("--wait", action="store_true",
+                   help="wait for the verification: exit 0 if promoted, 1 if not confirmed")  # fmt: skip
+    p.add_argument("--json", action="store_true")
+    _org_option(p)
+    p.set_defaults(func=cmd_promote)
 
     p = sub.add_parser("baseline", help="(a person) queue a baseline of the program head now")
     p.add_argument("--seeds", type=int, help="how many (default: the org's research.seeds)")
@@ -198,3 +209,31 @@ def cmd_baseline(args: argparse.Namespace) -> int:
     else:
         print(made.group)
     return 0
+
+
+def cmd_promote(args: argparse.Namespace) -> int:
+    rt = _org(args)
+    made = _call(rt, Promote(group=args.group), timeout=120)
+    if not args.wait:
+        if args.json:
+            print_json(made)
+        else:
+            print(f"promotion {made.id}: verifying group {made.screening} with fresh seeds "
+                  f"(group {made.verification}) beside the program head's (group "
+                  f"{made.reference}); `orgtui promote {made.screening} --wait` follows it")  # fmt: skip
+        return 0
+    if not args.json:
+        print(f"promotion {made.id}: verifying group {made.screening} (group {made.verification} "
+              f"against group {made.reference})", flush=True)  # fmt: skip
+    while True:
+        row = _call(rt, PromotionWait(promotion=made.id, timeout_s=WAIT_STEP),
+                    timeout=WAIT_STEP + 30)  # fmt: skip
+        if row.state != "verifying":
+            break
+    if args.json:
+        print_json(row)
+    else:
+        print(f"promotion {row.id}: {row.state}: {row.reason}")
+    if row.state == "promoted":
+        return 0
+    return FAILED if row.state == "rejected" else BAD_INPUT

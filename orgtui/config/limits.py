@@ -42,6 +42,8 @@ MIN_COMPARISONS = 5
 """The fewest comparisons a reference may serve (`max_comparisons`): each is tested at 5%/M,
 and below 5 a change that does nothing would be called better more than 1% of the time."""
 MAX_COMPARISONS = 1000
+MIN_VERIFY_SEEDS = 5
+"""The fewest fresh seeds a promotion's verification runs (`verify_seeds`)."""
 MAX_FLOPS = 1e30
 """The largest FLOPs budget (`flops_budget`, `--flops`)."""
 

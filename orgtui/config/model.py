@@ -71,6 +71,10 @@ class ResearchSection:
     org's false-win rate against one reference stays at most 5%; then a fresh baseline."""
     min_delta: float = 0.0
     """The smallest gain the program cares about: `better` needs a gain beyond it."""
+    verify_seeds: int = 5
+    """Fresh seeds a promotion's verification runs, of the change and of the program head."""
+    promote: Literal["manual", "auto"] = "manual"
+    """`auto`: orgd promotes every experiment the ledger calls `better` itself."""
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from orgtui.config.limits import (
     MAX_FLOPS,
     MAX_SEEDS,
     MIN_COMPARISONS,
+    MIN_VERIFY_SEEDS,
 )
 from orgtui.config.model import (
     Goal,
@@ -33,7 +34,8 @@ from orgtui.config.tables import Context, Table, describe
 from orgtui.config.texts import read_text, resolve_path
 
 ORG_KEYS = ("name", "repo", "base", "program", "brief", "workdir", "init")
-RESEARCH_KEYS = ("train", "metric", "goal", "seeds", "max_comparisons", "min_delta")
+RESEARCH_KEYS = ("train", "metric", "goal", "seeds", "max_comparisons", "min_delta",
+                 "verify_seeds", "promote")  # fmt: skip
 SCHEDULER_KEYS = (
     "backend",
     "devices",
@@ -126,6 +128,10 @@ def read_research(table: Table) -> ResearchSection:
         seeds=table.integer("seeds", 5, minimum=1, maximum=MAX_SEEDS),
         max_comparisons=_comparisons(table),
         min_delta=table.number("min_delta", 0.0, minimum=0.0, maximum=1e30) or 0.0,
+        verify_seeds=table.integer("verify_seeds", 5, minimum=MIN_VERIFY_SEEDS, maximum=MAX_SEEDS),
+        promote=cast(
+            Literal["manual", "auto"], table.choice("promote", ("manual", "auto"), "manual")
+        ),  # fmt: skip
     )
 
 

@@ -20,6 +20,7 @@ import logging
 import shlex
 import sys
 import time
+from collections.abc import Awaitable
 from pathlib import Path
 
 from orgtui.agents.delivery import deliver
@@ -33,9 +34,13 @@ from orgtui.daemon import comms
 from orgtui.daemon.agent import Agent, make_agent
 from orgtui.daemon.jobs import Jobs
 from orgtui.daemon.pane_io import TmuxPane
+from orgtui.daemon.promote import Promoter
 from orgtui.daemon.reload import Plan, apply_plan, make_plan
 from orgtui.daemon.rituals import Rituals
 from orgtui.daemon.verdicts import Verdicts
+from orgtui.enums import JobKind
+from orgtui.judge.verdict import Verdict
+from orgtui.ledger.rows import GroupRow
 from orgtui.scheduler.devices import DeviceError
 from orgtui.tmux.control import ControlClient
 from orgtui.tmux.quoting import escape_format
@@ -75,6 +80,7 @@ class Orgd:
         self.reload_lock = asyncio.Lock()
         self.jobs: Jobs  # after prepare: the work dir exists
         self.verdicts: Verdicts
+        self.promoter: Promoter
         self.rituals: Rituals
 
     # -- paths --------------------------------------------------------------------------
@@ -106,6 +112,7 @@ class Orgd:
         write_info(self.rt, org.workdir, org.repo)
         self.jobs = Jobs(self)
         self.verdicts = Verdicts(self)
+        self.promoter = Promoter(self)
         self.rituals = Rituals(self)
 
     def start_panes(self) -> None:
@@ -308,6 +315,25 @@ class Orgd:
     def job_ended(self, job: int) -> None:
         """A job's end is recorded: its group is judged, its agent told."""
         self.verdicts.job_ended(job)
+
+    def margin(self, gid: int) -> float | None:
+        return self.promoter.min_delta(gid)
+
+    def judged(self, group: GroupRow, verdict: Verdict) -> None:
+        """A group's verdict just became final: a verification ends its promotion; with
+        `promote = "auto"`, a better experiment is promoted."""
+        loop = asyncio.get_running_loop()
+        if group.kind == JobKind.VERIFICATION:
+            loop.create_task(self._logged(self.promoter.verified(group.id, verdict)))
+        elif (group.kind == JobKind.EXPERIMENT and verdict.verdict == "better"
+              and self.cfg.research.promote == "auto"):  # fmt: skip
+            loop.create_task(self._logged(self.promoter.start(group.id, "@orgd")))
+
+    async def _logged(self, work: Awaitable[object]) -> None:
+        try:
+            await work
+        except Exception as e:  # a refusal (it does not merge cleanly) or a failure: said
+            log.warning("promotion: %s", e)
 
     async def deliver(self, agent: Agent, text: str, timeout: float) -> None:
         """Type `text` into the agent's pane once it is ready, and submit it (DeliveryError

@@ -34,7 +34,9 @@ JUDGED = (JobKind.EXPERIMENT, JobKind.VERIFICATION)
 
 class VerdictsHost(BaselineHost, Protocol):
     """What judging needs of orgd: its settings and jobs (`BaselineHost`: a fresh reference
-    may be queued), its agents (who are told) and whether it is going down."""
+    may be queued), its agents (who are told), whether it is going down, the margin a
+    promotion recorded for its verification group (`margin`), and what follows a final
+    verdict (`judged`: a verification ends its promotion; `promote = "auto"` promotes)."""
 
     @property
     def cfg(self) -> OrgConfig: ...
@@ -43,6 +45,8 @@ class VerdictsHost(BaselineHost, Protocol):
     @property
     def shutting_down(self) -> bool: ...
     async def deliver(self, agent: Agent, text: str, timeout: float) -> None: ...
+    def margin(self, gid: int) -> float | None: ...
+    def judged(self, group: GroupRow, verdict: Verdict) -> None: ...
 
 
 def span(ids: list[int]) -> str:
@@ -95,10 +99,13 @@ class Verdicts:
     def ledger(self) -> Ledger:
         return self.orgd.jobs.ledger
 
-    def rules(self) -> Rules:
+    def rules(self, gid: int | None = None) -> Rules:
+        """The org's rules; for a promotion's verification, with the margin it recorded."""
         research = self.orgd.cfg.research
+        margin = None if gid is None else self.orgd.margin(gid)
         return Rules(metric=research.metric, goal=research.goal,
-                     max_comparisons=research.max_comparisons, min_delta=research.min_delta)  # fmt: skip
+                     max_comparisons=research.max_comparisons,
+                     min_delta=research.min_delta if margin is None else margin)  # fmt: skip
 
     # -- when a group is made and when its jobs end -----------------------------------
 
@@ -161,12 +168,14 @@ class Verdicts:
             log.info("group %d: %s", gid, summary(verdict))
             if verdict.final:
                 self._last[group.agent] = (gid, verdict.verdict)
+                if group.verdict in (None, "pending"):  # it just became final
+                    self.orgd.judged(group, verdict)
             if verdict.final and not group.told:
                 self._tell_group(group, jobs, verdict)
             return verdict
 
     async def _judge(self, group: GroupRow, jobs: list[JobRow]) -> Verdict:
-        rules, cfg = self.rules(), self.orgd.cfg
+        rules, cfg = self.rules(group.id), self.orgd.cfg
         reference = self.ledger.group(group.reference) if group.reference else None
         if (
             reference is not None

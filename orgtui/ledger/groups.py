@@ -57,23 +57,39 @@ class Groups:
     ) -> tuple[int, list[int]]:
         """A new group and its jobs (queued), in one transaction; (group id, job ids). `check`
         runs inside it first: an exception it raises leaves nothing written."""
+        return self.add_groups([(group, jobs)], check)[0]
+
+    def add_groups(
+        self,
+        groups: list[tuple[dict[str, Any], list[dict[str, Any]]]],
+        check: Callable[[], object] | None = None,
+    ) -> list[tuple[int, list[int]]]:
+        """New groups and their jobs in one transaction, the jobs queued in turn (the first
+        of each group, then the second of each...: run side by side, drift hits them alike);
+        each group's (id, job ids)."""
         now = time.time()
-        group = {"created_at": now, "seeds": len(jobs), **group}
-        ids: list[int] = []
+        made: list[tuple[int, list[int]]] = []
         with self._writing():
             self.db.execute("BEGIN IMMEDIATE")
             if check is not None:
                 check()
-            gid = self._insert("groups", group)
-            for fields in jobs:
-                row = encode_job({"queued_at": now, "state": "queued", **fields, "group_id": gid})
-                job = self._insert("jobs", row)
-                self.db.execute(
-                    "INSERT INTO events (job, at, state) VALUES (?, ?, ?)",
-                    (job, row["queued_at"], row["state"]),
-                )
-                ids.append(job)
-        return gid, ids
+            for group, jobs in groups:
+                made.append((self._insert("groups", {"created_at": now, "seeds": len(jobs),
+                                                     **group}), []))  # fmt: skip
+            most = max((len(jobs) for _, jobs in groups), default=0)
+            for i in range(most):
+                for (gid, ids), (_, jobs) in zip(made, groups, strict=True):
+                    if i >= len(jobs):
+                        continue
+                    fields = {"queued_at": now, "state": "queued", **jobs[i], "group_id": gid}
+                    row = encode_job(fields)
+                    job = self._insert("jobs", row)
+                    self.db.execute(
+                        "INSERT INTO events (job, at, state) VALUES (?, ?, ?)",
+                        (job, row["queued_at"], row["state"]),
+                    )
+                    ids.append(job)
+        return made
 
     def _insert(self, table: str, fields: dict[str, Any]) -> int:
         columns = ", ".join(f'"{k}"' for k in fields)
@@ -151,6 +167,12 @@ class Groups:
         """How many groups (other than `other_than`) are compared with `reference`."""
         sql = "SELECT COUNT(*) FROM groups WHERE reference = ? AND id != ?"
         return int(self.db.execute(sql, (reference, other_than)).fetchone()[0])
+
+    def seeds_used(self) -> set[int]:
+        """Every seed any job of this org ran with."""
+        return {
+            r[0] for r in self.db.execute("SELECT DISTINCT seed FROM jobs WHERE seed IS NOT NULL")
+        }
 
     def seed_states(self, gid: int) -> list[str]:
         return [r[0] for r in self.db.execute("SELECT state FROM jobs WHERE group_id = ?", (gid,))]

@@ -12,6 +12,7 @@ from orgtui.protocol.groups import Baseline, GroupList, GroupShow, GroupWait
 from orgtui.protocol.jobs import JobCancel, JobList, JobShow, JobSubmit, JobWait
 from orgtui.protocol.messages import BAD_REQUEST, Request, RequestError
 from orgtui.protocol.org import Down, Hello, Post, Reload, Restart, Send
+from orgtui.protocol.promotions import Promote, PromotionWait
 from orgtui.protocol.status import Status
 
 REQUESTS: dict[str, type[Request[Any]]] = {
@@ -33,6 +34,8 @@ REQUESTS: dict[str, type[Request[Any]]] = {
         GroupShow,
         GroupWait,
         Baseline,
+        Promote,
+        PromotionWait,
     )  # fmt: skip
 }
 

@@ -25,6 +25,8 @@ from orgtui.daemon.handlers import (
     job_submit,
     job_wait,
     post,
+    promote,
+    promotion_wait,
     reload,
     restart,
     send,
@@ -37,7 +39,7 @@ Handler = Callable[[Any, Any, Any], Awaitable[Any]]
 MODULES: tuple[ModuleType, ...] = (
     hello, status, send, post, restart, reload, down,
     job_submit, job_list, job_show, job_cancel, job_wait,
-    group_list, group_show, group_wait, baseline,
+    group_list, group_show, group_wait, baseline, promote, promotion_wait,
 )  # fmt: skip
 
 HANDLERS: dict[type[Request[Any]], Handler] = {m.REQUEST: m.handle for m in MODULES}
