@@ -15,8 +15,8 @@ from orgtui.protocol.promotions import Promote, Promotion
 
 if TYPE_CHECKING:
     from orgtui.daemon.orgd import Orgd
-    from orgtui.ledger.promotions import PromotionRow
     from orgtui.daemon.peer import Peer
+    from orgtui.ledger.promotions import PromotionRow
 
 REQUEST = Promote
 
