@@ -13,7 +13,7 @@ import sys
 import time
 from pathlib import Path
 
-from orgtui.cli import down, groups, jobs, reload, research, results
+from orgtui.cli import down, groups, jobs, progress, reload, research, results
 from orgtui.cli.common import (
     BAD_INPUT,
     FAILED,
@@ -249,6 +249,7 @@ def parser() -> argparse.ArgumentParser:
     jobs.add_parsers(sub)
     groups.add_parsers(sub)
     results.add_parsers(sub)
+    progress.add_parsers(sub)
     reload.add_parser(sub)
     research.add_parsers(sub)
     return top
