@@ -1,0 +1,307 @@
+"""Promotion on a real orgd: `orgtui promote G` verifies a group the ledger calls better with
+fresh seeds of exactly its code beside fresh seeds of the program head, and merges it into
+the program branch only when the verification is better too.
+
+Two orgs serve the module. `tiny` trains the real tinychat on 2 CPU slots at a FLOPs budget
+of 5e10 (16 steps, a few seconds a run): raising the learning rate tenfold is a real win
+(val_bpb ~3.7 against ~4.5), verified and merged. `stub` runs a stand-in trainer whose
+val_bpb depends on the seed alone (plus a SHIFT a change may lower), as its research.train,
+so its runs take no time: it shows a screening win that was luck being rejected, a refused
+conflict, a refused non-chief, a refused group that is not better, and a program branch that
+moved while its verification ran."""
+
+from __future__ import annotations
+
+import json
+import os
+import pwd
+import re
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import Orgtui, git
+from tests.helpers import agent_toml, org_toml, wait_for
+
+USER = pwd.getpwuid(os.getuid()).pw_name
+"""Who a person's promotion names: the user running the tests."""
+FINAL = ("better", "worse", "within_noise", "more_compute", "invalid")
+
+
+@dataclass
+class Org:
+    run: Orgtui
+    file: Path
+    repo: Path
+    tree: Path
+    """Agent a's worktree."""
+    status: dict
+    baseline: int
+    """The first baseline group of the program head, asked for by a person."""
+
+    @property
+    def name(self) -> str:
+        return self.status["org"]
+
+    @property
+    def program(self) -> str:
+        return self.status["program"]
+
+    def head(self) -> str:
+        return git(self.repo, "rev-parse", self.program).strip()
+
+    def group(self, gid: int) -> dict:
+        return json.loads(self.run("group", "show", str(gid), "--json").stdout)
+
+    def groups(self) -> list[dict]:
+        return json.loads(self.run("group", "ls", "--json").stdout)
+
+    def jobs(self) -> list[dict]:
+        return json.loads(self.run("job", "ls", "--json").stdout)
+
+    def judged(self, gid: int, timeout: float = 300) -> dict:
+        """Group `gid` once its verdict is final."""
+        return wait_for(
+            lambda: (g := self.group(gid))["verdict"] and g["verdict"]["verdict"] in FINAL and g,
+            timeout=timeout, interval=0.5, what=f"group {gid}'s verdict",
+        )  # fmt: skip
+
+    def board(self) -> str:
+        return (Path(self.status["workdir"]) / "comms" / "board.md").read_text()
+
+    def screen(self, agent: str = "a") -> str:
+        """The agent's pane with its history, wrapped lines joined."""
+        return subprocess.run(
+            ["tmux", "-S", self.status["tmux_socket"], "capture-pane", "-p", "-J", "-S", "-2000",
+             "-t", f"={self.name}:={agent}"], capture_output=True, text=True, check=True,
+        ).stdout  # fmt: skip
+
+    def submit(self, *args: str) -> dict:
+        """`orgtui job submit --json ARGS` from agent a's worktree, as in its pane."""
+        out = self.run("job", "submit", "--json", *args, cwd=self.tree, env={"ORGTUI_AGENT": "a"})
+        return json.loads(out.stdout)
+
+
+def _start(base: Path, text: str, repo: Path) -> tuple[Orgtui, Path, Path]:
+    """A private runtime folder, the org file `text` on `repo`, and the org up."""
+    runtime = Path(tempfile.mkdtemp(prefix="ot", dir="/tmp"))
+    runtime.chmod(0o700)
+    run = Orgtui(runtime)
+    file = base / "org.toml"
+    file.write_text(text.replace("{repo}", str(repo)))
+    file.chmod(0o644)
+    run("up", str(file))
+    return run, file, runtime
+
+
+def _stop(run: Orgtui, file: Path, runtime: Path) -> None:
+    run("down", "--org", str(file), check=False, timeout=60)
+    shutil.rmtree(runtime, ignore_errors=True)
+
+
+def _commit_on(repo: Path, branch: str, path: str, old: str | None, new: str, message: str) -> str:
+    """Commit on `branch` as a person does, in a worktree of its own: `path`'s `old` text
+    replaced by `new` (a new file of `new` when `old` is None); the new head."""
+    where = Path(tempfile.mkdtemp(prefix="program-", dir=repo.parent))
+    git(repo, "worktree", "add", "-q", str(where), branch)
+    try:
+        file = where / path
+        if old is None:
+            file.write_text(new)
+        else:
+            assert old in file.read_text(), old
+            file.write_text(file.read_text().replace(old, new))
+        git(where, "add", path)
+        git(where, "commit", "-q", "-m", message)
+        return git(where, "rev-parse", "HEAD").strip()
+    finally:
+        git(repo, "worktree", "remove", "--force", str(where))
+
+
+# -- a real win, verified and merged (tinychat) ----------------------------------------------
+
+TINY = org_toml(
+    "tiny",
+    """
+    [research]
+    train = "{python} train.py --flops {flops} --seed {seed} --threads 1"
+    seeds = 3
+    """,
+    agent_toml("a"),
+    """
+    [scheduler]
+    devices = "cpu"
+    cpu_slots = 2
+    mode = "pool"
+    flops_budget = 5e10
+    time_budget = "2m"
+    """,
+)
+
+
+@dataclass
+class Tiny(Org):
+    win: int
+    """Agent a's group of `lr = 0.1`, committed on its branch."""
+    commit: str
+    """That commit."""
+    old_head: str
+    """The program head the agent forked from."""
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Tiny]:
+    base = tmp_path_factory.mktemp("tiny")
+    repo = base / "tiny"
+    runtime = Path(tempfile.mkdtemp(prefix="ot", dir="/tmp"))
+    runtime.chmod(0o700)
+    Orgtui(runtime)("init", str(repo))
+    shutil.rmtree(runtime, ignore_errors=True)
+    run, file, runtime = _start(base, TINY, repo)
+    try:
+        status = run.status()
+        tree = Path(status["agents"][0]["worktree"])
+        baseline = json.loads(run("baseline", "--json").stdout)["group"]
+        old_head = git(repo, "rev-parse", status["program"]).strip()
+        train = tree / "train.py"
+        assert "\nlr = 0.01\n" in train.read_text()
+        train.write_text(train.read_text().replace("\nlr = 0.01\n", "\nlr = 0.1\n"))
+        git(tree, "commit", "-q", "-am", "lr 0.1")
+        commit = git(tree, "rev-parse", "HEAD").strip()
+        org = Tiny(run, file, repo, tree, status, baseline, 0, commit, old_head)
+        org.win = org.submit("--seeds", "3", "--description", "lr 0.1")["group"]
+        yield org
+    finally:
+        _stop(run, file, runtime)
+
+
+@dataclass
+class Promoted:
+    out: subprocess.CompletedProcess[str]
+    """`orgtui promote G --wait`, ended."""
+    id: int
+    verification: int
+    reference: int
+    jobs_before: list[dict]
+    """Every job of the org before the promotion."""
+
+
+@pytest.fixture(scope="module")
+def promoted(tiny: Tiny) -> Promoted:
+    """Agent a's win, judged better against the baseline, then promoted by a person."""
+    waited = tiny.run("group", "wait", str(tiny.win), timeout=300)
+    assert waited.stdout.splitlines()[-1].startswith(f"group {tiny.win} (jobs "), waited.stdout
+    assert tiny.group(tiny.win)["verdict"]["verdict"] == "better", waited.stdout
+    before = tiny.jobs()
+    out = tiny.run("promote", str(tiny.win), "--wait", check=False, timeout=400)
+    first = out.stdout.splitlines()[0] if out.stdout else ""
+    started = re.fullmatch(
+        rf"promotion (\d+): verifying group {tiny.win} \(group (\d+) against group (\d+)\)", first
+    )
+    assert started, out.stdout + out.stderr
+    pid, vid, rid = map(int, started.groups())
+    return Promoted(out, pid, vid, rid, before)
+
+
+def test_a_real_win_is_merged_into_the_program_branch(tiny: Tiny, promoted: Promoted):
+    out = promoted.out
+    assert out.returncode == 0, out.stdout + out.stderr
+    last = out.stdout.splitlines()[-1]
+    head = tiny.head()
+    assert last.startswith(f"promotion {promoted.id}: promoted: merged as {head[:8]}: better, "), (
+        last
+    )
+    # The head is a merge of the old head and exactly the agent's commit.
+    parents = git(tiny.repo, "rev-list", "--parents", "-n", "1", head).split()
+    assert parents == [head, tiny.old_head, tiny.commit]
+    assert "\nlr = 0.1\n" in git(tiny.repo, "show", f"{head}:train.py")
+    assert git(tiny.repo, "diff", "--stat", tiny.commit, head) == ""  # the agent's code, whole
+    message = git(tiny.repo, "log", "-1", "--format=%B", head)
+    assert message.startswith(f"Promote group {tiny.win} (a: lr 0.1)\n\n"), message
+    assert (
+        f"Verified by promotion {promoted.id}: group {promoted.verification} (fresh seeds of "
+        f"{tiny.commit[:8]}) against group {promoted.reference} (fresh seeds of "
+        f"{tiny.old_head[:8]}), margin 0:\nbetter, val_bpb "
+    ) in message
+    assert "\ncompute: flops 1x, tokens 1x, wall " in message and ", params 1x\n" in message
+    assert f"\nscreening: group {tiny.win}, better, val_bpb " in message
+    # the agent's branch is untouched: it rebases when told
+    assert git(tiny.tree, "rev-parse", "HEAD").strip() == tiny.commit
+
+
+def test_the_verification_ran_fresh_seeds_beside_fresh_seeds_of_the_old_head(
+    tiny: Tiny, promoted: Promoted
+):
+    v, r = tiny.group(promoted.verification), tiny.group(promoted.reference)
+    assert v["kind"] == "verification" and v["agent"] == "a" and v["commit"] == tiny.commit
+    assert v["reference"] == promoted.reference != tiny.baseline
+    assert r["kind"] == "baseline" and r["agent"] == "@promote" and r["commit"] == tiny.old_head
+    assert all(run["commit"] == tiny.commit for run in v["runs"])
+    assert all(run["commit"] == tiny.old_head for run in r["runs"])
+    # 5 seeds each (research.verify_seeds), none run by any job before, none shared
+    used = {j["seed"] for j in promoted.jobs_before}
+    assert len(set(v["seeds"])) == 5 and len(set(r["seeds"])) == 5
+    assert not set(v["seeds"]) & used and not set(r["seeds"]) & used
+    assert not set(v["seeds"]) & set(r["seeds"])
+    # queued in turn, so drift hits both alike
+    first = v["jobs"][0]
+    assert v["jobs"] == list(range(first, first + 10, 2))
+    assert r["jobs"] == list(range(first + 1, first + 11, 2))
+    assert all(run["state"] == "ok" for run in v["runs"] + r["runs"])
+    verdict = v["verdict"]
+    assert verdict["verdict"] == "better" and verdict["comparisons"] == "1/20", verdict
+    assert verdict["mean"] < verdict["reference_mean"] - 0.3, verdict  # ~3.7 against ~4.5
+    assert verdict["compute_ratio"]["flops"] == pytest.approx(1.0)
+
+
+def test_the_new_head_gets_a_baseline(tiny: Tiny, promoted: Promoted):
+    head = tiny.head()
+
+    def queued() -> list[dict]:
+        return [g for g in tiny.groups() if g["kind"] == "baseline" and g["commit"] == head]
+
+    (baseline,) = wait_for(queued, timeout=30, what="a baseline of the new head")
+    assert baseline["id"] > promoted.reference and len(baseline["jobs"]) == 3
+
+
+def test_every_agent_is_told_to_rebase(tiny: Tiny, promoted: Promoted):
+    head, program = tiny.head(), tiny.program
+    told = (f"# orgtui: {program} moved to {head[:8]}: promotion {promoted.id} merged group "
+            f"{tiny.win} (a: lr 0.1), verified: better, val_bpb ")  # fmt: skip
+    screen = wait_for(lambda: told in (s := tiny.screen()) and s, timeout=60,
+                      what="the rebase notice in agent a's pane")  # fmt: skip
+    (line,) = [ln[ln.index(told) :] for ln in screen.splitlines() if told in ln]
+    assert line.endswith(f". Rebase your branch onto it: git rebase {program}"), line
+
+
+def test_the_board_says_promoted(tiny: Tiny, promoted: Promoted):
+    board = tiny.board()
+    head = tiny.head()
+    assert (
+        f"\n\nPromotion {promoted.id} of group {tiny.win} (a: lr 0.1) asked by "
+        f"{USER}: 5 fresh seeds of its code (group {promoted.verification}) beside 5 of "
+        f"{tiny.program} at {tiny.old_head[:8]} (group {promoted.reference}), margin 0.\n"
+    ) in board
+    assert (
+        f"\n\nPromotion {promoted.id} of group {tiny.win}: promoted, merged as {head[:8]}: "
+        "better, val_bpb "
+    ) in board
+
+
+def test_a_promoted_group_is_not_promoted_again(tiny: Tiny, promoted: Promoted):
+    head, groups = tiny.head(), len(tiny.groups())
+    again = tiny.run("promote", str(tiny.win), check=False)
+    assert again.returncode == 2
+    assert f"group {tiny.win} is promoted already (promotion {promoted.id})" in again.stderr
+    # Its verification is better too, and its code is on the program branch now.
+    again = tiny.run("promote", str(promoted.verification), check=False)
+    assert again.returncode == 2
+    assert (
+        f"group {promoted.verification}'s code ({tiny.commit[:8]}) is on {tiny.program} already"
+    ) in again.stderr
+    assert tiny.head() == head and len(tiny.groups()) == groups  # nothing queued
