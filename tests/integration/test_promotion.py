@@ -12,12 +12,15 @@ moved while its verification ran."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import pwd
 import re
 import shutil
+import sqlite3
 import subprocess
+import sys
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -305,3 +308,244 @@ def test_a_promoted_group_is_not_promoted_again(tiny: Tiny, promoted: Promoted):
         f"group {promoted.verification}'s code ({tiny.commit[:8]}) is on {tiny.program} already"
     ) in again.stderr
     assert tiny.head() == head and len(tiny.groups()) == groups  # nothing queued
+
+
+# -- what verification and the merge refuse (a stub trainer) ---------------------------------
+
+STUB = '''\
+"""A stand-in for a trainer: its val_bpb depends on the seed alone, plus SHIFT."""
+
+import os
+import time
+from pathlib import Path
+
+SHIFT = 0.0
+"""What a change gains: a lower val_bpb is better."""
+
+HOLD = Path({hold!r})
+"""While this file exists, runs wait (a test holds a verification to move the branch)."""
+
+NOTE = "the base"
+
+seed = int(os.environ["ORGTUI_SEED"])
+while HOLD.exists():
+    time.sleep(0.05)
+print("---")
+print(f"val_bpb: {{3.0 + seed * 2654435761 % 1000 / 10000 + SHIFT:.6f}}")
+print("total_tokens: 1000")
+print("flops: 6.0000e+06")
+print("num_params: 1000")
+print("num_steps: 10")
+print(f"seed: {{seed}}")
+'''
+STUB_ORG = org_toml(
+    "stub",
+    """
+    [research]
+    train = "{python} stub.py"
+    seeds = 3
+    min_delta = 0.5
+    """,
+    agent_toml("a"),
+    agent_toml("boss", role="chief"),
+    """
+    [scheduler]
+    devices = "cpu"
+    cpu_slots = 2
+    mode = "pool"
+    flops_budget = 6e6
+    time_budget = "1m"
+    """,
+)
+"""Seeds spread val_bpb over [3.0, 3.1): a margin (min_delta) of 0.5 means no draw of seeds
+makes a change that does nothing `better`, and SHIFT = -1.0 is a win whatever the seeds."""
+
+
+@dataclass
+class Stub(Org):
+    hold: Path
+    noop: int
+    """Agent a's group of the program head as it is: within noise."""
+    lucky: int
+    """Agent a's group of a new NOTE (uncommitted), run as `python3 stub.py`: within noise."""
+    win: int
+    """Agent a's group of SHIFT = -1.0, committed on its branch: better."""
+    commit: str
+    """That commit."""
+
+    def ledger(self) -> sqlite3.Connection:
+        return sqlite3.connect(Path(self.status["workdir"]) / "ledger.sqlite", timeout=30)
+
+
+@pytest.fixture(scope="module")
+def stub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stub]:
+    base = tmp_path_factory.mktemp("stub")
+    repo, hold = base / "research", base / "hold"
+    repo.mkdir()
+    git(base, "init", "-q", "-b", "main", str(repo))
+    (repo / "stub.py").write_text(STUB.format(hold=str(hold)))
+    (repo / ".gitignore").write_text("*.log\n")
+    git(repo, "add", ".")
+    git(repo, "commit", "-q", "-m", "a stub trainer")
+    run, file, runtime = _start(base, STUB_ORG, repo)
+    try:
+        status = run.status()
+        tree = Path(next(a["worktree"] for a in status["agents"] if a["name"] == "a"))
+        baseline = json.loads(run("baseline", "--json").stdout)["group"]
+        org = Stub(run, file, repo, tree, status, baseline, hold, 0, 0, 0, "")
+        org.noop = org.submit("--seeds", "3", "--description", "no change")["group"]
+        stub_py = tree / "stub.py"
+        before = stub_py.read_text()
+        stub_py.write_text(before.replace('NOTE = "the base"', 'NOTE = "a lucky note"'))
+        org.lucky = org.submit("--seeds", "3", "--description", "a new note", "--",
+                               "python3", "stub.py")["group"]  # fmt: skip
+        stub_py.write_text(before.replace("SHIFT = 0.0\n", "SHIFT = -1.0\n"))
+        git(tree, "commit", "-q", "-am", "shift -1")
+        org.commit = git(tree, "rev-parse", "HEAD").strip()
+        org.win = org.submit("--seeds", "3", "--description", "shift -1")["group"]
+        yield org
+    finally:
+        hold.unlink(missing_ok=True)
+        _stop(run, file, runtime)
+
+
+def _started(out: str, gid: int) -> tuple[int, int, int]:
+    """The promotion, verification and reference ids `promote --wait` prints first."""
+    first = out.splitlines()[0] if out else ""
+    found = re.fullmatch(
+        rf"promotion (\d+): verifying group {gid} \(group (\d+) against group (\d+)\)", first
+    )
+    assert found, out
+    pid, vid, rid = map(int, found.groups())
+    return pid, vid, rid
+
+
+def test_a_screening_win_that_was_luck_is_not_confirmed_and_nothing_moves(stub: Stub):
+    """A change that does nothing, judged `better` by luck: writing that verdict into the
+    ledger stands in for a lucky draw of its seeds, which real seeds give about 0.3% of the
+    time (alpha / M = 0.05 / 20 at each tail). Fresh seeds of exactly its code, beside fresh
+    seeds of the program head, do not confirm it, and the program branch does not move."""
+    group = stub.judged(stub.lucky)
+    assert group["verdict"]["verdict"] != "better", group["verdict"]
+    snapshot = {run["commit"] for run in group["runs"]}
+    (code,) = snapshot  # its uncommitted edit, as submitted
+    assert 'NOTE = "a lucky note"' in git(stub.repo, "show", f"{code}:stub.py")
+    lucky = {**group["verdict"], "verdict": "better", "reason": "a lucky draw (written by a test)"}
+    with contextlib.closing(stub.ledger()) as db, db:
+        db.execute("UPDATE groups SET verdict = 'better', judgement = ? WHERE id = ?",
+                   (json.dumps(lucky), stub.lucky))  # fmt: skip
+    assert stub.group(stub.lucky)["verdict"]["verdict"] == "better"
+    head, before = stub.head(), {j["id"] for j in stub.jobs()}
+
+    out = stub.run("promote", str(stub.lucky), "--wait", check=False, timeout=300)
+    assert out.returncode == 1, out.stdout + out.stderr
+    pid, vid, rid = _started(out.stdout, stub.lucky)
+    last = out.stdout.splitlines()[-1]
+    assert last.startswith(f"promotion {pid}: rejected: not confirmed by fresh seeds: "), last
+    assert last.endswith("; nothing moves"), last
+    assert stub.head() == head
+    assert "Promote group" not in git(stub.repo, "log", "--format=%s", stub.program)
+    # the verification: 5 fresh seeds of exactly the snapshot, run with its command
+    v, r = stub.group(vid), stub.group(rid)
+    assert v["kind"] == "verification" and v["commit"] == code and v["reference"] == rid
+    assert r["kind"] == "baseline" and r["agent"] == "@promote" and r["commit"] == head
+    assert len(v["runs"]) == len(r["runs"]) == 5
+    assert {j["id"] for j in v["runs"] + r["runs"]}.isdisjoint(before)
+    assert all(run["commit"] == code and run["state"] == "ok" for run in v["runs"])
+    word = v["verdict"]["verdict"]
+    assert word in ("within_noise", "worse"), v["verdict"]
+    said = word.replace("_", " ")
+    assert f"rejected: not confirmed by fresh seeds: {said}, val_bpb " in last, last
+    assert abs(v["verdict"]["delta"]) < 0.1  # the seeds alone: no gain
+    assert (
+        f"\n\nPromotion {pid} of group {stub.lucky}: rejected, not confirmed by fresh seeds: "
+        f"{said}, val_bpb "
+    ) in stub.board()
+
+
+def test_a_group_that_is_not_better_is_refused(stub: Stub):
+    word = stub.judged(stub.noop)["verdict"]["verdict"]
+    assert word != "better"
+    groups = len(stub.groups())
+    out = stub.run("promote", str(stub.noop), check=False)
+    assert out.returncode == 2, out.stdout
+    assert (
+        f"group {stub.noop} is {word.replace('_', ' ')} (experiment): only a group the ledger "
+        "calls better is promoted"
+    ) in out.stderr
+    out = stub.run("promote", str(stub.baseline), check=False)
+    assert out.returncode == 2, out.stdout
+    assert f"group {stub.baseline} is not judged (baseline): only a group" in out.stderr
+    out = stub.run("promote", "999", check=False)
+    assert out.returncode != 0 and "no group 999 in org stub" in out.stderr
+    assert len(stub.groups()) == groups  # nothing queued
+
+
+def test_an_agent_that_is_not_a_chief_cannot_promote(stub: Stub):
+    assert stub.judged(stub.win)["verdict"]["verdict"] == "better"
+    groups, head = len(stub.groups()), stub.head()
+    # typed into agent a's pane (a shell), as the agent would run it
+    stub.run("send", "a", f"{sys.executable} -m orgtui promote {stub.win}; echo promote exited $?")
+    screen = wait_for(lambda: "promote exited 2" in (s := stub.screen()) and s, timeout=60,
+                      what="the promotion refused in agent a's pane")  # fmt: skip
+    assert (
+        "a promotion is asked for by a person or a chief, and this comes from agent a's pane "
+        "(solo): post the group to the board for your chief instead"
+    ) in screen
+    assert len(stub.groups()) == groups and stub.head() == head
+    assert f"of group {stub.win} (a: shift -1) asked by" not in stub.board()
+
+
+def test_a_change_that_does_not_merge_cleanly_is_refused_with_the_conflict(stub: Stub):
+    assert stub.judged(stub.win)["verdict"]["verdict"] == "better"
+    before, groups = stub.head(), len(stub.groups())
+    # a person changes the same line on the program branch
+    conflict = _commit_on(stub.repo, stub.program, "stub.py", "SHIFT = 0.0\n", "SHIFT = 0.25\n",
+                          "shift 0.25")  # fmt: skip
+    try:
+        out = stub.run("promote", str(stub.win), check=False)
+        assert out.returncode == 2, out.stdout
+        assert (
+            f"group {stub.win}'s code does not merge cleanly into {stub.program} "
+            f"({conflict[:8]}): conflicts in stub.py"
+        ) in out.stderr
+        assert stub.head() == conflict and len(stub.groups()) == groups
+    finally:
+        git(stub.repo, "update-ref", f"refs/heads/{stub.program}", before, conflict)
+
+
+def test_a_promotion_fails_when_the_program_branch_moved_meanwhile(stub: Stub):
+    assert stub.judged(stub.win)["verdict"]["verdict"] == "better"
+    head = stub.head()
+    stub.hold.touch()  # the verification's runs wait until the branch has moved
+    try:
+        # asked by the chief, from its pane's environment
+        wait = subprocess.Popen(
+            [sys.executable, "-m", "orgtui", "promote", str(stub.win), "--wait"],
+            env={**stub.run.env, "ORGTUI_AGENT": "boss"}, stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        assert wait.stdout is not None
+        first = wait.stdout.readline()
+        pid, vid, rid = _started(first, stub.win)
+        moved = _commit_on(stub.repo, stub.program, "NOTES.md", None, "# Notes\n", "notes")
+    finally:
+        stub.hold.unlink(missing_ok=True)
+    out, err = wait.communicate(timeout=300)
+    assert wait.returncode == 2, out + err
+    assert out.splitlines()[-1] == (
+        f"promotion {pid}: failed: {stub.program} moved meanwhile ({head[:8]} -> {moved[:8]}): "
+        f"verify again with `orgtui promote {stub.win}`"
+    ), out
+    # the verification confirmed the win; the merge was not made
+    v = stub.group(vid)
+    assert v["verdict"]["verdict"] == "better" and v["commit"] == stub.commit
+    assert stub.group(rid)["commit"] == head
+    assert stub.head() == moved
+    assert "Promote group" not in git(stub.repo, "log", "--format=%s", stub.program)
+    board = stub.board()
+    assert f"\n\nPromotion {pid} of group {stub.win} (a: shift -1) asked by boss: " in board
+    assert (
+        f"\n\nPromotion {pid} of group {stub.win}: failed, {stub.program} moved meanwhile "
+        f"({head[:8]} -> {moved[:8]})"
+    ) in board
