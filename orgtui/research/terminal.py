@@ -9,6 +9,7 @@ import os
 import re
 import select
 import shutil
+import signal
 import sys
 import threading
 import time
@@ -61,7 +62,10 @@ def bar(fraction: float, width: int = 20) -> str:
 
 def read_input(on_line: Callable[[str], None], screen: Screen) -> None:
     """Keys from the terminal (cbreak: echoed here), pastes whole; Enter hands the line typed
-    (or pasted) to `on_line`. Returns at the end of input."""
+    (or pasted) to `on_line`. Returns at the end of input. Ctrl-C raises KeyboardInterrupt,
+    even when the program was started with SIGINT ignored (ignored signals are inherited: a
+    shell's `&`, a parent that ignores it)."""
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     fd = sys.stdin.fileno()
     buffer, pasting, pending = "", False, ""
     utf8 = codecs.getincrementaldecoder("utf-8")(errors="replace")  # a character split by a read
