@@ -5,6 +5,7 @@ everything above the ledger reads attributes, never columns."""
 from __future__ import annotations
 
 import json
+import math
 import sqlite3
 from dataclasses import dataclass
 from typing import Any, NamedTuple
@@ -143,6 +144,9 @@ class Event:
 def encode_job(fields: dict[str, Any]) -> dict[str, Any]:
     """A job's fields as its columns hold them."""
     out = dict(fields)
+    if isinstance(out.get("metrics"), dict):  # JSON, and SQLite's json_extract, have no NaN
+        out["metrics"] = {k: v for k, v in out["metrics"].items()
+                          if not isinstance(v, float) or math.isfinite(v)}  # fmt: skip
     for key in ("metrics", "command"):
         if key in out and not isinstance(out[key], str):
             out[key] = json.dumps(out[key])

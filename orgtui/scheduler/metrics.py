@@ -27,6 +27,7 @@ Anything else (text samples, progress bars) is ignored.
 from __future__ import annotations
 
 import contextlib
+import math
 import re
 from collections.abc import Mapping
 
@@ -117,8 +118,14 @@ class MetricParser:
 
     def _line(self, raw: str) -> None:
         line = _ANSI.sub("", raw).replace("\r", "").strip()
-        if not line:
-            return
+        if line:
+            self._read(line)
+            # A number too large for a float (`val_bpb: 1e999`) is no measurement, and JSON
+            # (the ledger's, SQLite's json_extract) has no infinity.
+            for name in [k for k, v in self.metrics.items() if not math.isfinite(v)]:
+                del self.metrics[name]
+
+    def _read(self, line: str) -> None:
         for name, rx in self._extra.items():
             if m := rx.search(line):
                 with contextlib.suppress(IndexError, ValueError):  # a regex without a number

@@ -45,3 +45,11 @@ def test_a_reader_beside_the_writer_sees_what_was_committed(tmp_path: Path) -> N
     assert reader.get(j).state == "running"
     assert [r.id for r in reader.jobs(states=["running"])] == [j]
     assert reader.jobs(agent="bob") == []
+
+
+def test_a_metric_that_is_not_finite_is_not_written(tmp_path: Path) -> None:
+    ledger = Ledger(tmp_path / "ledger.sqlite")
+    j = job(ledger)
+    ledger.update(j, metrics={"val_bpb": float("nan"), "loss": float("inf"), "step": 3.0})
+    assert ledger.get(j).metrics == {"step": 3.0}
+    assert ledger.last_metrics("step") == {}  # json_extract reads the row (none are ok)

@@ -133,3 +133,8 @@ def test_a_summary_tok_per_sec_wins_over_the_step_lines_mean() -> None:
     assert p.metrics["tok_per_sec"] == 200
     p.feed("tok_per_sec: 250\nstep 3/3 | tok/sec: 900\n")
     assert p.close()["tok_per_sec"] == 250
+
+
+def test_a_number_too_large_for_a_float_is_no_metric() -> None:
+    metrics = parse_log("val_bpb: 1e999\nflops: 2e12\nstep 00001/00002 (50.00%) | loss: 1e400\n")
+    assert metrics == {"flops": 2e12, "step": 1.0}
