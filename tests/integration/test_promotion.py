@@ -450,6 +450,8 @@ def test_a_screening_win_that_was_luck_is_not_confirmed_and_nothing_moves(stub: 
     assert v["kind"] == "verification" and v["commit"] == code and v["reference"] == rid
     assert r["kind"] == "baseline" and r["agent"] == "@promote" and r["commit"] == head
     assert len(v["runs"]) == len(r["runs"]) == 5
+    # both sides ran the group's own command (not research.train)
+    assert all(run["command"] == ["python3", "stub.py"] for run in v["runs"] + r["runs"])
     assert {j["id"] for j in v["runs"] + r["runs"]}.isdisjoint(before)
     assert all(run["commit"] == code and run["state"] == "ok" for run in v["runs"])
     word = v["verdict"]["verdict"]
@@ -516,7 +518,7 @@ def test_a_change_that_does_not_merge_cleanly_is_refused_with_the_conflict(stub:
 
 def test_a_promotion_fails_when_the_program_branch_moved_meanwhile(stub: Stub):
     assert stub.judged(stub.win)["verdict"]["verdict"] == "better"
-    head = stub.head()
+    head, org_text = stub.head(), stub.file.read_text()
     stub.hold.touch()  # the verification's runs wait until the branch has moved
     try:
         # asked by the chief, from its pane's environment
@@ -528,23 +530,36 @@ def test_a_promotion_fails_when_the_program_branch_moved_meanwhile(stub: Stub):
         assert wait.stdout is not None
         first = wait.stdout.readline()
         pid, vid, rid = _started(first, stub.win)
+        again = stub.run("promote", str(stub.win), check=False)
+        assert again.returncode == 2
+        assert f"group {stub.win} is verifying already (promotion {pid})" in again.stderr
+        # The margin was recorded when it started: a larger one now does not apply to it.
+        stub.file.write_text(org_text.replace("min_delta = 0.5\n", "min_delta = 2.0\n"))
+        assert "min_delta" in stub.run("reload", "--org", str(stub.file)).stdout
         moved = _commit_on(stub.repo, stub.program, "NOTES.md", None, "# Notes\n", "notes")
     finally:
         stub.hold.unlink(missing_ok=True)
-    out, err = wait.communicate(timeout=300)
+    try:
+        out, err = wait.communicate(timeout=300)
+    finally:
+        stub.file.write_text(org_text)
+        stub.run("reload", "--org", str(stub.file), check=False)
     assert wait.returncode == 2, out + err
     assert out.splitlines()[-1] == (
         f"promotion {pid}: failed: {stub.program} moved meanwhile ({head[:8]} -> {moved[:8]}): "
         f"verify again with `orgtui promote {stub.win}`"
     ), out
-    # the verification confirmed the win; the merge was not made
+    # the verification confirmed the win, by the margin recorded (a gain of ~1.0 is not above
+    # 2.0); the merge was not made
     v = stub.group(vid)
     assert v["verdict"]["verdict"] == "better" and v["commit"] == stub.commit
+    assert -v["verdict"]["delta"] < 2.0
     assert stub.group(rid)["commit"] == head
     assert stub.head() == moved
     assert "Promote group" not in git(stub.repo, "log", "--format=%s", stub.program)
     board = stub.board()
     assert f"\n\nPromotion {pid} of group {stub.win} (a: shift -1) asked by boss: " in board
+    assert f"of {stub.program} at {head[:8]} (group {rid}), margin 0.5.\n" in board
     assert (
         f"\n\nPromotion {pid} of group {stub.win}: failed, {stub.program} moved meanwhile "
         f"({head[:8]} -> {moved[:8]})"
