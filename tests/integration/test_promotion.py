@@ -90,16 +90,19 @@ class Org:
         return json.loads(out.stdout)
 
 
-def _start(base: Path, text: str, repo: Path) -> tuple[Orgtui, Path, Path]:
-    """A private runtime folder, the org file `text` on `repo`, and the org up."""
+def _runner() -> tuple[Orgtui, Path]:
+    """`orgtui` in a private runtime folder (the module's org outlives one test's)."""
     runtime = Path(tempfile.mkdtemp(prefix="ot", dir="/tmp"))
     runtime.chmod(0o700)
-    run = Orgtui(runtime)
+    return Orgtui(runtime), runtime
+
+
+def _up(run: Orgtui, base: Path, text: str, repo: Path) -> None:
+    """The org file `text` on `repo`, written as `base`/org.toml, and the org up."""
     file = base / "org.toml"
     file.write_text(text.replace("{repo}", str(repo)))
     file.chmod(0o644)
     run("up", str(file))
-    return run, file, runtime
 
 
 def _stop(run: Orgtui, file: Path, runtime: Path) -> None:
@@ -160,13 +163,11 @@ class Tiny(Org):
 @pytest.fixture(scope="module")
 def tiny(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Tiny]:
     base = tmp_path_factory.mktemp("tiny")
-    repo = base / "tiny"
-    runtime = Path(tempfile.mkdtemp(prefix="ot", dir="/tmp"))
-    runtime.chmod(0o700)
-    Orgtui(runtime)("init", str(repo))
-    shutil.rmtree(runtime, ignore_errors=True)
-    run, file, runtime = _start(base, TINY, repo)
+    repo, file = base / "tiny", base / "org.toml"
+    run, runtime = _runner()
     try:
+        run("init", str(repo))
+        _up(run, base, TINY, repo)
         status = run.status()
         tree = Path(status["agents"][0]["worktree"])
         baseline = json.loads(run("baseline", "--json").stdout)["group"]
@@ -387,8 +388,10 @@ def stub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stub]:
     (repo / ".gitignore").write_text("*.log\n")
     git(repo, "add", ".")
     git(repo, "commit", "-q", "-m", "a stub trainer")
-    run, file, runtime = _start(base, STUB_ORG, repo)
+    run, runtime = _runner()
+    file = base / "org.toml"
     try:
+        _up(run, base, STUB_ORG, repo)
         status = run.status()
         tree = Path(next(a["worktree"] for a in status["agents"] if a["name"] == "a"))
         baseline = json.loads(run("baseline", "--json").stdout)["group"]
