@@ -32,6 +32,8 @@ from pathlib import Path
 from typing import Any
 
 from orgtui.enums import JobState
+from orgtui.ledger.ablations import SCHEMA as ABLATIONS
+from orgtui.ledger.ablations import Ablations
 from orgtui.ledger.groups import JOBS, Groups, adopt_old_jobs
 from orgtui.ledger.promotions import SCHEMA as PROMOTIONS
 from orgtui.ledger.promotions import Promotions
@@ -138,7 +140,7 @@ def on_network_fs(path: Path) -> bool:
         return False
 
 
-class Ledger(Groups, Promotions):
+class Ledger(Groups, Promotions, Ablations):
     """The org's ledger at `path` (created if missing)."""
 
     def __init__(self, path: Path, readonly: bool = False) -> None:
@@ -162,6 +164,7 @@ class Ledger(Groups, Promotions):
         self.db.execute("PRAGMA foreign_keys=ON")
         self.db.executescript(SCHEMA)
         self.db.executescript(PROMOTIONS)
+        self.db.executescript(ABLATIONS)
         have = {r[1] for r in self.db.execute("PRAGMA table_info(jobs)")}
         for name, definition in ADDED:
             if name not in have:
