@@ -13,7 +13,7 @@ import sys
 import time
 from pathlib import Path
 
-from orgtui.cli import down, groups, jobs, progress, reload, research, results
+from orgtui.cli import down, groups, jobs, progress, reload, report, research, results
 from orgtui.cli.common import (
     BAD_INPUT,
     FAILED,
@@ -250,6 +250,7 @@ def parser() -> argparse.ArgumentParser:
     groups.add_parsers(sub)
     results.add_parsers(sub)
     progress.add_parsers(sub)
+    report.add_parsers(sub)
     reload.add_parser(sub)
     research.add_parsers(sub)
     return top

@@ -12,7 +12,12 @@ ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "orgtui"
 MAX_LINES = 400
 # A declared distribution and the top-level module it provides.
-IMPORT_NAME = {"textual": "textual", "nvidia-ml-py": "pynvml", "google-re2": "re2"}
+IMPORT_NAME = {
+    "textual": "textual",
+    "nvidia-ml-py": "pynvml",
+    "google-re2": "re2",
+    "matplotlib": "matplotlib",
+}
 
 
 def sources() -> list[Path]:

@@ -1,0 +1,77 @@
+"""`orgtui report [ORG] --out DIR [--horizon DURATION]`: `DIR/report.md` and its PNG plots,
+from the org's ledger read-only (it works with orgd down). ORG is an org file (whether or not
+it ever ran here) or a known org's name. The horizon of the score is `orgtui progress`'s:
+`--horizon`, else up to now while the org runs, else up to the ledger's last event."""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+from typing import Any
+
+from orgtui.cli.common import BAD_INPUT, CliError, _org_option
+from orgtui.config.durations import parse_duration
+from orgtui.config.runtime import org_runtime, resolve
+
+
+def add_parsers(sub: Any) -> None:
+    p = sub.add_parser(
+        "report", help="write DIR/report.md and its plots: progress, agents, verdicts"
+    )
+    p.add_argument("org_arg", nargs="?", metavar="ORG")
+    p.add_argument("--out", required=True, metavar="DIR", help="the folder to write into")
+    p.add_argument(
+        "--horizon",
+        metavar="DURATION",
+        help="count the score this long from the org's start, like 10m (default: up to now "
+        "while the org runs, else up to its last job's end)",
+    )
+    _org_option(p)
+    p.set_defaults(func=cmd_report)
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from orgtui.config import load_org
+    from orgtui.ledger.progress import history
+    from orgtui.ledger.results import OldLedger
+    from orgtui.ledger.store import Ledger
+    from orgtui.report.data import gather
+    from orgtui.report.markdown import write_report
+
+    horizon: float | None = None
+    if args.horizon is not None:
+        try:
+            horizon = parse_duration(args.horizon)
+        except ValueError as e:
+            raise CliError(f"--horizon: {e}", BAD_INPUT) from None
+    where = args.org or args.org_arg
+    file = Path(where) if where and Path(where).is_file() else None
+    if file is None:
+        file = resolve(where, running_only=False).file
+    cfg = load_org(file)
+    path = cfg.org.workdir / "ledger.sqlite"
+    if not path.exists():
+        raise CliError(f"org {cfg.org.name} has no results yet (no {path})", BAD_INPUT)
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise CliError(f"--out {out}: not a folder", BAD_INPUT)
+    metric, goal = cfg.research.metric, cfg.research.goal
+    running = org_runtime(cfg.org.name, file).daemon_pid() is not None
+    until = "--horizon" if horizon is not None else "now" if running else "its last event"
+    with Ledger(path, readonly=True) as ledger:
+        try:
+            if horizon is None and running:
+                started = history(ledger, metric, goal).started_at
+                horizon = None if started is None else max(0.0, time.time() - started)
+            report = gather(ledger, cfg.org.name, metric, goal, horizon)
+        except OldLedger as e:
+            raise CliError(str(e), BAD_INPUT) from None
+    try:
+        written = write_report(report, out, until)
+    except OSError as e:
+        raise CliError(
+            f"cannot write the report into {out}: {e.strerror or e}", BAD_INPUT
+        ) from None
+    print(f"wrote {written} ({len(report.groups)} groups, {len(report.promotions)} promotions)")
+    return 0
