@@ -31,6 +31,7 @@ from orgtui.config.model import OrgConfig
 from orgtui.config.runtime import OrgRuntime, write_info
 from orgtui.control import failure
 from orgtui.daemon import comms
+from orgtui.daemon.ablate import Ablator
 from orgtui.daemon.agent import Agent, make_agent
 from orgtui.daemon.jobs import Jobs
 from orgtui.daemon.pane_io import TmuxPane
@@ -81,6 +82,7 @@ class Orgd:
         self.jobs: Jobs  # after prepare: the work dir exists
         self.verdicts: Verdicts
         self.promoter: Promoter
+        self.ablator: Ablator
         self.rituals: Rituals
 
     # -- paths --------------------------------------------------------------------------
@@ -113,6 +115,7 @@ class Orgd:
         self.jobs = Jobs(self)
         self.verdicts = Verdicts(self)
         self.promoter = Promoter(self)
+        self.ablator = Ablator(self)
         self.rituals = Rituals(self)
 
     def start_panes(self) -> None:
@@ -320,11 +323,14 @@ class Orgd:
         return self.promoter.min_delta(gid)
 
     def judged(self, group: GroupRow, verdict: Verdict) -> None:
-        """A group's verdict just became final: a verification ends its promotion; with
-        `promote = "auto"`, a better experiment is promoted."""
+        """A group's verdict just became final: a verification ends its promotion; a
+        leave-one-out group may end its ablation; with `promote = "auto"`, any other better
+        experiment is promoted."""
         loop = asyncio.get_running_loop()
         if group.kind == JobKind.VERIFICATION:
             loop.create_task(self._logged(self.promoter.verified(group.id, verdict)))
+        elif self.ablator.judged(group.id):  # a leave-one-out group: its code is on no branch
+            pass
         elif (group.kind == JobKind.EXPERIMENT and verdict.verdict == "better"
               and self.cfg.research.promote == "auto"):  # fmt: skip
             loop.create_task(self._logged(self.promoter.start(group.id, "@orgd")))

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from orgtui.protocol.ablations import Ablate, AblationWait
 from orgtui.protocol.codec import FieldError, decode
 from orgtui.protocol.groups import Baseline, GroupList, GroupShow, GroupWait
 from orgtui.protocol.jobs import JobCancel, JobList, JobShow, JobSubmit, JobWait
@@ -36,6 +37,8 @@ REQUESTS: dict[str, type[Request[Any]]] = {
         Baseline,
         Promote,
         PromotionWait,
+        Ablate,
+        AblationWait,
     )  # fmt: skip
 }
 

@@ -23,7 +23,8 @@ from orgtui.protocol.requests import REQUESTS, decode_request
 
 NAMES = ["hello", "status", "send", "post", "restart", "reload", "down",
          "job_submit", "job_list", "job_show", "job_cancel", "job_wait",
-         "group_list", "group_show", "group_wait", "baseline", "promote", "promotion_wait"]  # fmt: skip
+         "group_list", "group_show", "group_wait", "baseline", "promote", "promotion_wait",
+         "ablate", "ablation_wait"]  # fmt: skip
 
 
 def test_the_registry_names_every_request_and_each_links_its_reply():

@@ -13,6 +13,8 @@ from types import ModuleType
 from typing import Any
 
 from orgtui.daemon.handlers import (
+    ablate,
+    ablation_wait,
     baseline,
     down,
     group_list,
@@ -40,6 +42,7 @@ MODULES: tuple[ModuleType, ...] = (
     hello, status, send, post, restart, reload, down,
     job_submit, job_list, job_show, job_cancel, job_wait,
     group_list, group_show, group_wait, baseline, promote, promotion_wait,
+    ablate, ablation_wait,
 )  # fmt: skip
 
 HANDLERS: dict[type[Request[Any]], Handler] = {m.REQUEST: m.handle for m in MODULES}
