@@ -15,6 +15,7 @@ import sys
 import time
 from typing import Any
 
+from orgtui.cli import ablate
 from orgtui.cli.common import BAD_INPUT, FAILED, CliError, _call, _org, _org_option, print_json
 from orgtui.config.runtime import OrgRuntime
 from orgtui.enums import JobKind
@@ -65,6 +66,7 @@ def add_parsers(sub: Any) -> None:
     p.add_argument("--json", action="store_true")
     _org_option(p)
     p.set_defaults(func=cmd_baseline)
+    ablate.add_parsers(sub)
 
 
 def _usage(parser: argparse.ArgumentParser) -> int:
