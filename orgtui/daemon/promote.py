@@ -1,16 +1,18 @@
 """Promotion: a screening win verified by fresh seeds, then merged into the program branch.
 
 `start` checks the group (an experiment or verification judged `better`, whose code merges
-cleanly into the program head) and queues, in one transaction and interleaved, a
-verification group (`verify_seeds` seeds never used before in this org, of exactly the
-group's snapshot) and a fresh reference group of the program head, at the group's budget;
-the margin (`min_delta`) is recorded first. When the verification's verdict is final
-(`verified`, called by the verdicts), a `better` one merges exactly that code into the
-program branch (a merge commit whose message carries the verdict, the groups and the
-compute ratios), moves the program head only if it has not moved meanwhile, queues a
-baseline of the new head, and tells every agent to rebase; anything else moves nothing, and
-the board says why.
-"""
+cleanly into the program head) and makes the code that would land: the merge of its code
+into the program head (the same tree as its code when the agent forked from that head). It
+queues, in one transaction and interleaved, a verification group (`verify_seeds` seeds never
+used before in this org) of that merge and a fresh reference group of the program head, at
+the group's budget; the margin (`min_delta`) is recorded first. So what is verified is
+exactly what lands, and a change forked from an older head is verified as it would merge
+into the new one. When the verification's verdict is final (`verified`, called by the
+verdicts), a `better` one lands: a merge commit of the same tree whose message carries the
+verdict, the groups and the compute ratios becomes the program head, only if that head has
+not moved meanwhile; a baseline of the new head is queued, and every agent is told to
+rebase. Not confirmed (`within_noise`, `worse`, `more_compute`): `rejected`, nothing moves.
+A verification that could not be judged (a seed failed, the org went down): `failed`."""
 
 from __future__ import annotations
 
@@ -110,19 +112,21 @@ class Promoter:
         # Exactly the code that was judged: its branch commit when it ran clean (the same
         # tree as its snapshot), else the snapshot, which holds its uncommitted edits.
         code = group.commit if group.clean and group.commit else group.snapshot
-        inside = await asyncio.to_thread(
-            run_git, repo, ["merge-base", "--is-ancestor", code, target]
-        )
-        if inside.ok:
-            raise _bad(f"group {gid}'s code ({code[:8]}) is on {cfg.org.program} already")
-        _, conflicts = await asyncio.to_thread(merge_tree, repo, target, code)
+        tree, conflicts = await asyncio.to_thread(merge_tree, repo, target, code)
         if conflicts:
             raise _bad(f"group {gid}'s code does not merge cleanly into {cfg.org.program} "
                        f"({target[:8]}): conflicts in {', '.join(conflicts)}")  # fmt: skip
+        head_tree = await asyncio.to_thread(run_git, repo, ["rev-parse", f"{target}^{{tree}}"])
+        if head_tree.stdout.strip() == tree:  # merging it changes nothing
+            raise _bad(f"group {gid}'s code ({code[:8]}) is on {cfg.org.program} already")
+        landing = await asyncio.to_thread(
+            self._commit, tree, target, code, f"orgtui: group {gid} as it would land on "
+            f"{cfg.org.program} at {target[:8]} (verified by a promotion)",
+        )  # fmt: skip
         runs = ledger.group_jobs(gid)
         seeds = fresh_seeds(ledger.seeds_used(), cfg.research.verify_seeds)
         refs = fresh_seeds(ledger.seeds_used() | set(seeds), cfg.research.verify_seeds)
-        verification = self._group(group, runs[0], seeds, code, JobKind.VERIFICATION,
+        verification = self._group(group, runs[0], seeds, landing, JobKind.VERIFICATION,
                                    group.agent, f"verification of group {gid}")  # fmt: skip
         reference = self._group(group, runs[0], refs, target, JobKind.BASELINE, "@promote",
                                 f"reference for group {gid}'s verification")  # fmt: skip
@@ -132,7 +136,7 @@ class Promoter:
             screening=gid, verification=vid, reference=rid, commit=code, target=target,
             min_delta=cfg.research.min_delta, asked_by=asked_by,
         )  # fmt: skip
-        for job, commit in [(j, code) for j in vjobs] + [(j, target) for j in rjobs]:
+        for job, commit in [(j, landing) for j in vjobs] + [(j, target) for j in rjobs]:
             await asyncio.to_thread(
                 run_git, repo, ["update-ref", f"refs/orgtui/jobs/{job}", commit]
             )
@@ -189,6 +193,10 @@ class Promoter:
         if row is None:
             return
         said = summary(verdict)
+        if verdict.verdict == "invalid":
+            await self._end(row, "failed", f"the verification could not be judged ({said}): "
+                            f"nothing moves; verify again with `orgtui promote {row.screening}`")  # fmt: skip
+            return
         if verdict.verdict != "better":
             await self._end(row, "rejected", f"not confirmed by fresh seeds: {said}; nothing moves")
             return
@@ -230,21 +238,13 @@ class Promoter:
             f"Promote group {row.screening}"
             + (f" ({screening.agent}: {screening.description})" if screening else "")
             + f"\n\nVerified by promotion {row.id}: group {row.verification} (fresh seeds of "
-            f"{row.commit[:8]}) against group {row.reference} (fresh seeds of "
-            f"{row.target[:8]}), margin {row.min_delta:g}:\n{summary(verdict)}\n"
+            f"{row.commit[:8]} merged into {row.target[:8]}) against group {row.reference} "
+            f"(fresh seeds of {row.target[:8]}), margin {row.min_delta:g}:\n{summary(verdict)}\n"
             f"compute: {ratios or '-'}\nscreening: group {row.screening}"
             + (f", {summary(Verdict.from_json(screening.judgement))}\n" if screening and
                screening.judgement else "\n")
         )  # fmt: skip
-        env = {"GIT_AUTHOR_NAME": "orgtui", "GIT_AUTHOR_EMAIL": "orgtui@orgtui",
-               "GIT_COMMITTER_NAME": "orgtui", "GIT_COMMITTER_EMAIL": "orgtui@orgtui"}  # fmt: skip
-        made = await asyncio.to_thread(
-            run_git, repo,
-            ["commit-tree", tree, "-p", row.target, "-p", row.commit, "-m", message], env=env,
-        )  # fmt: skip
-        if not made.ok:
-            raise _bad(f"git commit-tree: {made.message}")
-        merge = made.stdout.strip()
+        merge = await asyncio.to_thread(self._commit, tree, row.target, row.commit, message)
         moved = await asyncio.to_thread(
             run_git, repo, ["update-ref", f"refs/heads/{program}", merge, row.target]
         )
@@ -252,6 +252,16 @@ class Promoter:
             raise _bad(f"{program} moved meanwhile: verify again with "
                        f"`orgtui promote {row.screening}` ({moved.message})")  # fmt: skip
         return merge
+
+    def _commit(self, tree: str, target: str, code: str, message: str) -> str:
+        """A merge commit of `tree` with parents `target` and `code` (no worktree touched)."""
+        env = {"GIT_AUTHOR_NAME": "orgtui", "GIT_AUTHOR_EMAIL": "orgtui@orgtui",
+               "GIT_COMMITTER_NAME": "orgtui", "GIT_COMMITTER_EMAIL": "orgtui@orgtui"}  # fmt: skip
+        made = run_git(self.orgd.cfg.org.repo,
+                       ["commit-tree", tree, "-p", target, "-p", code, "-m", message], env=env)  # fmt: skip
+        if not made.ok:
+            raise _bad(f"git commit-tree: {made.message}")
+        return made.stdout.strip()
 
     async def _end(self, row: PromotionRow, state: str, reason: str, merge: str = "",
                    value: float | None = None) -> None:  # fmt: skip

@@ -229,8 +229,8 @@ def test_a_real_win_is_merged_into_the_program_branch(tiny: Tiny, promoted: Prom
     assert message.startswith(f"Promote group {tiny.win} (a: lr 0.1)\n\n"), message
     assert (
         f"Verified by promotion {promoted.id}: group {promoted.verification} (fresh seeds of "
-        f"{tiny.commit[:8]}) against group {promoted.reference} (fresh seeds of "
-        f"{tiny.old_head[:8]}), margin 0:\nbetter, val_bpb "
+        f"{tiny.commit[:8]} merged into {tiny.old_head[:8]}) against group {promoted.reference} "
+        f"(fresh seeds of {tiny.old_head[:8]}), margin 0:\nbetter, val_bpb "
     ) in message
     assert "\ncompute: flops 1x, tokens 1x, wall " in message and ", params 1x\n" in message
     assert f"\nscreening: group {tiny.win}, better, val_bpb " in message
@@ -238,14 +238,24 @@ def test_a_real_win_is_merged_into_the_program_branch(tiny: Tiny, promoted: Prom
     assert git(tiny.tree, "rev-parse", "HEAD").strip() == tiny.commit
 
 
+def landing(repo: Path, commit: str) -> tuple[str, str]:
+    """The parents of the commit a verification ran: (the program head, the code merged)."""
+    first, second = git(repo, "rev-parse", f"{commit}^1", f"{commit}^2").split()
+    return first, second
+
+
 def test_the_verification_ran_fresh_seeds_beside_fresh_seeds_of_the_old_head(
     tiny: Tiny, promoted: Promoted
 ):
     v, r = tiny.group(promoted.verification), tiny.group(promoted.reference)
-    assert v["kind"] == "verification" and v["agent"] == "a" and v["commit"] == tiny.commit
+    # what was verified is what lands: the agent's commit merged into the old head (the same
+    # tree as the agent's commit, which forked from that head)
+    assert v["kind"] == "verification" and v["agent"] == "a"
+    assert landing(tiny.repo, v["commit"]) == (tiny.old_head, tiny.commit)
+    assert git(tiny.repo, "diff", "--stat", tiny.commit, v["commit"]) == ""
     assert v["reference"] == promoted.reference != tiny.baseline
     assert r["kind"] == "baseline" and r["agent"] == "@promote" and r["commit"] == tiny.old_head
-    assert all(run["commit"] == tiny.commit for run in v["runs"])
+    assert all(run["commit"] == v["commit"] for run in v["runs"])
     assert all(run["commit"] == tiny.old_head for run in r["runs"])
     # 5 seeds each (research.verify_seeds), none run by any job before, none shared
     used = {j["seed"] for j in promoted.jobs_before}
@@ -305,9 +315,10 @@ def test_a_promoted_group_is_not_promoted_again(tiny: Tiny, promoted: Promoted):
     # Its verification is better too, and its code is on the program branch now.
     again = tiny.run("promote", str(promoted.verification), check=False)
     assert again.returncode == 2
-    assert (
-        f"group {promoted.verification}'s code ({tiny.commit[:8]}) is on {tiny.program} already"
-    ) in again.stderr
+    code = tiny.group(promoted.verification)["commit"]  # the landing merge it verified
+    assert f"group {promoted.verification}'s code ({code[:8]}) is on {tiny.program} already" in (
+        again.stderr
+    )
     assert tiny.head() == head and len(tiny.groups()) == groups  # nothing queued
 
 
@@ -450,13 +461,14 @@ def test_a_screening_win_that_was_luck_is_not_confirmed_and_nothing_moves(stub: 
     assert "Promote group" not in git(stub.repo, "log", "--format=%s", stub.program)
     # the verification: 5 fresh seeds of exactly the snapshot, run with its command
     v, r = stub.group(vid), stub.group(rid)
-    assert v["kind"] == "verification" and v["commit"] == code and v["reference"] == rid
+    assert v["kind"] == "verification" and v["reference"] == rid
+    assert landing(stub.repo, v["commit"]) == (head, code)
     assert r["kind"] == "baseline" and r["agent"] == "@promote" and r["commit"] == head
     assert len(v["runs"]) == len(r["runs"]) == 5
     # both sides ran the group's own command (not research.train)
     assert all(run["command"] == ["python3", "stub.py"] for run in v["runs"] + r["runs"])
     assert {j["id"] for j in v["runs"] + r["runs"]}.isdisjoint(before)
-    assert all(run["commit"] == code and run["state"] == "ok" for run in v["runs"])
+    assert all(run["commit"] == v["commit"] and run["state"] == "ok" for run in v["runs"])
     word = v["verdict"]["verdict"]
     assert word in ("within_noise", "worse"), v["verdict"]
     said = word.replace("_", " ")
@@ -489,10 +501,14 @@ def test_a_group_that_is_not_better_is_refused(stub: Stub):
 def test_an_agent_that_is_not_a_chief_cannot_promote(stub: Stub):
     assert stub.judged(stub.win)["verdict"]["verdict"] == "better"
     groups, head = len(stub.groups()), stub.head()
-    # typed into agent a's pane (a shell), as the agent would run it
+    # typed into agent a's pane (a shell), as the agent would run it, claiming to be the chief
+    # too: orgd knows the pane from the client process, not from its environment
     stub.run("send", "a", f"{sys.executable} -m orgtui promote {stub.win}; echo promote exited $?")
-    screen = wait_for(lambda: "promote exited 2" in (s := stub.screen()) and s, timeout=60,
-                      what="the promotion refused in agent a's pane")  # fmt: skip
+    stub.run("send", "a", f"ORGTUI_AGENT=boss {sys.executable} -m orgtui promote {stub.win}; "
+                          "echo spoofed exited $?")  # fmt: skip
+    screen = wait_for(lambda: "spoofed exited 2" in (s := stub.screen()) and s, timeout=60,
+                      what="the promotions refused in agent a's pane")  # fmt: skip
+    assert "promote exited 2" in screen
     assert (
         "a promotion is asked for by a person or a chief, and this comes from agent a's pane "
         "(solo): post the group to the board for your chief instead"
@@ -524,7 +540,7 @@ def test_a_promotion_fails_when_the_program_branch_moved_meanwhile(stub: Stub):
     head, org_text = stub.head(), stub.file.read_text()
     stub.hold.touch()  # the verification's runs wait until the branch has moved
     try:
-        # asked by the chief, from its pane's environment
+        # asked by a person (ORGTUI_AGENT in its environment does not make it the chief)
         wait = subprocess.Popen(
             [sys.executable, "-m", "orgtui", "promote", str(stub.win), "--wait"],
             env={**stub.run.env, "ORGTUI_AGENT": "boss"}, stdout=subprocess.PIPE,
@@ -555,15 +571,23 @@ def test_a_promotion_fails_when_the_program_branch_moved_meanwhile(stub: Stub):
     # the verification confirmed the win, by the margin recorded (a gain of ~1.0 is not above
     # 2.0); the merge was not made
     v = stub.group(vid)
-    assert v["verdict"]["verdict"] == "better" and v["commit"] == stub.commit
+    assert v["verdict"]["verdict"] == "better"
+    assert landing(stub.repo, v["commit"]) == (head, stub.commit)
     assert -v["verdict"]["delta"] < 2.0
     assert stub.group(rid)["commit"] == head
     assert stub.head() == moved
     assert "Promote group" not in git(stub.repo, "log", "--format=%s", stub.program)
     board = stub.board()
-    assert f"\n\nPromotion {pid} of group {stub.win} (a: shift -1) asked by boss: " in board
+    # asked from outside boss's pane: orgd names who asked as the kernel sees the client (the
+    # person), never from ORGTUI_AGENT, which the client sets itself
+    assert f"\n\nPromotion {pid} of group {stub.win} (a: shift -1) asked by {USER}: " in board
     assert f"of {stub.program} at {head[:8]} (group {rid}), margin 0.5.\n" in board
     assert (
         f"\n\nPromotion {pid} of group {stub.win}: failed, {stub.program} moved meanwhile "
         f"({head[:8]} -> {moved[:8]})"
     ) in board
+    # Verified again, as the failure says: as it would land on the moved head, and it lands.
+    again = stub.run("promote", str(stub.win), "--wait", check=False)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert landing(stub.repo, stub.head()) == (moved, stub.commit)
+    assert git(stub.repo, "show", f"{stub.head()}:NOTES.md") == "# Notes\n"  # the move is kept

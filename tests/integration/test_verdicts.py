@@ -309,9 +309,7 @@ def test_an_agent_cannot_make_a_baseline_nor_pick_an_experiments_seed(org: Org):
     out = org.run("job", "submit", "--seed", "7", check=False, cwd=org.tree, env=env)
     assert out.returncode == 2
     assert "--seed: orgd draws the seeds of an experiment" in out.stderr
-    # (`orgtui baseline` alone is read as an org file named "baseline": --seeds makes it
-    # the command)
-    out = org.run("baseline", "--seeds", "2", check=False, cwd=org.tree, env=env)
+    out = org.run("baseline", check=False, cwd=org.tree, env=env)
     assert out.returncode == 2 and "only orgd makes baselines" in out.stderr
     # orgd refuses them too, from a client that skips the CLI's checks.
     sock = Path(org.status["tmux_socket"]).parent / "orgd.sock"

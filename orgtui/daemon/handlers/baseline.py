@@ -3,12 +3,11 @@ baselines; `daemon/baseline.py`)."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from orgtui.config.limits import MAX_SEEDS
 from orgtui.daemon.baseline import program_head, queue_group
-from orgtui.daemon.handlers import _replies
+from orgtui.daemon.handlers import _lookup, _replies
 from orgtui.daemon.submit import budget
 from orgtui.protocol.groups import Baseline
 from orgtui.protocol.jobs import SubmittedGroup
@@ -22,20 +21,8 @@ if TYPE_CHECKING:
 REQUEST = Baseline
 
 
-def agent_of(pid: int) -> str | None:
-    """The agent whose pane the process `pid` runs in (its ORGTUI_AGENT), or None."""
-    try:
-        environ = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
-    except OSError:
-        return None
-    for item in environ:
-        if item.startswith(b"ORGTUI_AGENT="):
-            return item.split(b"=", 1)[1].decode(errors="replace") or None
-    return None
-
-
 async def handle(orgd: Orgd, req: Baseline, peer: Peer) -> SubmittedGroup:
-    agent = agent_of(peer.pid) if peer.pid > 0 else None
+    agent = _lookup.pane_agent(orgd, peer)
     if agent is not None:
         raise RequestError(
             f"a baseline is asked for by a person, and this comes from agent {agent}'s pane: "

@@ -8,11 +8,9 @@ that differs is kept but marked: `ann (claimed by bob)`.
 
 from __future__ import annotations
 
-import pwd
 import re
 from typing import TYPE_CHECKING
 
-from orgtui.control import procs
 from orgtui.daemon import comms
 from orgtui.daemon.handlers import _lookup
 from orgtui.protocol.messages import BAD_REQUEST, RequestError
@@ -26,19 +24,6 @@ if TYPE_CHECKING:
 REQUEST = Post
 
 NOT_NAME = re.compile(r"[^\w.@-]+")
-
-
-def verified_author(orgd: Orgd, peer: Peer) -> str:
-    """The agent whose pane `peer` runs in, else the name of `peer`'s user."""
-    panes = {a.life.pid: name for name, a in orgd.agents.items() if a.life.pid and a.life.alive}
-    for proc in procs.ancestors(peer.pid):
-        for pid in (proc.pid, proc.sid):
-            if pid in panes:
-                return panes[pid]
-    try:
-        return pwd.getpwuid(peer.uid).pw_name
-    except KeyError:
-        return f"uid {peer.uid}"
 
 
 def signature(verified: str, claimed: str) -> str:
@@ -55,6 +40,6 @@ async def handle(orgd: Orgd, req: Post, peer: Peer) -> Posted:
     text = clean_text(req.text)
     if not text.strip():
         raise RequestError("the message is empty", BAD_REQUEST)
-    author = signature(verified_author(orgd, peer), req.author)
+    author = signature(_lookup.verified_author(orgd, peer), req.author)
     path = comms.post(orgd.comms, author, to, text)
     return Posted(file=str(path), to=to)

@@ -4,11 +4,10 @@ agent's request is refused."""
 
 from __future__ import annotations
 
-import pwd
 from dataclasses import asdict
 from typing import TYPE_CHECKING
 
-from orgtui.daemon.handlers.baseline import agent_of
+from orgtui.daemon.handlers import _lookup
 from orgtui.protocol.codec import decode
 from orgtui.protocol.messages import BAD_REQUEST, RequestError
 from orgtui.protocol.promotions import Promote, Promotion
@@ -22,8 +21,9 @@ REQUEST = Promote
 
 
 def asker(orgd: Orgd, peer: Peer) -> str:
-    """Who asks: a chief agent (from its pane), or the person (their user name)."""
-    name = agent_of(peer.pid) if peer.pid > 0 else None
+    """Who asks: a chief agent (from its pane, as the kernel sees the client process), or the
+    person (their user name)."""
+    name = _lookup.pane_agent(orgd, peer)
     if name is not None:
         agent = orgd.agent(name)
         role = agent.spec.role if agent else "not in this org"
@@ -34,10 +34,7 @@ def asker(orgd: Orgd, peer: Peer) -> str:
                 BAD_REQUEST,
             )
         return name
-    try:
-        return pwd.getpwuid(peer.uid).pw_name
-    except KeyError:
-        return f"uid {peer.uid}"
+    return _lookup.verified_author(orgd, peer)
 
 
 async def handle(orgd: Orgd, req: Promote, peer: Peer) -> Promotion:
