@@ -1,6 +1,6 @@
 """Ablation: which parts of a win carry its gain, and which are passengers.
 
-A win made of several changes is often kept whole, its passengers with it. `start` takes a
+A win made of several changes is often kept whole, its passengers with it. `start` takes an
 experiment the ledger calls `better` and splits its change into parts: the commits between its
 reference's commit and its code, oldest first (`git log --first-parent REF..CODE`: a merge
 the agent made is one part), and, when it ran with uncommitted edits, those edits as one more
