@@ -554,7 +554,7 @@ def test_a_promotion_fails_when_the_program_branch_moved_meanwhile(stub: Stub):
         assert f"group {stub.win} is verifying already (promotion {pid})" in again.stderr
         # The margin was recorded when it started: a larger one now does not apply to it.
         stub.file.write_text(org_text.replace("min_delta = 0.5\n", "min_delta = 2.0\n"))
-        assert "min_delta" in stub.run("reload", "--org", str(stub.file)).stdout
+        stub.run("reload", "--org", str(stub.file))  # applied now (or by orgd's watch already)
         moved = _commit_on(stub.repo, stub.program, "NOTES.md", None, "# Notes\n", "notes")
     finally:
         stub.hold.unlink(missing_ok=True)
