@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 from orgtui.cli import down, groups, jobs, progress, reload, report, research, results
+from orgtui.cli import eval as org_eval
 from orgtui.cli.common import (
     BAD_INPUT,
     FAILED,
@@ -251,6 +252,7 @@ def parser() -> argparse.ArgumentParser:
     results.add_parsers(sub)
     progress.add_parsers(sub)
     report.add_parsers(sub)
+    org_eval.add_parsers(sub)
     reload.add_parser(sub)
     research.add_parsers(sub)
     return top

@@ -162,7 +162,7 @@ def curves_plot(curves: Sequence[Curve], metric: str, path: Path) -> None:
     else:
         ax.legend(fontsize="small", loc="upper left")
     ax.set_xlim(0, end / scale)
-    ax.axhline(0.0, color="black", lw=0.6)
+    ax.axhline(0.0, color="black", lw=0.6, zorder=0.5)
     ax.set_xlabel(f"time since the org started ({unit})")
     ax.set_ylabel(f"improvement in {metric} (higher is better)")
     ax.set_title("verified progress of each run (dashed: cut short)")
