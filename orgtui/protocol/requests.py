@@ -13,6 +13,7 @@ from orgtui.protocol.groups import Baseline, GroupList, GroupShow, GroupWait
 from orgtui.protocol.jobs import JobCancel, JobList, JobShow, JobSubmit, JobWait
 from orgtui.protocol.messages import BAD_REQUEST, Request, RequestError
 from orgtui.protocol.org import Down, Hello, Post, Reload, Restart, Send
+from orgtui.protocol.progress import Progress
 from orgtui.protocol.promotions import Promote, PromotionWait
 from orgtui.protocol.status import Status
 
@@ -37,6 +38,7 @@ REQUESTS: dict[str, type[Request[Any]]] = {
         Baseline,
         Promote,
         PromotionWait,
+        Progress,
         Ablate,
         AblationWait,
     )  # fmt: skip

@@ -28,6 +28,8 @@ from pathlib import Path
 
 import pytest
 
+from orgtui.protocol.client import call
+from orgtui.protocol.progress import Progress
 from tests.conftest import Orgtui, git
 from tests.helpers import agent_toml, org_toml, wait_for
 
@@ -305,6 +307,27 @@ def test_the_board_says_promoted(tiny: Tiny, promoted: Promoted):
         f"\n\nPromotion {promoted.id} of group {tiny.win}: promoted, merged as {head[:8]}: "
         "better, val_bpb "
     ) in board
+
+
+def test_the_org_progress_counts_the_verified_win(tiny: Tiny, promoted: Promoted):
+    """orgd's `progress` (what the cockpit polls): the promotion is the curve's one point, the
+    improvement is the verification's gain over the starting baseline, and agent a's record
+    has its verified win."""
+    sock = Path(tiny.status["tmux_socket"]).parent / "orgd.sock"
+    report = call(sock, Progress(), timeout=30)
+    assert [p.promotion for p in report.points] == [promoted.id]
+    start = tiny.group(tiny.baseline)
+    assert report.start.mean == pytest.approx(
+        sum(r["metrics"]["val_bpb"] for r in start["runs"]) / len(start["runs"])
+    )
+    best = tiny.group(promoted.verification)["verdict"]["mean"]
+    assert report.points[0].best == pytest.approx(best)
+    assert report.score.improvement == pytest.approx(report.start.mean - best)
+    assert report.score.verified_wins == 1 and report.score.screening_wins >= 1
+    assert report.score.auc is not None and report.score.auc > 0
+    (a,) = [r for r in report.agents if r.agent == "a"]
+    assert (a.verified_wins, a.false_discoveries) == (1, 0) and a.device_hours > 0
+    assert report.horizon > report.points[0].t
 
 
 def test_a_promoted_group_is_not_promoted_again(tiny: Tiny, promoted: Promoted):

@@ -23,7 +23,7 @@ from orgtui.protocol.requests import REQUESTS, decode_request
 
 NAMES = ["hello", "status", "send", "post", "restart", "reload", "down",
          "job_submit", "job_list", "job_show", "job_cancel", "job_wait",
-         "group_list", "group_show", "group_wait", "baseline", "promote", "promotion_wait",
+         "group_list", "group_show", "group_wait", "baseline", "promote", "promotion_wait", "progress",
          "ablate", "ablation_wait"]  # fmt: skip
 
 

@@ -27,6 +27,7 @@ from orgtui.daemon.handlers import (
     job_submit,
     job_wait,
     post,
+    progress,
     promote,
     promotion_wait,
     reload,
@@ -41,7 +42,7 @@ Handler = Callable[[Any, Any, Any], Awaitable[Any]]
 MODULES: tuple[ModuleType, ...] = (
     hello, status, send, post, restart, reload, down,
     job_submit, job_list, job_show, job_cancel, job_wait,
-    group_list, group_show, group_wait, baseline, promote, promotion_wait,
+    group_list, group_show, group_wait, baseline, promote, promotion_wait, progress,
     ablate, ablation_wait,
 )  # fmt: skip
 
