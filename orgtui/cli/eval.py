@@ -34,7 +34,7 @@ def add_parsers(sub: Any) -> None:
     p.add_argument("--repeats", type=int, default=1, metavar="R",
                    help="runs of each org (default 1)")  # fmt: skip
     p.add_argument("--out", required=True, metavar="DIR",
-                   help="a new or empty folder for the runs, their ledgers and the results")  # fmt: skip
+                   help="a new or empty folder: the runs, their ledgers, the results")  # fmt: skip
     p.add_argument("--json", action="store_true", help="print one JSON document")
     p.set_defaults(func=cmd_eval)
 

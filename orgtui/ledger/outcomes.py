@@ -4,7 +4,8 @@ when the org started. Read-only, a query each whatever the ledger's size.
 
 - A group's end is the latest end of its jobs once none of them is queued or running (None
   while one is); its device-seconds are the sum over its jobs that recorded them.
-- A ledger made before promotions has none (nobody added the table to a read-only ledger).
+- A ledger made before promotions or ablations has none (nobody added the tables to a
+  read-only ledger).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from orgtui.ledger.ablations import AblationRow
 from orgtui.ledger.promotions import PromotionRow
 
 if TYPE_CHECKING:
@@ -48,6 +50,18 @@ def promotion_rows(ledger: Ledger) -> list[PromotionRow]:
         return ledger.promotions()
     except sqlite3.OperationalError as e:
         if "no such table: promotions" in str(e):
+            return []
+        raise
+
+
+def ablation_rows(ledger: Ledger) -> list[AblationRow]:
+    """Every ablation's parts, by ablated group then in the change's order; none for a ledger
+    made before ablations."""
+    sql = "SELECT * FROM ablations ORDER BY screening, position"
+    try:
+        return [AblationRow.from_sql(r) for r in ledger.db.execute(sql)]
+    except sqlite3.OperationalError as e:
+        if "no such table: ablations" in str(e):
             return []
         raise
 

@@ -12,6 +12,10 @@ the promotions, and the outcomes by agent.
   promotion was `rejected`), `device_hours` (every job of its groups, verifications of its
   changes included). The org's own groups are listed under their `@` names (`@baseline`,
   `@promote`).
+- An ablation's parts (`orgtui ablate`), each with its leave-one-out group's verdict against
+  the whole change and the part's role, as `orgtui ablate` names it: reverting it made the
+  change `worse` (it carries the gain), `within_noise` (a passenger), `better` (it hurts);
+  a part that does not revert cleanly names its conflicts.
 """
 
 from __future__ import annotations
@@ -21,7 +25,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from orgtui.judge.progress import Progress, score
-from orgtui.ledger.outcomes import group_ends, promotion_rows
+from orgtui.ledger.ablations import AblationRow
+from orgtui.ledger.outcomes import ablation_rows, group_ends, promotion_rows
 from orgtui.ledger.progress import history
 from orgtui.ledger.promotions import PromotionRow
 from orgtui.ledger.results import Result, results
@@ -29,6 +34,9 @@ from orgtui.ledger.results import Result, results
 if TYPE_CHECKING:
     from orgtui.ledger.store import Ledger
 
+ROLES = {"worse": "carries the gain", "within_noise": "passenger", "better": "hurts"}
+"""What a leave-one-out group's verdict says of the part it reverted (as orgd's ablation
+says it)."""
 VERDICTS = ("better", "within_noise", "worse", "more_compute", "invalid", "pending")
 """The verdicts an experiment group can have, in the order the report shows them."""
 
@@ -69,6 +77,24 @@ class AgentOutcome:
     device_hours: float
 
 
+@dataclass(frozen=True, slots=True)
+class Part:
+    """One part of an ablated change and what its leave-one-out group found."""
+
+    row: AblationRow
+    verdict: str | None
+    delta: float | None
+    delta_sigma: float | None
+
+    @property
+    def role(self) -> str:
+        if self.row.conflicts:
+            return f"does not revert: conflicts in {', '.join(self.row.conflicts)}"
+        if self.verdict is None or self.verdict == "pending":
+            return "pending"
+        return ROLES.get(self.verdict, f"not judged ({self.verdict})")
+
+
 @dataclass(frozen=True)
 class Report:
     """Everything the report shows, for one org."""
@@ -84,6 +110,8 @@ class Report:
     promotions: list[PromotionRow] = field(default_factory=list)
     marks: list[Mark] = field(default_factory=list)
     agents: list[AgentOutcome] = field(default_factory=list)
+    ablations: dict[int, list[Part]] = field(default_factory=dict)
+    """The parts of each ablated group, by that group's id."""
 
 
 def _agents(groups: list[Result], promotions: list[PromotionRow],
@@ -133,9 +161,16 @@ def gather(ledger: Ledger, org: str, metric: str, goal: str,
         for p in promotions
         if p.ended_at is not None and p.state in ("promoted", "rejected")
     ]  # fmt: skip
+    by_id = {g.id: g for g in groups}
+    ablations: dict[int, list[Part]] = {}
+    for row in ablation_rows(ledger):
+        loo = by_id.get(row.group) if row.group is not None else None
+        verdict = (loo.verdict or loo.status) if loo else None
+        part = Part(row, verdict, loo.delta if loo else None, loo.delta_sigma if loo else None)
+        ablations.setdefault(row.screening, []).append(part)
     seconds = {gid: end.device_seconds for gid, end in ends.items()}
     return Report(
         org=org, metric=metric, goal=goal, ledger=ledger.path, started_at=start,
         progress=found, groups=groups, screenings=screenings, promotions=promotions,
-        marks=marks, agents=_agents(groups, promotions, seconds),
+        marks=marks, agents=_agents(groups, promotions, seconds), ablations=ablations,
     )  # fmt: skip

@@ -118,8 +118,10 @@ def _log(path: Path, proc: subprocess.CompletedProcess[str] | None, what: str) -
 def _orgtui(*args: str) -> subprocess.CompletedProcess[str] | None:
     command = [sys.executable, "-m", "orgtui", *args]
     try:
-        return subprocess.run(command, capture_output=True, text=True, env=clean_env(),
-                              stdin=subprocess.DEVNULL, timeout=UP_SECONDS, check=False)  # fmt: skip
+        return subprocess.run(
+            command, capture_output=True, text=True, env=clean_env(), stdin=subprocess.DEVNULL,
+            timeout=UP_SECONDS, check=False,
+        )  # fmt: skip
     except subprocess.TimeoutExpired:
         return None
 

@@ -4,7 +4,8 @@ plots into a folder.
 
 Its sections: the progress plot and the figures of the score (`orgtui progress`'s, defined in
 `orgtui.judge.progress`), the verified progress points and the promotions; the agents'
-outcomes (a plot and a table); the verdict table (`orgtui results`'s columns); the ablations.
+outcomes (a plot and a table); the verdict table (`orgtui results`'s columns); the ablations
+(when there are any).
 """
 
 from __future__ import annotations
@@ -111,17 +112,34 @@ def _verdicts(report: Report) -> list[str]:
                      num(g.reference), num(g.delta, "+.4g"), num(g.delta_sigma, "+.2f"),
                      f"**{verdict}**" if verdict == "better" else verdict,
                      *(_ratio(g.compute_ratio.get(k)) for k in RATIOS),
-                     ",".join(g.flags) or "-", f"`{g.commit[:7]}`" if g.commit else "-"))  # fmt: skip
+                     ",".join(g.flags) or "-",
+                     f"`{g.commit[:7]}`" if g.commit else "-"))  # fmt: skip
     return lines + [md_table(head, rows), "One row per group, as `orgtui results` shows "
                     "them; the compute ratios are against the reference.", ""]  # fmt: skip
 
 
 def _ablations(report: Report) -> list[str]:
-    """The ablation table. HOOK: the ledger has no ablations table yet (issue 15, item 7);
-    once `orgtui/ledger/ablations.py` lands, read its rows in `data.gather` and render one
-    row per part here (the part's commit, its verdict against the whole change, gain or
-    passenger). Until then the section is left out."""
-    return []
+    """One table per ablated group (`orgtui ablate`): each part, its leave-one-out group's
+    verdict against the whole change, and its role. Left out when nothing was ablated."""
+    if not report.ablations:
+        return []
+    lines = ["## Ablations", "",
+             "Each part of a change reverted in turn and judged against the whole change: a "
+             "part whose removal makes it worse carries the gain; within noise, it is a "
+             "passenger.", ""]  # fmt: skip
+    by_id = {g.id: g for g in report.groups}
+    for gid, parts in report.ablations.items():
+        whole = by_id.get(gid)
+        what = f" ({cell(f'{whole.agent}: {whole.description}')})" if whole else ""
+        rows = [(f"`{p.row.part[:8]}`" if p.row.part else "-", p.row.subject,
+                 num(p.row.group), p.verdict or "-", num(p.delta, "+.4g"),
+                 num(p.delta_sigma, "+.2f"), p.role) for p in parts]  # fmt: skip
+        lines += [
+            f"### Group {gid}{what}",
+            "",
+            md_table(["part", "subject", "group", "verdict", "Δ", "Δ/σ", "role"], rows),
+        ]
+    return lines
 
 
 def markdown(report: Report, until: str, now: float | None = None) -> str:
@@ -129,8 +147,9 @@ def markdown(report: Report, until: str, now: float | None = None) -> str:
     p = report.progress
     when = time.strftime("%Y-%m-%d %H:%M", time.localtime(time.time() if now is None else now))
     goal = "lower is better" if report.goal == "minimize" else "higher is better"
-    started = ("-" if report.started_at is None
-               else time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(report.started_at)))  # fmt: skip
+    started = "-"
+    if report.started_at is not None:
+        started = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(report.started_at))
     head = [f"# Report: org {cell(report.org)}", "",
             f"`{report.metric}` ({goal}); written {when} from `{report.ledger}`. The org "
             f"started {started}; the score counts {duration(p.horizon)} from its start to "

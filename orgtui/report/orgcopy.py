@@ -7,8 +7,9 @@ so that the user's repository, its branches and any running org are never touche
   `repo` is not made). The start commit of each org file is its program branch's head in the
   source if that branch exists, else its `base` (where `up` would start the program branch).
 - **A run's repo** is a clone of the source with the org's program branch made at the start
-  commit, and no remote (the agents see none of the source's other branches): every run of every repeat starts from the same commit, whatever earlier runs
-  merged into their own clones.
+  commit, and no remote (the agents see none of the source's other branches): every run of
+  every repeat starts from the same commit, whatever earlier runs merged into their own
+  clones.
 - **The copy** of the org file is the same TOML with `[org] name` made unique (so it cannot
   collide with a running org), `repo` and `workdir` pointed at the run's folders, `program`
   written out, `init` dropped, and every prompt or brief that names a file made absolute (the

@@ -84,8 +84,9 @@ def runtime() -> Iterator[dict[str, str]]:
         env.pop(var, None)
     yield env
     for folder in path.glob("orgtui/*"):  # an org a failed test left up
-        subprocess.run([sys.executable, "-m", "orgtui", "down", "--org", folder.name.rsplit("-", 1)[0]],
-                       env=env, capture_output=True, timeout=60, check=False)  # fmt: skip
+        name = folder.name.rsplit("-", 1)[0]
+        subprocess.run([sys.executable, "-m", "orgtui", "down", "--org", name], env=env,
+                       capture_output=True, timeout=60, check=False)  # fmt: skip
     shutil.rmtree(path, ignore_errors=True)
 
 

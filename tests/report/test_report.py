@@ -40,12 +40,13 @@ def group(ledger: Ledger, kind: str, agent: str, at: float, mean: float, ended: 
     return gid
 
 
-def judge(ledger: Ledger, gid: int, reference: int, verdict: str, mean: float) -> None:
-    ledger.update_group(gid, reference=reference, comparison=1, verdict=verdict,
-                        judgement={"verdict": verdict, "mean": mean, "reference_mean": 1.0,
-                                   "delta": mean - 1.0, "sigma": 0.02,
-                                   "compute_ratio": {"flops": 1.0, "tokens": 1.0,
-                                                     "wall": 1.1, "params": 1.0}})  # fmt: skip
+def judge(ledger: Ledger, gid: int, reference: int, verdict: str, mean: float,
+          reference_mean: float = 1.0) -> None:  # fmt: skip
+    judged = {"verdict": verdict, "mean": mean, "reference_mean": reference_mean,
+              "delta": mean - reference_mean, "sigma": 0.02,
+              "compute_ratio": {"flops": 1.0, "tokens": 1.0, "wall": 1.1,
+                                "params": 1.0}}  # fmt: skip
+    ledger.update_group(gid, reference=reference, comparison=1, verdict=verdict, judgement=judged)
 
 
 def build(ledger: Ledger) -> None:
@@ -148,6 +149,35 @@ def test_report_md_has_the_tables_and_links(ledger_path: Path, tmp_path: Path) -
         assert len(widths) == 1, table
 
 
+def test_the_ablation_table(ledger_path: Path, tmp_path: Path) -> None:
+    with Ledger(ledger_path) as ledger:
+        gain = group(ledger, "experiment", "alice", T0 + 600, 1.0, T0 + 700, "revert lr")
+        judge(ledger, gain, 2, "worse", 1.0, reference_mean=0.9)
+        rider = group(ledger, "experiment", "alice", T0 + 600, 0.9, T0 + 700, "revert note")
+        judge(ledger, rider, 2, "within_noise", 0.9, reference_mean=0.9)
+        ledger.add_ablation(2, "alice", [
+            {"part": "a" * 40, "subject": "lr 0.02", "code": "1" * 40, "group": gain},
+            {"part": "b" * 40, "subject": "a note", "code": "2" * 40, "group": rider},
+            {"part": "c" * 40, "subject": "tidy | up", "conflicts": ["train.py", "x.py"]},
+            {"part": "", "subject": "uncommitted edits", "code": "3" * 40, "group": None},
+        ])  # fmt: skip
+    with Ledger(ledger_path, readonly=True) as ledger:
+        report = gather(ledger, "r", "val_bpb", "minimize")
+    text = markdown(report, "its last event")
+    section = text[text.index("## Ablations\n") :]
+    assert "### Group 2 (alice: lr 0.02)" in section
+    assert "| `aaaaaaaa` | lr 0.02 | 9 | worse | +0.1 | +5.00 | carries the gain |" in section
+    assert "| `bbbbbbbb` | a note | 10 | within_noise | +0 | +0.00 | passenger |" in section
+    assert ("| `cccccccc` | tidy \\| up | - | - | - | - | does not revert: conflicts in "
+            "train.py, x.py |") in section  # fmt: skip
+    assert "| - | uncommitted edits | - | - | - | - | pending |" in section
+
+
+def test_no_ablation_no_section(ledger_path: Path) -> None:
+    with Ledger(ledger_path, readonly=True) as ledger:
+        assert "## Ablations" not in markdown(gather(ledger, "r", "val_bpb", "minimize"), "x")
+
+
 def _written_at(text: str) -> float:
     import time
 
@@ -186,8 +216,9 @@ def test_the_cli_writes_the_report_with_orgd_down(
 ) -> None:
     org = write_org(ORG)
     out = tmp_path / "report"
-    proc = subprocess.run([sys.executable, "-m", "orgtui", "report", str(org), "--out", str(out),
-                           "--horizon", "5m"], capture_output=True, text=True, timeout=60)  # fmt: skip
+    args = ["report", str(org), "--out", str(out), "--horizon", "5m"]
+    proc = subprocess.run([sys.executable, "-m", "orgtui", *args], capture_output=True,
+                          text=True, timeout=60)  # fmt: skip
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout == f"wrote {out / 'report.md'} (8 groups, 2 promotions)\n"
     text = (out / "report.md").read_text()
