@@ -16,6 +16,13 @@ def add_parsers(sub: Any) -> None:
     p.set_defaults(func=cmd_init)
     p = sub.add_parser("agent", help="the built-in researcher (run in an agent's pane)")
     p.add_argument("--start", metavar="KNOB", help="the knob of the search space to begin with")
+    p.add_argument("--role", choices=("solo", "chief", "junior"),
+                   help="chief: splits the search space among the juniors and promotes their "
+                   "wins; junior: runs what its inbox assigns (default: the agent's role in "
+                   "the org file)")  # fmt: skip
+    p.add_argument("--naive", action="store_true",
+                   help="the original experiment's habits, on purpose: one seed, keeps "
+                   "whatever number is lower, bigger models included")  # fmt: skip
     p.set_defaults(func=cmd_agent)
 
 
@@ -34,7 +41,7 @@ def cmd_init(args: argparse.Namespace) -> int:
 def cmd_agent(args: argparse.Namespace) -> int:
     from orgtui.research.researcher import main
 
-    return main(args.start)
+    return main(args.start, args.role, args.naive)
 
 
 def init_if_missing(org_file: Path) -> None:
