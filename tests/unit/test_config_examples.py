@@ -15,9 +15,8 @@ EXAMPLES = sorted((REPO_ROOT / "orgs").glob("*.toml"))
 
 
 def test_the_examples_are_there() -> None:
-    assert {"demo.toml", "shells.toml", "solo8.toml", "chief.toml"} <= {
-        path.name for path in EXAMPLES
-    }
+    assert {"demo.toml", "demo-chief.toml", "demo-naive.toml", "shells.toml", "solo8.toml",
+            "chief.toml"} <= {path.name for path in EXAMPLES}  # fmt: skip
 
 
 def load_example(tmp_path: Path, name: str) -> OrgConfig:
@@ -79,3 +78,31 @@ def test_demo_is_four_builtin_researchers_on_two_cpu_slots_with_rituals(tmp_path
     assert {p.kind for p in config.processes} == {"baseline", "collect"}
     assert config.research.seeds == 5 and "--flops {flops}" in config.research.train
     assert config.scheduler.flops_budget == 5e11
+
+
+def _same_task_as_the_demo(config: OrgConfig) -> None:
+    assert config.org.init == "tinychat" and config.scheduler.cpu_slots == 2
+    assert config.scheduler.mode == "pool" and config.scheduler.flops_budget == 5e11
+    assert config.research.seeds == 5 and "--flops {flops}" in config.research.train
+    assert "baseline" in {p.kind for p in config.processes}
+
+
+def test_demo_chief_is_a_builtin_chief_and_three_builtin_juniors(tmp_path: Path) -> None:
+    config = load_example(tmp_path, "demo-chief.toml")
+    _same_task_as_the_demo(config)
+    chief, *juniors = config.agents
+    assert (chief.name, chief.role, chief.kind) == ("chief", "chief", "builtin")
+    assert chief.command == ("orgtui", "agent", "--role", "chief")
+    assert [j.name for j in juniors] == [f"junior-{i}" for i in range(1, 4)]
+    assert {(j.role, j.kind, j.reports_to) for j in juniors} == {("junior", "builtin", "chief")}
+    assert config.org.repo != load_example(tmp_path / "demo", "demo.toml").org.repo
+
+
+def test_demo_naive_is_four_naive_builtin_researchers(tmp_path: Path) -> None:
+    config = load_example(tmp_path, "demo-naive.toml")
+    _same_task_as_the_demo(config)
+    assert [a.kind for a in config.agents] == ["builtin"] * 4
+    assert all("--naive" in a.command for a in config.agents)
+    starts = [a.command[a.command.index("--start") + 1] for a in config.agents]
+    assert len(set(starts)) == 4
+    assert config.research.promote == "auto"  # orgd, never the naive researchers, promotes
