@@ -64,7 +64,8 @@ def cmd_report(args: argparse.Namespace) -> int:
             if horizon is None and running:
                 started = history(ledger, metric, goal).started_at
                 horizon = None if started is None else max(0.0, time.time() - started)
-            report = gather(ledger, cfg.org.name, metric, goal, horizon)
+            names = [a.name for a in cfg.agents]
+            report = gather(ledger, cfg.org.name, metric, goal, horizon, names)
         except OldLedger as e:
             raise CliError(str(e), BAD_INPUT) from None
     try:

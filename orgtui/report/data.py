@@ -20,6 +20,7 @@ the promotions, and the outcomes by agent.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -114,10 +115,11 @@ class Report:
     """The parts of each ablated group, by that group's id."""
 
 
-def _agents(groups: list[Result], promotions: list[PromotionRow],
-            seconds: dict[int, float]) -> list[AgentOutcome]:  # fmt: skip
+def _agents(groups: list[Result], promotions: list[PromotionRow], seconds: dict[int, float],
+            known: Sequence[str]) -> list[AgentOutcome]:  # fmt: skip
     owner = {g.id: g.agent for g in groups}
-    names = sorted({g.agent for g in groups}, key=lambda a: (a.startswith("@"), a))
+    found = sorted({g.agent for g in groups} - set(known), key=lambda a: (a.startswith("@"), a))
+    names = [*known, *found]
     out = []
     for name in names:
         mine = [g for g in groups if g.agent == name]
@@ -136,11 +138,12 @@ def _agents(groups: list[Result], promotions: list[PromotionRow],
     return out
 
 
-def gather(ledger: Ledger, org: str, metric: str, goal: str,
-           horizon: float | None = None) -> Report:  # fmt: skip
+def gather(ledger: Ledger, org: str, metric: str, goal: str, horizon: float | None = None,
+           agents: Sequence[str] = ()) -> Report:  # fmt: skip
     """The report of the org whose ledger is `ledger`, its score over `horizon` seconds from
-    its start (default: to the ledger's last event). Raises `OldLedger` for a ledger made
-    before groups."""
+    its start (default: to the ledger's last event); `agents` (the org file's) are listed
+    first, in order, even with no group, then the others the ledger names. Raises
+    `OldLedger` for a ledger made before groups."""
     past = history(ledger, metric, goal)
     found = score(past, horizon)
     groups = results(ledger, metric)
@@ -172,5 +175,5 @@ def gather(ledger: Ledger, org: str, metric: str, goal: str,
     return Report(
         org=org, metric=metric, goal=goal, ledger=ledger.path, started_at=start,
         progress=found, groups=groups, screenings=screenings, promotions=promotions,
-        marks=marks, agents=_agents(groups, promotions, seconds), ablations=ablations,
+        marks=marks, agents=_agents(groups, promotions, seconds, agents), ablations=ablations,
     )  # fmt: skip

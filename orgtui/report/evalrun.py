@@ -206,15 +206,20 @@ def read_score(run: Run, cfg: OrgConfig, horizon: float) -> Progress | None:
 
 
 def prepare(files: list[Path], cfgs: list[OrgConfig], out: Path) -> list[OrgRuns]:
-    """Each org file's source and start commit, found now, before any run."""
-    sources: dict[Path, Source] = {}
+    """Each org file's source and start commit, found now, before any run: one source per
+    research repo, and one per built-in task for the orgs whose repo is made from it."""
+    sources: dict[str, Source] = {}
     orgs = []
     for k, (file, cfg) in enumerate(zip(files, cfgs, strict=True), 1):
         repo = cfg.org.repo
-        if repo not in sources:
-            folder = out / "sources" / f"{len(sources) + 1}-{repo.name or 'repo'}"
-            sources[repo] = make_source(cfg, folder, clean_env())
-        source = sources[repo]
+        # Orgs made from one built-in task share one made repo: they start from one commit.
+        made = cfg.org.init if cfg.org.init and not repo.exists() else ""
+        key = f"init:{made}" if made else str(repo)
+        if key not in sources:
+            name = made or repo.name or "repo"
+            folder = out / "sources" / f"{len(sources) + 1}-{name}"
+            sources[key] = make_source(cfg, folder, clean_env())
+        source = sources[key]
         folder = out / f"{k}-{cfg.org.name}"
         names = [c.org.name for c in cfgs]
         label = cfg.org.name if names.count(cfg.org.name) == 1 else f"{cfg.org.name} ({k})"

@@ -4,7 +4,8 @@ so that the user's repository, its branches and any running org are never touche
 - **The source** (`Source`) is made once per research repo, before any run: a mirror clone
   of the repo as eval found it (every branch and tag), or, for an org with `init =
   "tinychat"` whose repo does not exist yet, a fresh `orgtui init` under DIR (the user's
-  `repo` is not made). The start commit of each org file is its program branch's head in the
+  `repo` is not made; every such org of one eval shares it, so they all start from one
+  commit). The start commit of each org file is its program branch's head in the
   source if that branch exists, else its `base` (where `up` would start the program branch).
 - **A run's repo** is a clone of the source with the org's program branch made at the start
   commit, and no remote (the agents see none of the source's other branches): every run of

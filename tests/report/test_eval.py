@@ -210,7 +210,7 @@ def test_runs_cut_short_by_a_fault_and_by_ctrl_c(tmp_path: Path,
     assert org["auc"] == {"mean": None, "ci": [None, None], "runs": 0}
     assert "cut short: orgd stopped" in stderr
     assert not never.exists()
-    assert (out / "sources" / "1-never" / "train.py").is_file()
+    assert (out / "sources" / "1-tinychat" / "train.py").is_file()
     text = (out / "eval.md").read_text()
     assert "| fresh | 1 | no |" in text and "| fresh | 3 | no |" in text
     assert "interrupted (Ctrl-C)" in text

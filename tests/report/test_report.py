@@ -222,6 +222,8 @@ def test_the_cli_writes_the_report_with_orgd_down(
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout == f"wrote {out / 'report.md'} (8 groups, 2 promotions)\n"
     text = (out / "report.md").read_text()
+    # the org file's agent first, though it made no group
+    assert "| a | 0 | 0 | 0 | 0 | 0 | 0 | 0 | 0 | 0 | 0 |\n| alice | 2 |" in text
     assert "the score counts 5m from its start to --horizon" in text
     assert "| verified wins | 0 |" in text  # the promotion came at 6m 40s
     png_size(out / "progress.png")
