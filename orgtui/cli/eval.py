@@ -8,7 +8,7 @@ names the keys). With `--json`, stdout is that one JSON document; what happens m
 told on stderr.
 
 Exit status: 0 every run completed; 1 a run was cut short (its `up` failed, its orgd
-stopped); 130 interrupted (Ctrl-C: the current run is stopped and marked, the rest are not
+stopped) or its `down` failed (something of it would not die: its `down.log` names it); 130 interrupted (Ctrl-C: the current run is stopped and marked, the rest are not
 run, and what was done is reported); 2 bad input (an org file, a DIR that is not empty).
 """
 
@@ -93,4 +93,5 @@ def cmd_eval(args: argparse.Namespace) -> int:
         print(f"\nwrote {out / 'eval.md'}, {out / CURVES_PNG} and {out / 'eval.json'}")
     if interrupted:
         return 130
-    return FAILED if any(not r.completed for o in orgs for r in o.runs) else 0
+    runs = [r for o in orgs for r in o.runs]
+    return FAILED if any(not r.completed or r.note for r in runs) else 0

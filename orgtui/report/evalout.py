@@ -87,6 +87,8 @@ def table(orgs: list[OrgRuns], minutes: float) -> str:
     lines += ["", f"auc: the mean improvement in {metric} over {duration(minutes * 60)} from "
               "each run's start; means over the completed runs"]  # fmt: skip
     lines += [f"cut short: {line}" for line in _cut_short(orgs)]
+    lines += [f"note: {org.label} run {r.repeat}: {r.note}" for org in orgs for r in org.runs
+              if r.note]  # fmt: skip
     return "\n".join(lines) + "\n"
 
 
