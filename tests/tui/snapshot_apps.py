@@ -1,5 +1,5 @@
-"""Cockpit panes with known contents, for snapshot tests and the screenshots script: no org
-needed, every byte on screen fixed."""
+"""Cockpit panes and the Progress section with known contents, for snapshot tests and the
+screenshots script: no org needed, every byte on screen fixed."""
 
 from __future__ import annotations
 
@@ -9,8 +9,10 @@ from textual.app import App, ComposeResult
 from textual.containers import Grid
 
 from orgtui.config.model import Role
+from orgtui.protocol.progress import AgentProgress, Point, ProgressReport, Score, Start
 from orgtui.protocol.status import AgentState, AgentStatus
 from orgtui.tui.pane import AgentPane
+from orgtui.tui.sidepanel.progress import ProgressView
 
 GRADIENT = (
     "".join(f"\x1b[38;2;{255 - i * 8};{i * 8};200m█" for i in range(32)) + "\x1b[0m truecolor"
@@ -82,3 +84,52 @@ class PanesApp(App[None]):
             last = capture.split("\n")[-1]
             pane.show(capture, (width, height), (len(last), capture.count("\n"), True))
         self.query(AgentPane).first().focus()
+
+
+def progress_report(points: bool = True) -> ProgressReport:
+    """An org 15 minutes in: its starting baseline 4.4665 ± 0.01, and (with `points`) two
+    promotions that improved the best (to 4.1 at 4m 10s, to 3.7235 at 10m); three agents, one
+    of whose screening wins verification rejected."""
+    found = [Point(t=250.0, device_hours=0.02, best=4.1, promotion=1),
+             Point(t=600.0, device_hours=0.05, best=3.7235, promotion=3)]  # fmt: skip
+    score = Score(auc=0.3902, improvement=0.743, improvement_sigma=74.3, time_to_first_win=250.0,
+                  device_hours_per_win=0.045, false_discoveries=1, screening_wins=3,
+                  verified_wins=2,
+                  compute_share={"baselines": 0.25, "verification": 0.35, "experiments": 0.4,
+                                 "other": 0.0})  # fmt: skip
+    if not points:
+        score = Score(auc=0.0, improvement=0.0, improvement_sigma=0.0, time_to_first_win=None,
+                      device_hours_per_win=None, false_discoveries=0, screening_wins=0,
+                      verified_wins=0,
+                      compute_share={"baselines": 0.6, "verification": 0.0, "experiments": 0.4,
+                                     "other": 0.0})  # fmt: skip
+    agents = [AgentProgress("alice", groups=5, better=2, verified_wins=2, false_discoveries=0,
+                            device_hours=0.04),
+              AgentProgress("bob", groups=4, better=1, verified_wins=0, false_discoveries=1,
+                            device_hours=0.03),
+              AgentProgress("carol", groups=2, better=0, verified_wins=0, false_discoveries=0,
+                            device_hours=0.01)]  # fmt: skip
+    if not points:
+        agents = [replace(a, better=0, verified_wins=0, false_discoveries=0) for a in agents]
+    return ProgressReport(metric="val_bpb", goal="minimize", start=Start(4.4665, 0.01),
+                          points=found if points else [], score=score, agents=agents,
+                          horizon=900.0)  # fmt: skip
+
+
+class ProgressApp(App[None]):
+    """The Progress section, as wide as the side panel, fed `report`."""
+
+    CSS = "ProgressView { width: 60; border-left: vkey $panel-lighten-2; }"
+
+    def __init__(self, report: ProgressReport) -> None:
+        super().__init__()
+        self.report = report
+
+    def compose(self) -> ComposeResult:
+        yield ProgressView(id="progress-view")
+
+    def on_mount(self) -> None:
+        self.call_after_refresh(self.feed)
+
+    def feed(self) -> None:
+        self.query_one(ProgressView).update_progress(self.report)

@@ -287,6 +287,9 @@ def test_show_section_switches_and_focuses(org: Org) -> None:
         panel.show_section("jobs")
         await pilot.pause()
         assert panel.section == "jobs" and panel.jobs.has_focus
+        panel.show_section("progress")
+        await pilot.pause()
+        assert panel.section == "progress" and panel.progress.has_focus
         with pytest.raises(ValueError, match="no section 'nope'"):
             panel.show_section("nope")  # type: ignore[arg-type]
 

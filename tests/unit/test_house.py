@@ -17,6 +17,7 @@ IMPORT_NAME = {
     "nvidia-ml-py": "pynvml",
     "google-re2": "re2",
     "matplotlib": "matplotlib",
+    "textual-plotext": "textual_plotext",
 }
 
 

@@ -1,7 +1,9 @@
-"""`SidePanel`: the cockpit's side panel, four sections in tabs: *Comms* (`CommsView`),
-*Branches* (`BranchesView`), *Jobs* (`JobsView`) and *Org* (`OrgView`: the org file and the
-rituals). The app places it, toggles it, binds the keys that switch sections (through
-`show_section`) and feeds the Jobs and Org sections; the Comms tab counts the unread files."""
+"""`SidePanel`: the cockpit's side panel, five sections in tabs: *Comms* (`CommsView`),
+*Branches* (`BranchesView`), *Jobs* (`JobsView`), *Progress* (`ProgressView`: the best
+verified value over time, the score, the leaderboard) and *Org* (`OrgView`: the org file and
+the rituals). The app places it, toggles it, binds the keys that switch sections (through
+`show_section`) and feeds the Jobs, Progress and Org sections; the Comms tab counts the unread
+files."""
 
 from __future__ import annotations
 
@@ -16,9 +18,10 @@ from orgtui.tui.sidepanel.branches import BranchesView
 from orgtui.tui.sidepanel.comms import CommsTree, CommsView, PostFn
 from orgtui.tui.sidepanel.jobs import JobsView
 from orgtui.tui.sidepanel.org import OrgView
+from orgtui.tui.sidepanel.progress import ProgressView
 
-Section = Literal["comms", "branches", "jobs", "org"]
-SECTIONS: tuple[Section, ...] = ("comms", "branches", "jobs", "org")
+Section = Literal["comms", "branches", "jobs", "progress", "org"]
+SECTIONS: tuple[Section, ...] = ("comms", "branches", "jobs", "progress", "org")
 
 
 class SidePanel(Widget):
@@ -61,6 +64,7 @@ class SidePanel(Widget):
             repo, program, agents, refresh_interval=branches_refresh, id="branches-view"
         )
         self._jobs = JobsView(id="jobs-view")
+        self._progress = ProgressView(id="progress-view")
         self._org = OrgView(id="org-view")
 
     def compose(self) -> ComposeResult:
@@ -71,6 +75,8 @@ class SidePanel(Widget):
                 yield self._branches
             with TabPane("Jobs", id="side-jobs"):
                 yield self._jobs
+            with TabPane("Progress", id="side-progress"):
+                yield self._progress
             with TabPane("Org", id="side-org"):
                 yield self._org
 
@@ -87,6 +93,10 @@ class SidePanel(Widget):
         return self._jobs
 
     @property
+    def progress(self) -> ProgressView:
+        return self._progress
+
+    @property
     def org(self) -> OrgView:
         return self._org
 
@@ -94,7 +104,8 @@ class SidePanel(Widget):
     def section(self) -> Section:
         """The section shown."""
         active = self.query_one(TabbedContent).active
-        sections = {"side-branches": "branches", "side-jobs": "jobs", "side-org": "org"}
+        sections = {"side-branches": "branches", "side-jobs": "jobs",
+                    "side-progress": "progress", "side-org": "org"}  # fmt: skip
         return sections.get(active, "comms")  # type: ignore[return-value]
 
     def show_section(self, name: Section, focus: bool = True) -> None:
@@ -107,6 +118,7 @@ class SidePanel(Widget):
                 "comms": self._comms.query_one(CommsTree),
                 "branches": self._branches.query_one(DataTable),
                 "jobs": self._jobs,
+                "progress": self._progress,
                 "org": self._org,
             }
             targets[name].focus()
