@@ -22,6 +22,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from orgtui.config.runtime import OrgRuntime, read_info
+from orgtui.protocol.progress import ProgressReport
 from orgtui.protocol.status import AgentStatus, OrgStatus
 from orgtui.tmux.control import ControlClient
 from orgtui.tmux.server import TmuxServer
@@ -58,6 +59,7 @@ class OrgApp(App[None]):
         Binding("c", "section('comms')", "Comms", show=False),
         Binding("g", "section('branches')", "Branches", show=False),
         Binding("o", "section('jobs')", "Jobs", show=False),
+        Binding("v", "section('progress')", "Progress", show=False),
         Binding("f", "section('org')", "Org file", show=False),
         Binding("e", "edit", "Edit org"),
         Binding("left,h", "move(-1, 0)", show=False),
@@ -80,10 +82,11 @@ class OrgApp(App[None]):
         self._remap_pending = False
         self.panel: SidePanel | None = None
         self.status: OrgStatus | None = None  # orgd's latest
+        self.progress: ProgressReport | None = None  # orgd's latest progress report
         self.top_bar = TopBar(self, rt.name)
         self.agent_requests = AgentRequests(self, rt)
         self.org_file = OrgFileEditor(self, rt, self.redraw_panes)
-        self.status_poller = StatusPoller(self, rt, self._jobs_shown)
+        self.status_poller = StatusPoller(self, rt, self._jobs_shown, self._progress_shown)
         self.feed: PaneFeed | None = None
         self.grid = PaneGrid(id="grid")
 
@@ -140,6 +143,11 @@ class OrgApp(App[None]):
             if self.panel is not None:  # the org file changed its agents
                 self.panel.set_agents([(a.name, Path(a.worktree)) for a in agents])
         self.org_file.show_error(status.config.error)
+        if message.progress is not None:
+            self.progress = message.progress
+            self.top_bar.show_progress(message.progress)
+            if self.panel is not None:
+                self.panel.progress.update_progress(message.progress)
         if self.panel is not None and self.panel.display and self.panel.section == "org":
             self.panel.org.update_org(status)
         for info in agents:
@@ -153,6 +161,10 @@ class OrgApp(App[None]):
     def _jobs_shown(self) -> bool:
         """Whether the side panel, which shows the latest jobs, is open."""
         return self.panel is not None and self.panel.display
+
+    def _progress_shown(self) -> bool:
+        """Whether the side panel shows the Progress section."""
+        return self._jobs_shown() and self.panel is not None and self.panel.section == "progress"
 
     def _update_bar(self) -> None:
         if self.status is not None:
@@ -364,6 +376,8 @@ class OrgApp(App[None]):
         if panel is not None:
             panel.display = True
             panel.show_section(name)  # type: ignore[arg-type]
+            if name == "progress" and self.progress is not None:  # not a poll's wait away
+                panel.progress.update_progress(self.progress)
 
     def get_system_commands(self, screen: Screen[Any]):  # type: ignore[no-untyped-def]
         yield from super().get_system_commands(screen)

@@ -1,5 +1,6 @@
-"""`TopBar`: the cockpit's top line. The org, how many of its agents are busy, and its program
-branch and folder, or who has the keyboard; or what keeps the cockpit from showing the org."""
+"""`TopBar`: the cockpit's top line. The org, how many of its agents are busy, its best
+verified value and improvement (from the first promotion on), and its program branch and
+folder, or who has the keyboard; or what keeps the cockpit from showing the org."""
 
 from __future__ import annotations
 
@@ -8,9 +9,12 @@ from typing import Any
 
 from textual.app import App
 from textual.css.query import NoMatches
+from textual.markup import escape
 from textual.widgets import Static
 
+from orgtui.protocol.progress import ProgressReport
 from orgtui.protocol.status import OrgStatus
+from orgtui.tui.sidepanel.scoreboard import best_line
 
 
 class TopBar:
@@ -20,6 +24,7 @@ class TopBar:
         self.app = app
         self.org = org
         self._text = ""
+        self._best = ""
 
     def show_status(self, status: OrgStatus, taken: str | None, escape_label: str) -> None:
         """orgd's `status`; `taken`: the agent that has the keyboard, which `escape_label`
@@ -31,7 +36,14 @@ class TopBar:
             where = (
                 f"[reverse b] ⌨ {taken} has the keyboard [/] {escape_label} or Ctrl-] gives it back"
             )
-        self._show(f" [b]orgtui · {self.org}[/b]  {len(agents)} agents, {busy} busy  {where}")
+        head = f" [b]orgtui · {self.org}[/b]  {len(agents)} agents, {busy} busy"
+        best = f"[b green]{escape(self._best)}[/]  " if self._best else ""
+        self._show(f"{head}  {best}{where}")
+
+    def show_progress(self, progress: ProgressReport) -> None:
+        """The org's best verified value and its improvement, shown from the next status on
+        (`best val_bpb 3.7235 (−0.743, 74σ)`; nothing before the first promotion)."""
+        self._best = best_line(progress)
 
     def show_problem(self, problem: str) -> None:
         """What keeps the cockpit from showing the org (orgd not answering, tmux gone)."""
