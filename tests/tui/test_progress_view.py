@@ -60,7 +60,7 @@ def test_ticks_and_the_range_shown() -> None:
     assert nice_ticks(3.63, 4.53, 7) == [3.8, 4.0, 4.2, 4.4]
     assert nice_ticks(4.43, 4.50, 4) == [4.45, 4.5]  # at most about 4
     assert time_ticks(900.0) == [0.0, 300.0, 600.0, 900.0]  # whole minutes
-    assert time_ticks(100.0) == [0.0, 50.0, 100.0]  # seconds
+    assert time_ticks(96.0) == [0.0, 20.0, 40.0, 60.0, 80.0]  # seconds
     assert time_ticks(3 * 3600.0) == [0.0, 3600.0, 7200.0, 10800.0]
     low, high = value_range([4.4665, 4.4665], 4.4665, 0.01)  # flat: the band and ±3σ
     assert low <= 4.4665 - 0.03 and high >= 4.4665 + 0.03
@@ -72,6 +72,11 @@ def test_figures_and_leaderboard() -> None:
     report = progress_report()
     head = render_head(report).plain
     assert "val_bpb (lower is better), 15m so far" in head and "4.4665 ± σ 0.01" in head
+    nothing = replace(report, start=Start(None, None), points=[], horizon=0.0)  # no group yet
+    assert render_head(nothing).plain.splitlines() == [
+        "Best verified val_bpb (lower is better)",
+        "  no starting baseline yet: the curve starts at its mean",
+    ]
     figures = render_figures(report).plain.splitlines()
     assert figures == [
         "Score",

@@ -44,7 +44,7 @@ def nice_ticks(low: float, high: float, most: int, least: float = 0.0) -> list[f
     return [round(k * step, 12) for k in range(first, last + 1)]
 
 
-def time_ticks(horizon: float, most: int = 5) -> list[float]:
+def time_ticks(horizon: float, most: int = 6) -> list[float]:
     """Round times (seconds) from 0 to `horizon`: whole days, hours, minutes or seconds, in the
     largest unit of which the horizon holds two."""
     unit = next((u for u in (86400.0, 3600.0, 60.0) if horizon >= 2 * u), 1.0)

@@ -94,7 +94,8 @@ def render_head(report: ProgressReport) -> Text:
     goal = "lower is better" if report.goal == "minimize" else "higher is better"
     text.append("Best verified ", style="bold")
     text.append(f"{report.metric}", style="bold")
-    text.append(f" ({goal}), {duration(report.horizon)} so far\n", style="dim")
+    so_far = f", {duration(report.horizon)} so far" if report.horizon else ""
+    text.append(f" ({goal}){so_far}\n", style="dim")
     if report.start.mean is None:
         text.append("  no starting baseline yet: the curve starts at its mean", style="dim")
         return text
