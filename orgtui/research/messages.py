@@ -19,6 +19,8 @@ HELP = ("commands: status · try KEY=VALUE [KEY=VALUE ...] · pause · resume ·
         "anything else is kept as a note")  # fmt: skip
 TRY = re.compile(r"\btry\s+((?:[a-z_][a-z0-9_]*=\S+\s*)+)")
 STANDUP_FILE = re.compile(r"(\S+\.md)\b")
+DIGEST = re.compile(r"# .*: \d+ of \d+ answered\b")
+"""The first line of a collect ritual's digest (delivered to the chiefs)."""
 REBASE = re.compile(r"\bgit rebase (\S+?)\.?$", re.M)
 
 
@@ -86,6 +88,8 @@ class Messages(Core):
             self.screen.log("resumed")
         elif word == "try" and TRY.search(text):
             self.assign(TRY.search(text)[1], "you")  # type: ignore[index]
+        elif DIGEST.match(text):  # a ritual's digest of everyone's answers: read, not written
+            self.screen.log(f"digest: {text.splitlines()[0].lstrip('# ')}")
         elif "standup" in text.lower() and self.standup_file(text):
             self.standup(self.standup_file(text))  # type: ignore[arg-type]
         elif text.startswith("orgtui: "):  # orgd's notice: the ledger says it already
