@@ -56,6 +56,7 @@ class Chief(Messages):
         self.board = self.comms / "board.md"
         self.board_read = self.board.stat().st_size if self.board.exists() else 0
         self.given = 0
+        """Changes in the juniors' inboxes."""
 
     def intro(self) -> None:
         super().intro()
@@ -121,6 +122,7 @@ class Chief(Messages):
         assigned = {j: self.inbox(j) for j in self.juniors}
         judged = {j: S.judged(groups, j) for j in self.juniors}
         given = S.split(plan, self.juniors, assigned, S.tried(groups), judged)
+        self.given = sum(len(changes) for changes in assigned.values())
         for junior, (name, value) in given:
             if self.post(f"try {name}={value}", to=junior):
                 self.given += 1
@@ -145,7 +147,8 @@ class Chief(Messages):
         try:
             row_id = int(json.loads(proc.stdout)["id"])
         except (ValueError, KeyError, TypeError):
-            self.refused.add(group.id)
+            if proc.returncode == 2:  # refused (a conflict, merged already): not asked again
+                self.refused.add(group.id)
             self.screen.log(f"orgtui promote {group.id}: {(proc.stderr or proc.stdout).strip()}")
             return
         self.following = (row_id, group.id)
@@ -171,8 +174,8 @@ class Chief(Messages):
         wins = sum(1 for g in groups if g.verdict is not None and g.verdict.verdict == "better"
                    and K.change_of(g, g.agent))  # fmt: skip
         done = sum(1 for g in groups if K.final(g) and K.change_of(g, g.agent))
-        return (f"{len(self.juniors)} juniors · {self.given} assigned here · {done} judged · "
-                f"{wins} better")  # fmt: skip
+        return (f"{len(self.juniors)} juniors · {self.given} of {len(self.plan)} assigned · "
+                f"{done} judged · {wins} better")  # fmt: skip
 
     def status_lines(self) -> list[str]:
         lines = [f"now: {self.current} · {self.summary()}"]
