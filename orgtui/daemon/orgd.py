@@ -333,7 +333,7 @@ class Orgd:
             pass
         elif (group.kind == JobKind.EXPERIMENT and verdict.verdict == "better"
               and self.cfg.research.promote == "auto"):  # fmt: skip
-            loop.create_task(self._logged(self.promoter.start(group.id, "@orgd")))
+            loop.create_task(self._logged(self.promoter.auto()))
 
     async def _logged(self, work: Awaitable[object]) -> None:
         try:

@@ -42,6 +42,13 @@ log = logging.getLogger("orgd.promote")
 PROMOTABLE = (JobKind.EXPERIMENT, JobKind.VERIFICATION)
 
 
+def _described(group: GroupRow) -> str:
+    """`agent: description`, the agent named once (a researcher's descriptions start with it)."""
+    if group.description.startswith(f"{group.agent}:"):
+        return group.description
+    return f"{group.agent}: {group.description}"
+
+
 class PromoteHost(BaselineHost, Protocol):
     """What promotion needs of orgd: its settings, jobs and comms (`BaselineHost`: the new
     head's baseline is queued), and its agents, who are told to rebase."""
@@ -95,6 +102,24 @@ class Promoter:
 
     # -- starting -----------------------------------------------------------------------
 
+    async def auto(self) -> None:
+        """`promote = "auto"`: promote the earliest better experiment not promoted yet, one at
+        a time (verifications started together against one head would all but one end
+        `failed`: the first to merge moves the head). Called when an experiment is judged
+        better and when a promotion ends."""
+        ledger = self.ledger
+        if ledger.promotions("verifying"):
+            return  # this one's end looks again
+        tried = {p.screening for p in ledger.promotions()}
+        for group in ledger.groups(kind=JobKind.EXPERIMENT, verdict="better"):
+            if group.id in tried or ledger.ablation_part(group.id) is not None:
+                continue  # promoted or refused before; or a leave-one-out group (no branch)
+            try:
+                await self.start(group.id, "@orgd")
+                return
+            except RequestError as e:  # on the branch already, or it does not merge cleanly
+                log.info("auto promotion of group %d: %s", group.id, e)
+
     async def start(self, gid: int, asked_by: str) -> PromotionRow:
         cfg, ledger = self.orgd.cfg, self.ledger
         group = ledger.group(gid)
@@ -140,7 +165,7 @@ class Promoter:
             await asyncio.to_thread(
                 run_git, repo, ["update-ref", f"refs/orgtui/jobs/{job}", commit]
             )
-        text = (f"Promotion {pid} of group {gid} ({group.agent}: {group.description}) asked by "
+        text = (f"Promotion {pid} of group {gid} ({_described(group)}) asked by "
                 f"{asked_by}: {len(seeds)} fresh seeds of its code (group {vid}) beside "
                 f"{len(refs)} of {cfg.org.program} at {target[:8]} (group {rid}), margin "
                 f"{cfg.research.min_delta:g}.")  # fmt: skip
@@ -214,7 +239,7 @@ class Promoter:
         except Exception as e:  # the next ritual run tries again
             log.error("promotion %d: no baseline of the new head: %s", row.id, e)
         screening = self.ledger.group(row.screening)
-        who = f"{screening.agent}: {screening.description}" if screening else ""
+        who = _described(screening) if screening else ""
         text = (f"orgtui: {cfg.org.program} moved to {merge[:8]}: promotion {row.id} merged "
                 f"group {row.screening} ({who}), verified: {said}. Rebase your branch onto "
                 f"it: git rebase {cfg.org.program}")  # fmt: skip
@@ -236,7 +261,7 @@ class Promoter:
                            if v is not None)  # fmt: skip
         message = (
             f"Promote group {row.screening}"
-            + (f" ({screening.agent}: {screening.description})" if screening else "")
+            + (f" ({_described(screening)})" if screening else "")
             + f"\n\nVerified by promotion {row.id}: group {row.verification} (fresh seeds of "
             f"{row.commit[:8]} merged into {row.target[:8]}) against group {row.reference} "
             f"(fresh seeds of {row.target[:8]}), margin {row.min_delta:g}:\n{summary(verdict)}\n"
@@ -273,6 +298,14 @@ class Promoter:
                                 f"{reason}.")  # fmt: skip
         async with self.changed:
             self.changed.notify_all()
+        if self.orgd.cfg.research.promote == "auto":
+            asyncio.get_running_loop().create_task(self._auto())
+
+    async def _auto(self) -> None:
+        try:
+            await self.auto()
+        except Exception:  # said in the log; the next better verdict tries again
+            log.exception("auto promotion")
 
     async def _tell(self, agent: Agent, text: str) -> None:
         try:
