@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import signal
 import sys
 from pathlib import Path
 from typing import Any
@@ -50,6 +51,10 @@ def cmd_eval(args: argparse.Namespace) -> int:
     from orgtui.report.evalrun import evaluate, prepare
     from orgtui.report.orgcopy import EvalError
 
+    # Ctrl-C, and a TERM, stop it cleanly (the run in progress brought down, the results so far
+    # written) even when it was started with SIGINT ignored, as a background shell's `&` does.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     if not math.isfinite(args.minutes) or args.minutes <= 0:
         raise CliError(f"--minutes {args.minutes:g}: must be a positive number")
     if args.repeats < 1:
