@@ -7,13 +7,17 @@ import argparse
 import json
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
+from orgtui.config.durations import parse_duration
 from orgtui.config.runtime import AddressError, OrgRuntime, find_info, read_info, resolve
 from orgtui.control import failure
 from orgtui.protocol.client import DaemonUnreachable, call
 from orgtui.protocol.codec import encode
 from orgtui.protocol.messages import BAD_REQUEST, NOT_FOUND, Request, RequestError
+
+if TYPE_CHECKING:
+    from orgtui.config.model import OrgConfig
 
 BAD_INPUT = 2
 FAILED = 1
@@ -109,3 +113,30 @@ def _org_option(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--org", help="the org's name or file (default: this pane's org, or the one running)"
     )
+
+
+def org_ledger(args: argparse.Namespace) -> tuple[OrgConfig, Path, Path]:
+    """The org the arguments name (an org file, whether or not it ever ran here, or an org's
+    name), its file and its ledger's path, for the commands that read the ledger read-only
+    (orgd need not run); a CliError when it has no results yet."""
+    from orgtui.config import load_org
+
+    where = args.org or args.org_arg
+    file = Path(where) if where and Path(where).is_file() else None
+    if file is None:
+        file = resolve(where, running_only=False).file
+    cfg = load_org(file)
+    path = cfg.org.workdir / "ledger.sqlite"
+    if not path.exists():
+        raise CliError(f"org {cfg.org.name} has no results yet (no {path})", BAD_INPUT)
+    return cfg, file, path
+
+
+def horizon_arg(args: argparse.Namespace) -> float | None:
+    """`--horizon` in seconds (None: not given); a CliError when it does not parse."""
+    if args.horizon is None:
+        return None
+    try:
+        return parse_duration(args.horizon)
+    except ValueError as e:
+        raise CliError(f"--horizon: {e}", BAD_INPUT) from None

@@ -22,7 +22,15 @@ from orgtui.enums import JobKind
 from orgtui.judge.verdict import Verdict as Judged
 from orgtui.judge.verdict import summary
 from orgtui.protocol.codec import encode
-from orgtui.protocol.groups import Baseline, Group, GroupDetail, GroupList, GroupShow, GroupWait
+from orgtui.protocol.groups import (
+    Baseline,
+    Group,
+    GroupDetail,
+    GroupList,
+    GroupShow,
+    GroupWait,
+    span,
+)
 from orgtui.protocol.promotions import Promote, PromotionWait
 
 WAIT_STEP = 2.0
@@ -72,12 +80,6 @@ def add_parsers(sub: Any) -> None:
 def _usage(parser: argparse.ArgumentParser) -> int:
     parser.print_help(sys.stderr)
     return BAD_INPUT
-
-
-def span(ids: list[int]) -> str:
-    if len(ids) > 1 and ids == list(range(ids[0], ids[0] + len(ids))):
-        return f"{ids[0]}-{ids[-1]}"
-    return ", ".join(map(str, ids))
 
 
 def verdict_line(group: Group) -> str:

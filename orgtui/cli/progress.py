@@ -15,12 +15,11 @@ import argparse
 import json
 import sys
 import time
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from orgtui.cli.common import BAD_INPUT, CliError, _org_option
-from orgtui.config.durations import parse_duration
-from orgtui.config.runtime import org_runtime, resolve
+from orgtui.cli.common import BAD_INPUT, CliError, _org_option, horizon_arg, org_ledger
+from orgtui.config.durations import readable as duration
+from orgtui.config.runtime import org_runtime
 
 if TYPE_CHECKING:
     from orgtui.judge.progress import Progress
@@ -43,26 +42,13 @@ def add_parsers(sub: Any) -> None:
 
 
 def cmd_progress(args: argparse.Namespace) -> int:
-    from orgtui.config import load_org
     from orgtui.judge.progress import score
     from orgtui.ledger.progress import history
     from orgtui.ledger.results import OldLedger
     from orgtui.ledger.store import Ledger
 
-    horizon: float | None = None
-    if args.horizon is not None:
-        try:
-            horizon = parse_duration(args.horizon)
-        except ValueError as e:
-            raise CliError(f"--horizon: {e}", BAD_INPUT) from None
-    where = args.org or args.org_arg
-    file = Path(where) if where and Path(where).is_file() else None
-    if file is None:
-        file = resolve(where, running_only=False).file
-    cfg = load_org(file)
-    path = cfg.org.workdir / "ledger.sqlite"
-    if not path.exists():
-        raise CliError(f"org {cfg.org.name} has no results yet (no {path})", BAD_INPUT)
+    horizon = horizon_arg(args)
+    cfg, file, path = org_ledger(args)
     research = cfg.research
     with Ledger(path, readonly=True) as ledger:
         try:
@@ -80,20 +66,6 @@ def cmd_progress(args: argparse.Namespace) -> int:
                  else "the ledger's last event")  # fmt: skip
         sys.stdout.write(table(found, cfg.org.name, until))
     return 0
-
-
-def duration(seconds: float | None) -> str:
-    """Seconds as a person reads them: 45s, 12m 5s, 3h 20m, 2d 4h; '-' for None."""
-    if seconds is None:
-        return "-"
-    whole = round(seconds)
-    for unit, size, small, small_size in (("d", 86400, "h", 3600), ("h", 3600, "m", 60),
-                                          ("m", 60, "s", 1)):  # fmt: skip
-        if whole >= size:
-            big, rest = divmod(whole, size)
-            part = rest // small_size
-            return f"{big}{unit} {part}{small}" if part else f"{big}{unit}"
-    return f"{whole}s"
 
 
 def _num(value: float | None, spec: str = ".6g") -> str:

@@ -10,9 +10,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from orgtui.cli.common import BAD_INPUT, CliError, _org_option
-from orgtui.config.durations import parse_duration
-from orgtui.config.runtime import org_runtime, resolve
+from orgtui.cli.common import BAD_INPUT, CliError, _org_option, horizon_arg, org_ledger
+from orgtui.config.runtime import org_runtime
 
 
 def add_parsers(sub: Any) -> None:
@@ -32,27 +31,14 @@ def add_parsers(sub: Any) -> None:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from orgtui.config import load_org
     from orgtui.ledger.progress import history
     from orgtui.ledger.results import OldLedger
     from orgtui.ledger.store import Ledger
     from orgtui.report.data import gather
     from orgtui.report.markdown import write_report
 
-    horizon: float | None = None
-    if args.horizon is not None:
-        try:
-            horizon = parse_duration(args.horizon)
-        except ValueError as e:
-            raise CliError(f"--horizon: {e}", BAD_INPUT) from None
-    where = args.org or args.org_arg
-    file = Path(where) if where and Path(where).is_file() else None
-    if file is None:
-        file = resolve(where, running_only=False).file
-    cfg = load_org(file)
-    path = cfg.org.workdir / "ledger.sqlite"
-    if not path.exists():
-        raise CliError(f"org {cfg.org.name} has no results yet (no {path})", BAD_INPUT)
+    horizon = horizon_arg(args)
+    cfg, file, path = org_ledger(args)
     out = Path(args.out)
     if out.exists() and not out.is_dir():
         raise CliError(f"--out {out}: not a folder", BAD_INPUT)

@@ -12,11 +12,9 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from pathlib import Path
 from typing import Any
 
-from orgtui.cli.common import BAD_INPUT, CliError, _org_option
-from orgtui.config.runtime import resolve
+from orgtui.cli.common import BAD_INPUT, CliError, _org_option, org_ledger
 
 
 def add_parsers(sub: Any) -> None:
@@ -35,18 +33,10 @@ def colored() -> bool:
 
 
 def cmd_results(args: argparse.Namespace) -> int:
-    from orgtui.config import load_org
     from orgtui.ledger.results import OldLedger, as_json, table, tsv
     from orgtui.ledger.store import Ledger
 
-    where = args.org or args.org_arg
-    if where and Path(where).is_file():  # an org file: whether or not it ever ran here
-        cfg = load_org(Path(where))
-    else:
-        cfg = load_org(resolve(where, running_only=False).file)
-    path = cfg.org.workdir / "ledger.sqlite"
-    if not path.exists():
-        raise CliError(f"org {cfg.org.name} has no results yet (no {path})", BAD_INPUT)
+    cfg, _, path = org_ledger(args)
     metric = cfg.research.metric
     with Ledger(path, readonly=True) as ledger:
         try:

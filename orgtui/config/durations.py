@@ -48,6 +48,20 @@ def format_duration(seconds: float) -> str:
     return f"{seconds:g}s"
 
 
+def readable(seconds: float | None) -> str:
+    """Seconds as a person reads them: 45s, 12m 5s, 3h 20m, 2d 4h; '-' for None."""
+    if seconds is None:
+        return "-"
+    whole = round(seconds)
+    for unit, size, small, small_size in (("d", 86400, "h", 3600), ("h", 3600, "m", 60),
+                                          ("m", 60, "s", 1)):  # fmt: skip
+        if whole >= size:
+            big, rest = divmod(whole, size)
+            part = rest // small_size
+            return f"{big}{unit} {part}{small}" if part else f"{big}{unit}"
+    return f"{whole}s"
+
+
 def parse_clock(text: str) -> tuple[int, int]:
     """`(hour, minute)` of a 24-hour local time written `HH:MM` (`00:00` to `23:59`).
 

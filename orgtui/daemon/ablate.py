@@ -40,9 +40,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from orgtui.daemon import comms
-from orgtui.daemon.baseline import BaselineHost
+from orgtui.daemon.baseline import BaselineHost, rerun_group
 from orgtui.daemon.promote import fresh_seeds, merge_tree
-from orgtui.daemon.train import train_command
 from orgtui.enums import JobKind
 from orgtui.protocol.messages import BAD_REQUEST, NOT_FOUND, RequestError
 from orgtui.workspace.gitcli import run_git
@@ -221,40 +220,11 @@ class Ablator:
 
     def _group(self, whole: GroupRow, run: JobRow, seeds: list[int], commit: str,
                description: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:  # fmt: skip
-        """A group like `whole` (its agent, branch, budget and command) of `commit`, with
-        `seeds`, judged against `whole`."""
-        cfg = self.orgd.cfg
-        trained = bool(cfg.research.train) and run.seed is not None and run.command == (
-            train_command(cfg, run.budget_time, run.budget_flops, run.seed)
-        )  # fmt: skip
-        jobs = [
-            {
-                "agent": whole.agent,
-                "name": f"{description}, seed {seed}",
-                "kind": JobKind.EXPERIMENT,
-                "gpus": run.gpus,
-                "branch": run.branch,
-                "commit": commit,
-                "seed": seed,
-                "budget_time": run.budget_time,
-                "budget_flops": run.budget_flops,
-                "command": train_command(cfg, run.budget_time, run.budget_flops, seed)
-                if trained
-                else run.command,
-                "workdir": str(cfg.org.repo),
-                "description": description,
-            }  # fmt: skip
-            for seed in seeds
-        ]
-        group = {
-            "kind": JobKind.EXPERIMENT, "agent": whole.agent, "commit": commit,
-            "snapshot": commit, "clean": 1, "budget_time": whole.budget_time,
-            "budget_flops": whole.budget_flops, "description": description,
-            "reference": whole.id,
-        }  # fmt: skip
-        return group, jobs
-
-    # -- telling ------------------------------------------------------------------------
+        """A group like `whole` (its agent, budget and command) of `commit`, with `seeds`,
+        judged against `whole`."""
+        group, jobs = rerun_group(self.orgd.cfg, whole, run, seeds, commit, JobKind.EXPERIMENT,
+                                  whole.agent, description)  # fmt: skip
+        return {**group, "reference": whole.id}, jobs
 
     def _queued(self, group: GroupRow, asked_by: str, parts: list[Part],
                 rows: list[dict[str, Any]]) -> str:  # fmt: skip

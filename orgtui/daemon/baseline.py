@@ -12,7 +12,7 @@ import asyncio
 import logging
 import secrets
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from orgtui.config.model import OrgConfig
 from orgtui.daemon import comms
@@ -21,6 +21,9 @@ from orgtui.daemon.train import train_command
 from orgtui.enums import JobKind, JobState
 from orgtui.workspace.errors import WorkspaceError
 from orgtui.workspace.gitcli import run_git
+
+if TYPE_CHECKING:
+    from orgtui.ledger.rows import GroupRow, JobRow
 
 log = logging.getLogger("orgd.baseline")
 
@@ -51,6 +54,45 @@ def draw_seeds(n: int) -> list[int]:
         if seed not in seeds:
             seeds.append(seed)
     return seeds
+
+
+def rerun_group(
+    cfg: OrgConfig, like: GroupRow, run: JobRow, seeds: list[int], commit: str, kind: JobKind,
+    agent: str, description: str,
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:  # fmt: skip
+    """A group like `like` (its budget, and the command its job `run` ran) of `commit` with
+    `seeds`, for `Ledger.add_groups`: orgd's reruns (a promotion's verification and fresh
+    reference, an ablation's leave-one-out groups). `research.train` is filled again for each
+    seed when `run` ran it; another command is run as it was (the seed reaches it in
+    ORGTUI_SEED)."""
+    trained = bool(cfg.research.train) and run.seed is not None and run.command == (
+        train_command(cfg, run.budget_time, run.budget_flops, run.seed)
+    )  # fmt: skip
+    jobs = [
+        {
+            "agent": agent,
+            "name": f"{description}, seed {seed}",
+            "kind": kind,
+            "gpus": run.gpus,
+            "branch": run.branch,
+            "commit": commit,
+            "seed": seed,
+            "budget_time": run.budget_time,
+            "budget_flops": run.budget_flops,
+            "command": train_command(cfg, run.budget_time, run.budget_flops, seed)
+            if trained
+            else run.command,
+            "workdir": str(cfg.org.repo),
+            "description": description,
+        }  # fmt: skip
+        for seed in seeds
+    ]
+    group = {
+        "kind": kind, "agent": agent, "commit": commit, "snapshot": commit, "clean": 1,
+        "budget_time": like.budget_time, "budget_flops": like.budget_flops,
+        "description": description,
+    }  # fmt: skip
+    return group, jobs
 
 
 async def program_head(cfg: OrgConfig) -> str:

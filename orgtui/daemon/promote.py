@@ -26,8 +26,13 @@ from typing import TYPE_CHECKING, Protocol
 from orgtui.agents.delivery import for_agent
 from orgtui.daemon import comms
 from orgtui.daemon.agent import Agent
-from orgtui.daemon.baseline import BaselineHost, draw_seeds, program_head, queue_baseline
-from orgtui.daemon.train import train_command
+from orgtui.daemon.baseline import (
+    BaselineHost,
+    draw_seeds,
+    program_head,
+    queue_baseline,
+    rerun_group,
+)
 from orgtui.enums import JobKind
 from orgtui.judge.verdict import Verdict, summary
 from orgtui.ledger.promotions import PromotionRow
@@ -35,7 +40,7 @@ from orgtui.protocol.messages import BAD_REQUEST, NOT_FOUND, RequestError
 from orgtui.workspace.gitcli import run_git
 
 if TYPE_CHECKING:
-    from orgtui.ledger.rows import GroupRow, JobRow
+    from orgtui.ledger.rows import GroupRow
     from orgtui.ledger.store import Ledger
 
 log = logging.getLogger("orgd.promote")
@@ -151,9 +156,9 @@ class Promoter:
         runs = ledger.group_jobs(gid)
         seeds = fresh_seeds(ledger.seeds_used(), cfg.research.verify_seeds)
         refs = fresh_seeds(ledger.seeds_used() | set(seeds), cfg.research.verify_seeds)
-        verification = self._group(group, runs[0], seeds, landing, JobKind.VERIFICATION,
+        verification = rerun_group(cfg, group, runs[0], seeds, landing, JobKind.VERIFICATION,
                                    group.agent, f"verification of group {gid}")  # fmt: skip
-        reference = self._group(group, runs[0], refs, target, JobKind.BASELINE, "@promote",
+        reference = rerun_group(cfg, group, runs[0], refs, target, JobKind.BASELINE, "@promote",
                                 f"reference for group {gid}'s verification")  # fmt: skip
         (vid, vjobs), (rid, rjobs) = ledger.add_groups([verification, reference])
         ledger.update_group(vid, reference=rid, comparison=1)
@@ -175,39 +180,6 @@ class Promoter:
         made = ledger.promotion(pid)
         assert made is not None
         return made
-
-    def _group(self, screening: GroupRow, run: JobRow, seeds: list[int], commit: str,
-               kind: JobKind, agent: str, description: str) -> tuple[dict, list[dict]]:  # fmt: skip
-        """A group like `screening` (its budget and command) of `commit`, with `seeds`."""
-        cfg = self.orgd.cfg
-        trained = bool(cfg.research.train) and run.seed is not None and run.command == (
-            train_command(cfg, run.budget_time, run.budget_flops, run.seed)
-        )  # fmt: skip
-        jobs = [
-            {
-                "agent": agent,
-                "name": f"{description}, seed {seed}",
-                "kind": kind,
-                "gpus": run.gpus,
-                "branch": run.branch,
-                "commit": commit,
-                "seed": seed,
-                "budget_time": run.budget_time,
-                "budget_flops": run.budget_flops,
-                "command": train_command(cfg, run.budget_time, run.budget_flops, seed)
-                if trained
-                else run.command,
-                "workdir": str(cfg.org.repo),
-                "description": description,
-            }  # fmt: skip
-            for seed in seeds
-        ]
-        group = {
-            "kind": kind, "agent": agent, "commit": commit, "snapshot": commit, "clean": 1,
-            "budget_time": screening.budget_time, "budget_flops": screening.budget_flops,
-            "description": description,
-        }  # fmt: skip
-        return group, jobs
 
     # -- ending -------------------------------------------------------------------------
 

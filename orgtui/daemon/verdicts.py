@@ -26,6 +26,7 @@ from orgtui.judge.noise import pooled
 from orgtui.judge.verdict import Group, Rules, Run, Verdict, judge, summary
 from orgtui.ledger.rows import GroupRow, JobRow
 from orgtui.ledger.store import Ledger, WriteError
+from orgtui.protocol.groups import span
 
 log = logging.getLogger("orgd.verdicts")
 JUDGED = (JobKind.EXPERIMENT, JobKind.VERIFICATION)
@@ -47,13 +48,6 @@ class VerdictsHost(BaselineHost, Protocol):
     async def deliver(self, agent: Agent, text: str, timeout: float) -> None: ...
     def margin(self, gid: int) -> float | None: ...
     def judged(self, group: GroupRow, verdict: Verdict) -> None: ...
-
-
-def span(ids: list[int]) -> str:
-    """Job ids as a person reads them: `12-14`, or `12, 15`."""
-    if len(ids) > 1 and ids == list(range(ids[0], ids[0] + len(ids))):
-        return f"{ids[0]}-{ids[-1]}"
-    return ", ".join(map(str, ids))
 
 
 def as_judged(row: GroupRow, jobs: list[JobRow], metric: str) -> Group:

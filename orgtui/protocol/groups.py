@@ -14,6 +14,14 @@ from orgtui.protocol.codec import at_least
 from orgtui.protocol.jobs import PAGE, Budget, Job, SubmittedGroup
 from orgtui.protocol.messages import Request
 
+
+def span(ids: list[int]) -> str:
+    """Job ids as a person reads them: `12-14`, or `12, 15`."""
+    if len(ids) > 1 and ids == list(range(ids[0], ids[0] + len(ids))):
+        return f"{ids[0]}-{ids[-1]}"
+    return ", ".join(map(str, ids))
+
+
 # -- replies ----------------------------------------------------------------------------
 
 

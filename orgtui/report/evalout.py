@@ -16,9 +16,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from orgtui.config.durations import readable as duration
 from orgtui.judge.repeats import mean, summarize
 from orgtui.report.evalrun import OrgRuns, Run
-from orgtui.report.fmt import duration, md_table, num
+from orgtui.report.fmt import md_table, num
 from orgtui.report.plots import Curve, curves_plot
 
 CURVES_PNG = "curves.png"

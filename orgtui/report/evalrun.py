@@ -26,13 +26,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from orgtui.config.durations import readable as duration
 from orgtui.config.model import OrgConfig
 from orgtui.config.runtime import org_runtime
 from orgtui.judge.progress import History, Progress, score
 from orgtui.ledger.outcomes import started_at
 from orgtui.ledger.progress import history
 from orgtui.ledger.store import Ledger
-from orgtui.report.fmt import duration
 from orgtui.report.orgcopy import (
     EvalError,
     Source,

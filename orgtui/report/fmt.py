@@ -5,20 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 
-def duration(seconds: float | None) -> str:
-    """Seconds as a person reads them: 45s, 12m 5s, 3h 20m, 2d 4h; '-' for None."""
-    if seconds is None:
-        return "-"
-    whole = round(seconds)
-    for unit, size, small, small_size in (("d", 86400, "h", 3600), ("h", 3600, "m", 60),
-                                          ("m", 60, "s", 1)):  # fmt: skip
-        if whole >= size:
-            big, rest = divmod(whole, size)
-            part = rest // small_size
-            return f"{big}{unit} {part}{small}" if part else f"{big}{unit}"
-    return f"{whole}s"
-
-
 def num(value: float | int | None, spec: str = ".6g") -> str:
     """`value` formatted with `spec`, or '-' for None."""
     return "-" if value is None else format(value, spec)

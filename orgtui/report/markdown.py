@@ -13,9 +13,10 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+from orgtui.config.durations import readable as duration
 from orgtui.ledger.results import RATIOS
 from orgtui.report.data import VERDICTS, Report
-from orgtui.report.fmt import cell, duration, md_table, num
+from orgtui.report.fmt import cell, md_table, num
 from orgtui.report.plots import agents_plot, progress_plot
 
 PROGRESS_PNG = "progress.png"

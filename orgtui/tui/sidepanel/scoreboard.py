@@ -9,24 +9,11 @@ from collections.abc import Sequence
 
 from rich.text import Text
 
+from orgtui.config.durations import readable as duration
 from orgtui.judge.progress import SHARES
 from orgtui.protocol.progress import AgentProgress, ProgressReport
 
 MINUS = "\N{MINUS SIGN}"
-
-
-def duration(seconds: float | None) -> str:
-    """Seconds as a person reads them: 45s, 12m 5s, 3h 20m, 2d 4h; '-' for None."""
-    if seconds is None:
-        return "-"
-    whole = round(seconds)
-    for unit, size, small, small_size in (("d", 86400, "h", 3600), ("h", 3600, "m", 60),
-                                          ("m", 60, "s", 1)):  # fmt: skip
-        if whole >= size:
-            big, rest = divmod(whole, size)
-            part = rest // small_size
-            return f"{big}{unit} {part}{small}" if part else f"{big}{unit}"
-    return f"{whole}s"
 
 
 def signed(value: float, spec: str = ".3g") -> str:
