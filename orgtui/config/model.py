@@ -50,7 +50,11 @@ class OrgSection:
     """Worktrees, logs, comms, jobs and ledger; `.orgtui/<name>` beside the org file by default."""
     init: str = ""
     """`tinychat`: when `repo` does not exist, `orgtui up` first creates it from the built-in
-    research task (as `orgtui init` does)."""
+    research task (as `orgtui init` does); `nanochat`: from the nanochat clone at `init_from`
+    (as `orgtui init --task nanochat --from PATH` does)."""
+    init_from: Path | None = None
+    """`init = "nanochat"`: the user's nanochat clone the repo is made from (absolute; written
+    relative to the org file)."""
 
 
 @dataclass(frozen=True)
@@ -59,7 +63,9 @@ class ResearchSection:
 
     train: str = ""
     """The training command; `{time}`, `{flops}` and `{seed}` are filled per job, `{python}`
-    with the Python that runs orgtui (which has PyTorch when the research extra is in)."""
+    with the Python that runs orgtui (which has PyTorch when the research extra is in), and
+    `{launch}` (the first word, before a module) with `python -m` for a job of one device or
+    `torchrun --standalone --nproc_per_node=N -m` for one of N, the `--` after the module."""
     metric: str = "val_bpb"
     """The one metric results are judged by."""
     goal: Goal = "minimize"
@@ -75,6 +81,10 @@ class ResearchSection:
     """Fresh seeds a promotion's verification runs, of the change and of the program head."""
     promote: Literal["manual", "auto"] = "manual"
     """`auto`: orgd promotes every experiment the ledger calls `better` itself."""
+    path: tuple[Path, ...] = ()
+    """Folders put first on every job's PATH (absolute; written relative to the org file):
+    the research code's own environment (nanochat's `.venv/bin`), whose `python` then runs
+    `{launch}`, for the agents' jobs and orgd's own (baselines, verifications) alike."""
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
 import string
 from collections.abc import Collection
+from pathlib import Path
 from types import MappingProxyType
 from typing import Literal, cast
 
@@ -33,9 +35,9 @@ from orgtui.config.refs import branch_problem
 from orgtui.config.tables import Context, Table, describe
 from orgtui.config.texts import read_text, resolve_path
 
-ORG_KEYS = ("name", "repo", "base", "program", "brief", "workdir", "init")
+ORG_KEYS = ("name", "repo", "base", "program", "brief", "workdir", "init", "init_from")
 RESEARCH_KEYS = ("train", "metric", "goal", "seeds", "max_comparisons", "min_delta",
-                 "verify_seeds", "promote")  # fmt: skip
+                 "verify_seeds", "promote", "path")  # fmt: skip
 SCHEDULER_KEYS = (
     "backend",
     "devices",
@@ -49,8 +51,13 @@ SCHEDULER_KEYS = (
     "notify",
     "metrics",
 )
-TRAIN_FIELDS = ("time", "flops", "seed", "python")
+TRAIN_FIELDS = ("time", "flops", "seed", "python", "launch")
 """The placeholders `[research] train` may use."""
+INIT_TASKS = ("tinychat", "nanochat")
+"""What `[org] init` may make the research repo from."""
+NANOCHAT_BRANCH = "orgtui/nanochat"
+"""The branch `orgtui init --task nanochat` leaves a repo on: the default `base` of an org
+with `init = "nanochat"`."""
 
 Backend = Literal["local", "slurm"]
 Mode = Literal["dedicated", "pool"]
@@ -77,6 +84,44 @@ def check_template(table: Table, key: str, value: str, fields: Collection[str]) 
             table.fail(key, f"unknown placeholder {{{name}}} in '{key}': use {allowed}; {hint}")
 
 
+def check_launch(table: Table, train: str) -> None:
+    """Refuse a `train` whose `{launch}` cannot expand (it must be the first word, before the
+    module, and puts the `--` itself), and the `--` that `python -m MODULE` hands to the
+    script's argparse (only torchrun consumes it)."""
+    try:
+        words = shlex.split(train)
+    except ValueError as error:
+        table.fail("train", f"'train' cannot be split into words as a shell would: {error}")
+    use = 'write train = "{launch} MODULE ARGS" (e.g. "{launch} scripts.base_train --depth=12")'
+    if "{launch}" in train:
+        if not words or words[0] != "{launch}" or train.count("{launch}") != 1:
+            table.fail("train", f"{{launch}} must be the first word of 'train', once: {use}")
+        if len(words) < 2 or words[1].startswith("-") or "{" in words[1]:
+            table.fail("train", f"{{launch}} must be followed by the module to run: {use}")
+        if len(words) > 2 and words[2] == "--":
+            table.fail("train", "drop the `--` after the module: {launch} puts it where it "
+                                "belongs (after the module under torchrun, none under python)")  # fmt: skip
+        return
+    for k, word in enumerate(words[:-3]):
+        python = word == "{python}" or Path(word).name.startswith("python")
+        if python and words[k + 1] == "-m" and words[k + 3] == "--":
+            table.fail("train", f"`{' '.join(words[k:k + 4])}`: python hands the `--` to the "
+                                "script, whose argparse refuses it (only torchrun consumes it): "
+                                f"drop it, or {use}")  # fmt: skip
+            break
+
+
+def _path(table: Table) -> tuple[Path, ...]:
+    """`path`: a folder or a list of folders, relative to the org file."""
+    if not table.has("path"):
+        return ()
+    value = table.raw("path")
+    items = [value] if isinstance(value, str) else value
+    if not isinstance(items, list) or not all(isinstance(i, str) and i for i in items):
+        table.fail("path", f"'path' must be a folder or a list of folders, not {describe(value)}")
+    return tuple(resolve_path(table.context.directory, str(i)) for i in items)
+
+
 def check_branch(table: Table, key: str, value: str, *, full_refs: bool) -> None:
     """Refuse a branch name git would refuse or read as something else (see `refs`)."""
     problem = branch_problem(value, full_refs=full_refs)
@@ -91,7 +136,9 @@ def read_org(context: Context, table: Table | None) -> OrgSection:
     table.check_keys(ORG_KEYS)
     name = table.name("name", "org name")
     repo = table.required_string("repo")
-    base = table.string("base", "main")
+    init = table.choice("init", INIT_TASKS, "")
+    init_from = _init_from(table, init)
+    base = table.string("base", NANOCHAT_BRANCH if init == "nanochat" else "main")
     # A base is only read: a tag, a remote-tracking branch or a full ref name will do.
     check_branch(table, "base", base, full_refs=True)
     program = table.string("program", f"program/{name}")
@@ -100,7 +147,6 @@ def read_org(context: Context, table: Table | None) -> OrgSection:
     workdir = table.string("workdir", f".orgtui/{name}")
     if not workdir:
         table.fail("workdir", "'workdir' must not be empty")
-    init = table.choice("init", ("tinychat",), "")
     return OrgSection(
         name=name,
         repo=resolve_path(context.directory, repo),
@@ -110,7 +156,22 @@ def read_org(context: Context, table: Table | None) -> OrgSection:
         brief_file=brief_file,
         workdir=resolve_path(context.directory, workdir),
         init=init,
+        init_from=init_from,
     )
+
+
+def _init_from(table: Table, init: str) -> Path | None:
+    """`init_from`: the nanochat clone an `init = "nanochat"` org's repo is made from."""
+    if init == "nanochat" and not table.has("init_from"):
+        table.fail("init", 'init = "nanochat" needs init_from: the path of your nanochat clone '
+                           "(relative to this file), which the research repo is made from")  # fmt: skip
+    if not table.has("init_from"):
+        return None
+    value = table.required_string("init_from")
+    if init != "nanochat":
+        table.fail("init_from", 'init_from is the nanochat clone of init = "nanochat"; this org '
+                                f"has {f'init = {init!r}' if init else 'no init'}")  # fmt: skip
+    return resolve_path(table.context.directory, value)
 
 
 def read_research(table: Table) -> ResearchSection:
@@ -118,6 +179,7 @@ def read_research(table: Table) -> ResearchSection:
     table.check_keys(RESEARCH_KEYS)
     train = table.string("train", "")
     check_template(table, "train", train, TRAIN_FIELDS)
+    check_launch(table, train)
     metric = table.string("metric", "val_bpb")
     if not metric:
         table.fail("metric", "'metric' must not be empty")
@@ -132,6 +194,7 @@ def read_research(table: Table) -> ResearchSection:
         promote=cast(
             Literal["manual", "auto"], table.choice("promote", ("manual", "auto"), "manual")
         ),  # fmt: skip
+        path=_path(table),
     )
 
 

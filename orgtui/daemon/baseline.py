@@ -66,7 +66,7 @@ def rerun_group(
     seed when `run` ran it; another command is run as it was (the seed reaches it in
     ORGTUI_SEED)."""
     trained = bool(cfg.research.train) and run.seed is not None and run.command == (
-        train_command(cfg, run.budget_time, run.budget_flops, run.seed)
+        train_command(cfg, run.budget_time, run.budget_flops, run.seed, run.gpus)
     )  # fmt: skip
     jobs = [
         {
@@ -79,7 +79,7 @@ def rerun_group(
             "seed": seed,
             "budget_time": run.budget_time,
             "budget_flops": run.budget_flops,
-            "command": train_command(cfg, run.budget_time, run.budget_flops, seed)
+            "command": train_command(cfg, run.budget_time, run.budget_flops, seed, run.gpus)
             if trained
             else run.command,
             "workdir": str(cfg.org.repo),

@@ -32,6 +32,7 @@ from orgtui.daemon.compute import job_compute
 from orgtui.daemon.job_checkouts import Checkouts
 from orgtui.daemon.job_run import Running, job_env, note_in_log, outcome
 from orgtui.daemon.job_writes import JobWrites
+from orgtui.daemon.train import job_path
 from orgtui.enums import JobState, Outcome
 from orgtui.ledger.rows import JobRow
 from orgtui.ledger.store import Ledger, WriteError
@@ -252,7 +253,9 @@ class Jobs:
         pane = None
         if agent is not None:
             pane = agent_env(self.orgd.cfg, self.orgd.rt, agent.spec, agent.worktree)
-        return job_env(row, [self.device(d) for d in held], pane)
+        env = job_env(row, [self.device(d) for d in held], pane)
+        job_path(self.orgd.cfg, env)  # the research code's own python first, for every job
+        return env
 
     # -- ending -----------------------------------------------------------------------
 

@@ -89,12 +89,12 @@ def budget(text: str | None, default: float, most: float) -> float:
 
 
 def command(
-    orgd: Orgd, argv: list[str] | None, time: float, flops: float | None, seed: int
+    orgd: Orgd, argv: list[str] | None, time: float, flops: float | None, seed: int, gpus: int
 ) -> list[str]:
     """The job's argv: as given, or the org's `research.train` with its fields filled."""
     if argv:
         return argv
-    return train_command(orgd.cfg, time, flops, seed)
+    return train_command(orgd.cfg, time, flops, seed, gpus)
 
 
 class Waiting:
@@ -159,7 +159,7 @@ async def submit(orgd: Orgd, req: JobSubmit, peer: Peer) -> tuple[GroupRow, list
     if req.token and not re.fullmatch(r"[A-Za-z0-9-]{1,64}", req.token):
         raise _bad("token: at most 64 letters, digits and dashes")
     seeds = [req.seed] if req.seed is not None else draw_seeds(req.seeds)
-    argvs = [command(orgd, req.command, time, flops, seed) for seed in seeds]
+    argvs = [command(orgd, req.command, time, flops, seed, gpus) for seed in seeds]
     name = (req.name or shlex.join(argvs[0]))[:200]
     try:
         waiting.check()  # before the snapshot too: a client gone already costs no git

@@ -214,7 +214,7 @@ def prepare(files: list[Path], cfgs: list[OrgConfig], out: Path) -> list[OrgRuns
         repo = cfg.org.repo
         # Orgs made from one built-in task share one made repo: they start from one commit.
         made = cfg.org.init if cfg.org.init and not repo.exists() else ""
-        key = f"init:{made}" if made else str(repo)
+        key = f"init:{made}:{cfg.org.init_from or ''}" if made else str(repo)
         if key not in sources:
             name = made or repo.name or "repo"
             folder = out / "sources" / f"{len(sources) + 1}-{name}"

@@ -2,10 +2,10 @@
 so that the user's repository, its branches and any running org are never touched.
 
 - **The source** (`Source`) is made once per research repo, before any run: a mirror clone
-  of the repo as eval found it (every branch and tag), or, for an org with `init =
-  "tinychat"` whose repo does not exist yet, a fresh `orgtui init` under DIR (the user's
-  `repo` is not made; every such org of one eval shares it, so they all start from one
-  commit). The start commit of each org file is its program branch's head in the
+  of the repo as eval found it (every branch and tag), or, for an org with `init` whose repo
+  does not exist yet, a fresh `orgtui init` under DIR (`--task nanochat --from init_from`
+  for `init = "nanochat"`; the user's `repo` is not made; every such org of one eval made
+  from one task and clone shares it, so they all start from one commit). The start commit of each org file is its program branch's head in the
   source if that branch exists, else its `base` (where `up` would start the program branch).
 - **A run's repo** is a clone of the source with the org's program branch made at the start
   commit, and no remote (the agents see none of the source's other branches): every run of
@@ -13,8 +13,8 @@ so that the user's repository, its branches and any running org are never touche
   clones.
 - **The copy** of the org file is the same TOML with `[org] name` made unique (so it cannot
   collide with a running org), `repo` and `workdir` pointed at the run's folders, `program`
-  written out, `init` dropped, and every prompt or brief that names a file made absolute (the
-  copy lives elsewhere). Comments are not kept.
+  written out, `init` and `init_from` dropped, and every prompt or brief that names a file,
+  and `[research] path`, made absolute (the copy lives elsewhere). Comments are not kept.
 """
 
 from __future__ import annotations
@@ -62,9 +62,11 @@ def make_source(cfg: OrgConfig, folder: Path, env: dict[str, str]) -> Source:
     repo = cfg.org.repo
     folder.parent.mkdir(parents=True, exist_ok=True)
     if not repo.exists():
-        if cfg.org.init != "tinychat":
+        if not cfg.org.init:
             raise EvalError(f"the research repo {repo} of {cfg.file} does not exist")
         init = [sys.executable, "-m", "orgtui", "init", str(folder)]
+        if cfg.org.init == "nanochat":
+            init += ["--task", "nanochat", "--from", str(cfg.org.init_from)]
         done = subprocess.run(init, capture_output=True, text=True, env=env, check=False,
                               stdin=subprocess.DEVNULL)  # fmt: skip
         if done.returncode != 0:
@@ -172,11 +174,20 @@ def org_copy(cfg: OrgConfig, name: str, repo: Path, workdir: Path) -> str:
     org = data["org"]
     org.update(name=name, repo=str(repo), workdir=str(workdir), program=cfg.org.program)
     org.pop("init", None)
+    org.pop("init_from", None)
     _absolute(org, "brief", directory)
+    research = data.get("research")
+    if isinstance(research, dict) and research.get("path"):
+        research["path"] = [str(p) for p in cfg.research.path]
+    roles = data.get("roles")
     tables = [data.get("defaults"), *(data.get("agent") or [])]
+    tables += list(roles.values()) if isinstance(roles, dict) else []
     for table in tables:
         if isinstance(table, dict):
             _absolute(table, "prompt", directory)
+            for key in ("skills", "tools"):  # folders and files beside the org file
+                if isinstance(table.get(key), list):
+                    table[key] = [str(resolve_path(directory, v)) for v in table[key]]
     return dumps(data)
 
 

@@ -44,9 +44,20 @@ def test_solo8_is_four_claude_and_four_codex_solo_researchers(tmp_path: Path) ->
     assert {a.kind for a in config.agents[:4]} == {"claude"}
     assert {a.kind for a in config.agents[4:]} == {"codex"}
     assert {a.role for a in config.agents} == {"solo"}
-    assert config.org.base == "master"
-    assert "--target-flops={flops}" in config.research.train and "{seed}" in config.research.train
-    assert config.scheduler.flops_budget == 4e18
+    _nanochat_as_shipped(tmp_path, config)
+
+
+def _nanochat_as_shipped(tmp_path: Path, config: OrgConfig) -> None:
+    """Made from the user's nanochat clone beside the checkout, base_train as upstream takes
+    it (no `--` after `python -m`, no --seed: ORGTUI_SEED), at the org's FLOPs budget, by
+    nanochat's own python."""
+    assert config.org.init == "nanochat" and config.org.base == "orgtui/nanochat"
+    assert config.org.init_from == tmp_path.parent / "nanochat"
+    train = config.research.train
+    assert train.startswith("{launch} scripts.base_train ") and "--target-flops={flops}" in train
+    assert " -- " not in train and "seed" not in train and "{python}" not in train
+    assert config.research.path == (tmp_path.parent / "nanochat" / ".venv" / "bin",)
+    assert config.scheduler.flops_budget == 1e17
 
 
 def test_chief_has_juniors_reporting_to_the_chief(tmp_path: Path) -> None:
@@ -55,6 +66,7 @@ def test_chief_has_juniors_reporting_to_the_chief(tmp_path: Path) -> None:
     assert (chief.name, chief.role, chief.kind) == ("chief", "chief", "claude")
     assert [j.name for j in juniors] == [f"junior-{i}" for i in range(1, 5)]
     assert {(j.role, j.kind, j.reports_to) for j in juniors} == {("junior", "codex", "chief")}
+    _nanochat_as_shipped(tmp_path, config)
 
 
 def test_shells_runs_three_shells_on_the_checkout_it_sits_in(tmp_path: Path) -> None:
