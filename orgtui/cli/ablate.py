@@ -16,12 +16,10 @@ import argparse
 from typing import Any
 
 from orgtui.cli.common import _call, _org, _org_option, print_json
-from orgtui.protocol.ablations import Ablate, Ablation, AblationPart, AblationWait
+from orgtui.protocol.ablations import Ablate, Ablation, AblationWait, words
 
 WAIT_STEP = 2.0
 """Seconds each `ablation_wait` asks for while `--wait` follows the parts."""
-ROLE_WORDS = {"gain": "carries the gain", "passenger": "passenger", "hurts": "hurts",
-              "pending": "pending"}  # fmt: skip
 
 
 def add_parsers(sub: Any) -> None:
@@ -36,12 +34,6 @@ def add_parsers(sub: Any) -> None:
     p.set_defaults(func=cmd_ablate)
 
 
-def role_words(part: AblationPart) -> str:
-    if part.conflicts:
-        return f"does not revert: conflicts in {', '.join(part.conflicts)}"
-    return ROLE_WORDS.get(part.role, f"not judged ({part.verdict})")
-
-
 def table(made: Ablation) -> list[str]:
     """The ablation as a person reads it: one line per part."""
     lines = [("PART", "GROUP", "VERDICT", "Δ", "Δ/σ", "ROLE")]
@@ -50,7 +42,7 @@ def table(made: Ablation) -> list[str]:
         ratio = "-" if p.delta is None or not p.sigma else f"{p.delta / p.sigma:+.1f}"
         lines.append((
             label[:48], "-" if p.group is None else str(p.group), p.verdict or "-",
-            "-" if p.delta is None else f"{p.delta:+.4g}", ratio, role_words(p),
+            "-" if p.delta is None else f"{p.delta:+.4g}", ratio, words(p.verdict, p.conflicts),
         ))  # fmt: skip
     widths = [max(len(x) for x in col) for col in zip(*lines, strict=True)]
     return ["  ".join(x.ljust(w) for x, w in zip(line, widths, strict=True)).rstrip()

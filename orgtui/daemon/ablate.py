@@ -4,7 +4,10 @@ A win made of several changes is often kept whole, its passengers with it. `star
 experiment the ledger calls `better` and splits its change into parts: the commits between its
 reference's commit and its code, oldest first (`git log --first-parent REF..CODE`: a merge
 the agent made is one part), and, when it ran with uncommitted edits, those edits as one more
-part. The group's code is its branch commit when it ran clean, else its snapshot. Fewer than
+part. When the reference is the agent's own earlier change (stacked on it, not on the program
+branch), the parts are counted from where the change left the program branch instead (the
+merge base of the program head and the code): what a promotion would land, the earlier
+change included, since a kept change that did not win verification rides along otherwise. The group's code is its branch commit when it ran clean, else its snapshot. Fewer than
 two parts is refused: there is nothing to ablate.
 
 For each part, the group's code with that part reverted is made as a commit (its parent the
@@ -43,6 +46,7 @@ from orgtui.daemon import comms
 from orgtui.daemon.baseline import BaselineHost, rerun_group
 from orgtui.daemon.promote import fresh_seeds, merge_tree
 from orgtui.enums import JobKind
+from orgtui.protocol.ablations import words
 from orgtui.protocol.messages import BAD_REQUEST, NOT_FOUND, RequestError
 from orgtui.workspace.gitcli import run_git
 
@@ -56,10 +60,6 @@ MIN_SEEDS = 3
 """A leave-one-out group has as many seeds as the ablated group, and at least this many."""
 EDITS = "uncommitted edits"
 """The subject of the part that is a group's uncommitted edits."""
-ROLE = {"worse": "gain", "within_noise": "passenger", "better": "hurts", "pending": "pending"}
-"""What a leave-one-out group's verdict says of the part it reverted."""
-WORDS = {"gain": "carries the gain", "passenger": "passenger", "hurts": "hurts",
-         "pending": "pending"}  # fmt: skip
 GIT_ENV = {"GIT_AUTHOR_NAME": "orgtui", "GIT_AUTHOR_EMAIL": "orgtui@orgtui",
            "GIT_COMMITTER_NAME": "orgtui", "GIT_COMMITTER_EMAIL": "orgtui@orgtui"}  # fmt: skip
 
@@ -90,15 +90,6 @@ def _bad(text: str) -> RequestError:
     return RequestError(text, BAD_REQUEST)
 
 
-def role(verdict: str | None, conflicts: tuple[str, ...] | list[str]) -> str:
-    """A part's role (`protocol.ablations.ROLES`) from its group's verdict."""
-    if conflicts:
-        return "conflicts"
-    if verdict is None:
-        return "pending"
-    return ROLE.get(verdict, "unjudged")
-
-
 def _git(repo: Path, args: list[str]) -> str:
     found = run_git(repo, args, env=GIT_ENV)
     if not found.ok:
@@ -120,6 +111,21 @@ def parts_of(repo: Path, since: str, group: GroupRow) -> list[Part]:
     if not group.clean and group.snapshot and group.snapshot != group.commit:
         parts.append(Part("", EDITS, group.snapshot, group.commit))
     return parts
+
+
+def counted_from(repo: Path, program: str, reference: str, code: str) -> str:
+    """The commit a change's parts are counted from: its reference's commit, or, when that is
+    not on the program branch (the agent's own earlier change, stacked on), where the code
+    left the program branch."""
+    on_program = run_git(repo, ["merge-base", "--is-ancestor", reference, f"refs/heads/{program}"])
+    if on_program.ok:
+        return reference
+    base = run_git(repo, ["merge-base", f"refs/heads/{program}", code])
+    fork = base.stdout.strip()
+    if not base.ok or not fork:
+        return reference
+    below = run_git(repo, ["merge-base", "--is-ancestor", fork, reference])
+    return fork if below.ok else reference
 
 
 def revert(repo: Path, code: str, part: Part, message: str) -> tuple[str, list[str]]:
@@ -164,12 +170,15 @@ class Ablator:
         reference = ledger.group(group.reference) if group.reference else None
         if reference is None or not reference.commit:
             raise _bad(f"group {gid} has no reference commit to count its parts from")
-        parts = await asyncio.to_thread(parts_of, repo, reference.commit, group)
-        if len(parts) < 2:
-            raise _bad(f"nothing to ablate: one change (group {gid} is "
-                       f"{parts[0].label if parts else 'no change'} past group "
-                       f"{reference.id}'s {reference.commit[:8]})")  # fmt: skip
         code = group.commit if group.clean and group.commit else group.snapshot
+        since = await asyncio.to_thread(counted_from, repo, cfg.org.program, reference.commit,
+                                        code)  # fmt: skip
+        parts = await asyncio.to_thread(parts_of, repo, since, group)
+        if len(parts) < 2:
+            past = (f"group {reference.id}'s {since[:8]}" if since == reference.commit
+                    else f"{cfg.org.program} at {since[:8]}")  # fmt: skip
+            raise _bad(f"nothing to ablate: one change (group {gid} is "
+                       f"{parts[0].label if parts else 'no change'} past {past})")  # fmt: skip
         reverted = [
             await asyncio.to_thread(revert, repo, code, part,
                                     f"Ablation of group {gid}: without {part.label}")
@@ -263,14 +272,12 @@ class Ablator:
     def says(self, row: AblationRow) -> str:
         """A part's role in words: `carries the gain (group 7: worse, Δ +0.75)`."""
         if row.conflicts:
-            return f"does not revert: conflicts in {', '.join(row.conflicts)}"
+            return words(None, row.conflicts)
         group = self.ledger.group(row.group) if row.group is not None else None
         verdict = group.verdict if group else None
-        found = role(verdict, row.conflicts)
         delta = group.judgement.get("delta") if group else None
         shown = "" if delta is None else f", Δ {delta:+.4g}"
-        word = WORDS.get(found, f"not judged ({verdict})")
-        return f"{word} (group {row.group}: {verdict or 'pending'}{shown})"
+        return f"{words(verdict, [])} (group {row.group}: {verdict or 'pending'}{shown})"
 
     async def _post(self, text: str) -> None:
         log.info("%s", text)

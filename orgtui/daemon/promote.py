@@ -130,6 +130,11 @@ class Promoter:
         group = ledger.group(gid)
         if group is None:
             raise RequestError(f"no group {gid} in org {cfg.org.name}", NOT_FOUND)
+        if (part := ledger.ablation_part(gid)) is not None:
+            raise _bad(f"group {gid} is a part of the ablation of group {part.screening} (that "
+                       "change with one part reverted): its code is on no branch; promote "
+                       f"group {part.screening}, or commit the revert on a branch and test it "
+                       "there")  # fmt: skip
         if group.kind not in PROMOTABLE or group.verdict != "better":
             what = group.verdict or "not judged"
             raise _bad(f"group {gid} is {what.replace('_', ' ')} ({group.kind}): only a group "

@@ -18,6 +18,25 @@ ROLES = ("gain", "passenger", "hurts", "conflicts", "pending", "unjudged")
 """What a part's verdict says of it: it carries the gain (reverted, `worse`), it is a
 passenger (`within_noise`), it hurts (`better`), it does not revert cleanly (no group), its
 group is still running, or its group got another verdict (`more_compute`, `invalid`)."""
+ROLE_OF = {"worse": "gain", "within_noise": "passenger", "better": "hurts", "pending": "pending"}
+"""What a leave-one-out group's verdict says of the part it reverted."""
+WORDS = {"gain": "carries the gain", "passenger": "passenger", "hurts": "hurts",
+         "pending": "pending"}  # fmt: skip
+"""A part's role as the table, the board and the report say it."""
+
+
+def role(verdict: str | None, conflicts: tuple[str, ...] | list[str]) -> str:
+    """A part's role (one of `ROLES`) from its leave-one-out group's verdict."""
+    if conflicts:
+        return "conflicts"
+    return ROLE_OF.get(verdict or "pending", "unjudged")
+
+
+def words(verdict: str | None, conflicts: tuple[str, ...] | list[str]) -> str:
+    """A part's role in words: `carries the gain`, `does not revert: conflicts in a.py`."""
+    if conflicts:
+        return f"does not revert: conflicts in {', '.join(conflicts)}"
+    return WORDS.get(role(verdict, conflicts), f"not judged ({verdict})")
 
 
 @dataclass(frozen=True)

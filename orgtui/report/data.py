@@ -31,13 +31,11 @@ from orgtui.ledger.outcomes import ablation_rows, group_ends, promotion_rows
 from orgtui.ledger.progress import history
 from orgtui.ledger.promotions import PromotionRow
 from orgtui.ledger.results import Result, results
+from orgtui.protocol.ablations import words
 
 if TYPE_CHECKING:
     from orgtui.ledger.store import Ledger
 
-ROLES = {"worse": "carries the gain", "within_noise": "passenger", "better": "hurts"}
-"""What a leave-one-out group's verdict says of the part it reverted (as orgd's ablation
-says it)."""
 VERDICTS = ("better", "within_noise", "worse", "more_compute", "invalid", "pending")
 """The verdicts an experiment group can have, in the order the report shows them."""
 
@@ -89,11 +87,7 @@ class Part:
 
     @property
     def role(self) -> str:
-        if self.row.conflicts:
-            return f"does not revert: conflicts in {', '.join(self.row.conflicts)}"
-        if self.verdict is None or self.verdict == "pending":
-            return "pending"
-        return ROLES.get(self.verdict, f"not judged ({self.verdict})")
+        return words(self.verdict, self.row.conflicts)
 
 
 @dataclass(frozen=True)

@@ -6,8 +6,10 @@ search space (`--start` says where it begins; a person may type `try KEY=VALUE` 
 change first) among the juniors, writing each assignment into a junior's inbox (`orgtui
 post --to JUNIOR "try KEY=VALUE"`), so that no change is assigned twice or tried twice
 (`split.split`). When the ledger calls a group `better`, it asks for its promotion (`orgtui
-promote G`: a chief may, from its pane), one at a time, and follows it to its end. What it
-does goes on the board. Its state is the org's (inboxes, ledger), so a restarted chief
+promote G`: a chief may, from its pane), one at a time, and follows it to its end. A change
+of several parts (commits past where it left the program branch) is ablated first (`orgtui
+ablate G`): its parts' verdicts, which carry the gain and which are passengers, go on the
+board before the promotion is asked for. What it does goes on the board. Its state is the org's (inboxes, ledger), so a restarted chief
 carries on where it was.
 """
 
@@ -17,6 +19,7 @@ import json
 import re
 import time
 
+from orgtui.protocol.ablations import AblationWait, words
 from orgtui.protocol.client import call
 from orgtui.protocol.groups import Group
 from orgtui.protocol.promotions import PromotionWait
@@ -53,6 +56,10 @@ class Chief(Messages):
         self.following: tuple[int, int] | None = None
         """The promotion it asked for and follows, and its group."""
         self.refused: set[int] = set()
+        self.ablating: int | None = None
+        """The group whose ablation it follows before promoting it."""
+        self.ablated: set[int] = set()
+        """Groups ablated (or found to be one part) before their promotion."""
         self.board = self.comms / "board.md"
         self.board_read = self.board.stat().st_size if self.board.exists() else 0
         self.given = 0
@@ -110,9 +117,9 @@ class Chief(Messages):
         if not self.juniors:
             self.current = "no juniors in the org"
         else:
-            self.assign_work(groups)
-            self.promote(groups)
             self.current = "following the juniors"
+            self.assign_work(groups)
+            self.promote(groups)  # says what it waits for, if anything
         self.screen.set(f"{self.current} · {self.summary()}")
         time.sleep(TURN)
 
@@ -141,7 +148,7 @@ class Chief(Messages):
             self.following = None
             self.screen.log(f"promotion {pid} of group {gid}: {row.state}: {row.reason}")
         group = S.to_promote(groups, self.refused)
-        if group is None:
+        if group is None or not self.ablate(group):
             return
         proc = self.orgtui("promote", str(group.id), "--json")
         try:
@@ -156,6 +163,40 @@ class Chief(Messages):
         self.screen.log(f"promoting {line}")
         self.post(f"Promoting {line}: fresh seeds verify it before it is merged "
                   f"(promotion {row_id})")  # fmt: skip
+
+    def ablate(self, group: Group) -> bool:
+        """Whether `group` may be promoted now: its change ablated first when it has several
+        parts (asked for, then followed to its parts' verdicts, which go on the board)."""
+        if group.id in self.ablated:
+            return True
+        if self.ablating != group.id:
+            proc = self.orgtui("ablate", str(group.id), "--json")
+            if proc.returncode == 2:  # one part (or the ablation refused): promoted as it is
+                self.screen.log(f"orgtui ablate {group.id}: {proc.stderr.strip()}")
+                self.ablated.add(group.id)
+                return True
+            if proc.returncode != 0:
+                self.screen.log(f"orgtui ablate {group.id}: {(proc.stderr or proc.stdout).strip()}")
+                return False
+            self.ablating = group.id
+            self.screen.log(f"ablating group {group.id} ({group.description}) before promoting "
+                            "it: its change has several parts")  # fmt: skip
+        made = call(self.socket, AblationWait(group=group.id, timeout_s=0))
+        if not made.done:
+            judged = sum(1 for p in made.parts if p.role not in ("pending",))
+            self.current = f"ablation of group {group.id}: {judged} of {len(made.parts)} parts"
+            return False
+        self.ablating = None
+        self.ablated.add(group.id)
+        said = [f"{p.commit[:8] or 'edits'} ({p.subject}): {words(p.verdict, p.conflicts)}"
+                for p in made.parts]  # fmt: skip
+        for line in said:
+            self.screen.log(f"  group {group.id}, {line}")
+        riders = [p.subject for p in made.parts if p.role in ("passenger", "hurts")]
+        self.post(f"Ablated group {group.id} ({group.description}) before promoting it: "
+                  + "; ".join(said) + (f". Passengers ride along: {', '.join(riders)}; the "
+                  "verification judges the whole change" if riders else ""))  # fmt: skip
+        return True
 
     # -- messages -----------------------------------------------------------------------
 

@@ -22,6 +22,8 @@ DEPTH = 2
 """Changes a junior has at most assigned and not yet judged: one running, one waiting, so it
 never idles between two turns of its chief's."""
 VERIFIES = re.compile(r"^verification of group (\d+)$")
+ABLATES = re.compile(r"^ablation of group (\d+): without ")
+"""A leave-one-out group's description (`orgtui ablate`): its code is on no branch."""
 
 
 def tried(groups: Sequence[Group]) -> set[Change]:
@@ -70,13 +72,15 @@ def verifying(groups: Sequence[Group]) -> bool:
 
 def to_promote(groups: Sequence[Group], refused: Collection[int] = ()) -> Group | None:
     """The next group to promote: the earliest experiment group the ledger calls `better`
-    that no promotion verified and orgd did not refuse; None while a verification is being
-    judged (one promotion at a time: another would target a program head about to move)."""
+    (not an ablation's leave-one-out group) that no promotion verified and orgd did not
+    refuse; None while a verification is being judged (one promotion at a time: another
+    would target a program head about to move)."""
     if verifying(groups):
         return None
     done = verified(groups) | set(refused)
     for g in sorted(groups, key=lambda g: g.id):
         if (g.kind == JobKind.EXPERIMENT and g.id not in done and g.verdict is not None
-                and g.verdict.verdict == "better"):  # fmt: skip
+                and g.verdict.verdict == "better"
+                and not ABLATES.match(g.description)):  # fmt: skip
             return g
     return None

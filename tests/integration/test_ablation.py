@@ -156,6 +156,9 @@ class Stub(Org):
     dirty_commit: str
     many: int
     """Agent d's group of six commits (SHIFT = -1.0, then five notes)."""
+    stacked: int
+    """Agent a's group of a commit (SHIFT -= 0.5) stacked on its kept `one`: its reference."""
+    stacked_commits: tuple[str, str]
 
 
 @pytest.fixture(scope="module")
@@ -172,9 +175,12 @@ def stub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stub]:
     try:
         status = run.status()
         baseline = json.loads(run("baseline", "--json").stdout)["group"]
-        org = Stub(run, file, repo, status, baseline, 0, 0, ("", ""), 0, "", 0)
-        org.commit("a", "SHIFT = 0.0\n", "SHIFT = -1.0\n", "shift -1")
+        org = Stub(run, file, repo, status, baseline, 0, 0, ("", ""), 0, "", 0, 0, ("", ""))
+        one = org.commit("a", "SHIFT = 0.0\n", "SHIFT = -1.0\n", "shift -1")
         org.one = org.submit("a", "shift -1")
+        more = org.commit("a", 'NOTE = "the base"\n', 'NOTE = "the base"\nSHIFT -= 0.5\n',
+                          "0.5 more")  # fmt: skip
+        org.stacked, org.stacked_commits = org.submit("a", "0.5 more"), (one, more)
         first = org.commit("b", "SHIFT = 0.0\n", "SHIFT = -1.0\n", "shift -1")
         second = org.commit("b", "SHIFT = -1.0\n", "SHIFT = -1.5\n", "shift -1.5")
         org.twice, org.twice_commits = org.submit("b", "shift -1.5 in two"), (first, second)
@@ -233,6 +239,16 @@ def test_a_part_that_does_not_revert_cleanly_is_named(stub: Stub):
     group = stub.group(second["group"])
     assert group["kind"] == "experiment" and group["agent"] == "b" and group["commit"] == code
     assert group["reference"] == stub.twice and group["verdict"]["comparisons"] == "1/20"
+    # a leave-one-out group is on no branch: never promoted
+    out = stub.run("promote", str(second["group"]), check=False)
+    assert (
+        out.returncode == 2
+        and (
+            f"group {second['group']} is a part of the ablation of group {stub.twice} (that change "
+            "with one part reverted): its code is on no branch"
+        )
+        in out.stderr
+    ), out.stderr
     # the table names the conflict, and the board has the ablation
     table = stub.ablate(stub.twice).stdout
     assert "shift -1  " in table and "does not revert: conflicts in stub.py" in table, table
@@ -285,6 +301,28 @@ def test_uncommitted_edits_are_a_part_of_their_own(stub: Stub):
     assert [g["verdict"]["comparisons"] for g in runs] == ["1/20", "2/20"]
     seeds = [s for g in runs for s in g["seeds"]]
     assert len(set(seeds)) == 6 and not set(seeds) & set(whole["seeds"])
+
+
+def test_a_change_stacked_on_the_agents_earlier_one_is_ablated_from_the_program_branch(
+    stub: Stub,
+):
+    """Its reference is the agent's own earlier change, on no branch but the agent's: the parts
+    are counted from where the change left the program branch, both commits, which is what a
+    promotion would land."""
+    whole = stub.judged(stub.stacked)
+    assert whole["reference"] == stub.one and whole["verdict"]["verdict"] == "better", whole
+    out = stub.ablate(stub.stacked, "--wait", "--json", timeout=300)
+    assert out.returncode == 0, out.stdout + out.stderr
+    ablation = json.loads(out.stdout)
+    assert ablation["reference"] == stub.one
+    assert [(p["commit"], p["subject"]) for p in ablation["parts"]] == [
+        (stub.stacked_commits[0], "shift -1"), (stub.stacked_commits[1], "0.5 more"),
+    ]  # fmt: skip
+    # Without shift -1, SHIFT is -0.5; without 0.5 more, -1.0: worse than -1.5 both times.
+    assert [(p["verdict"], p["role"]) for p in ablation["parts"]] == [("worse", "gain")] * 2
+    assert [p["delta"] for p in ablation["parts"]] == [
+        pytest.approx(1.0, abs=0.1), pytest.approx(0.5, abs=0.1),
+    ]  # fmt: skip
 
 
 # -- a real gain and a passenger (tinychat) --------------------------------------------------

@@ -92,6 +92,10 @@ def test_the_chief_promotes_better_experiments_one_at_a_time_never_twice() -> No
     assert S.verified([*ledger, ended]) == {2}
     assert S.to_promote([*ledger, ended]).id == 4  # type: ignore[union-attr]
     assert S.to_promote([*ledger, ended], refused={4}) is None
+    # A leave-one-out group of an ablation is never promoted, `better` or not: on no branch.
+    part = group(7, "ablation of group 4: without 1a2b3c4d (warmup_steps = 5)", "better", 3.7,
+                 agent="j2")  # fmt: skip
+    assert S.to_promote([*ledger, ended, part], refused={4}) is None
     assert S.tried(ledger) == {("lr", "0.1"), ("lr", "0.02"), ("warmup_steps", "5")}
     assert S.judged([*ledger, group(6, "j1: n_layer=3", state="running", agent="j1")], "j1") == {
         ("lr", "0.1")

@@ -6,9 +6,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from orgtui.daemon.ablate import role
 from orgtui.daemon.handlers import _lookup
-from orgtui.protocol.ablations import Ablate, Ablation
+from orgtui.protocol.ablations import Ablate, Ablation, role
 from orgtui.protocol.codec import decode
 from orgtui.protocol.messages import NOT_FOUND, RequestError
 
