@@ -4,8 +4,10 @@
 later sections can name an agent or a whole group. An `[[agent]]` with `count = N > 1` makes
 agents `<name>-1` .. `<name>-N`, and its name then names the group. Every agent name and group
 name must be unique; a clash is reported at the later `[[agent]]`'s `name` key. `[defaults]`
-may set any `[[agent]]` key but `name` and `count`; an agent's own key wins, except `env`,
-whose variables are merged (the agent's win).
+may set any `[[agent]]` key but `name` and `count`, and `[roles.<role>]` (`solo`, `chief`,
+`junior`) any of those but `role`, for the agents of that role. An agent reads each key from
+itself, else its role's table, else `[defaults]`, except `env`, whose variables are merged
+(the agent's win over its role's, which win over the defaults').
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import shlex
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import cast
+from typing import Any, cast
 
 from orgtui.config.limits import MAX_AGENTS, MAX_DEVICES
 from orgtui.config.model import (
@@ -32,7 +34,8 @@ from orgtui.config.model import (
 )
 from orgtui.config.patterns import check_ready
 from orgtui.config.sizes import parse_size
-from orgtui.config.tables import Context, Table, describe, did_you_mean
+from orgtui.config.skills import read_copy, read_setup, read_skills, read_tools
+from orgtui.config.tables import Context, Table, describe, did_you_mean, suggest
 from orgtui.config.texts import read_text
 
 AGENT_KEYS = (
@@ -49,8 +52,13 @@ AGENT_KEYS = (
     "ready",
     "on_prompt_change",
     "reports_to",
+    "skills",
+    "tools",
+    "setup",
+    "copy",
 )
 DEFAULTS_KEYS = tuple(key for key in AGENT_KEYS if key not in ("name", "count"))
+ROLE_KEYS = tuple(key for key in DEFAULTS_KEYS if key != "role")
 
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
@@ -97,8 +105,38 @@ def read_defaults(table: Table | None) -> Table | None:
     return table
 
 
-def read_agents(context: Context, value: object, defaults: Table | None) -> Roster:
-    """Every `[[agent]]` (`value` is the parsed `agent` array), expanded and checked."""
+def read_roles(table: Table | None, defaults: Table | None) -> dict[str, Table]:
+    """`[roles.<role>]`, checked: each a role's table, falling back to `[defaults]`."""
+    if table is None:
+        return {}
+    roles: dict[str, Table] = {}
+    for role in table.data:
+        if role not in ROLES:
+            table.fail(role, f"unknown role '{role}' in [roles]{suggest(role, ROLES)}", at="key")
+        sub = table.subtable(role, f"[roles.{role}]")
+        assert sub is not None
+        sub.fallback = defaults
+        if "role" in sub.data:
+            sub.fail("role", f"'role' cannot be set in [roles.{role}]: it is the table's name",
+                     at="key")  # fmt: skip
+        sub.check_keys(ROLE_KEYS)
+        if sub.has("kind"):
+            sub.choice("kind", KINDS, "shell")
+        if sub.has("command"):
+            _command(sub)
+        _settings(sub)
+        roles[role] = sub
+    return roles
+
+
+def read_agents(
+    context: Context,
+    value: object,
+    defaults: Table | None,
+    roles: Mapping[str, Table] | None = None,
+) -> Roster:
+    """Every `[[agent]]` (`value` is the parsed `agent` array), expanded and checked; each
+    reads a key it does not set from its role's table in `roles`, then from `defaults`."""
     if value is None or value == []:
         context.fail((), "the org has no agents: add an [[agent]] with a name and a command")
     if not isinstance(value, list):
@@ -110,7 +148,10 @@ def read_agents(context: Context, value: object, defaults: Table | None) -> Rost
     for index, data in enumerate(value):
         if not isinstance(data, dict):
             context.fail(("agent", index), f"each agent must be a table, not {describe(data)}")
-        table = Table(context, data, ("agent", index), _label(data, index), fallback=defaults)
+        label = _label(data, index)
+        role = Table(context, data, ("agent", index), label, fallback=defaults)
+        fallback = (roles or {}).get(role.choice("role", ROLES, "solo"), defaults)
+        table = Table(context, data, ("agent", index), label, fallback=fallback)
         specs = _read_agent(table)
         if len(agents) + len(specs) > MAX_AGENTS:
             table.fail_table(
@@ -165,34 +206,41 @@ def _read_agent(table: Table) -> list[AgentSpec]:
     name = table.name("name", "agent name")
     count = table.integer("count", 1, minimum=1, maximum=MAX_AGENTS)
     command = _command(table)
+    settings = _settings(table)
+    kind = cast(Kind, table.choice("kind", KINDS, kind_for(command)))
+    names = [name] if count == 1 else [f"{name}-{number}" for number in range(1, count + 1)]
+    return [
+        AgentSpec(name=agent, command=command, kind=kind, group=name, **settings) for agent in names
+    ]
+
+
+def _settings(table: Table) -> dict[str, Any]:
+    """Every AgentSpec field but the name, command, kind and group, read from `table`: an
+    agent's, or a role's table (so that one no agent inherits is checked all the same)."""
     prompt, prompt_file = read_text(table, "prompt")
     cols, rows = _size(table)
     reports_to = table.optional_string("reports_to")
     if reports_to == "":
         table.fail("reports_to", "'reports_to' must name an agent, not be empty")
-    names = [name] if count == 1 else [f"{name}-{number}" for number in range(1, count + 1)]
-    return [
-        AgentSpec(
-            name=agent,
-            command=command,
-            role=cast(Role, table.choice("role", ROLES, "solo")),
-            kind=cast(Kind, table.choice("kind", KINDS, kind_for(command))),
-            prompt=prompt,
-            prompt_file=prompt_file,
-            env=_env(table),
-            gpus=table.integer("gpus", 1, minimum=1, maximum=MAX_DEVICES),
-            restart=cast(Restart, table.choice("restart", RESTARTS, "on-failure")),
-            cols=cols,
-            rows=rows,
-            ready=_ready(table),
-            on_prompt_change=cast(
-                OnPromptChange, table.choice("on_prompt_change", ("keep", "send"), "keep")
-            ),
-            reports_to=reports_to,
-            group=name,
-        )
-        for agent in names
-    ]
+    return {
+        "role": cast(Role, table.choice("role", ROLES, "solo")),
+        "prompt": prompt,
+        "prompt_file": prompt_file,
+        "env": _env(table),
+        "gpus": table.integer("gpus", 1, minimum=1, maximum=MAX_DEVICES),
+        "restart": cast(Restart, table.choice("restart", RESTARTS, "on-failure")),
+        "cols": cols,
+        "rows": rows,
+        "ready": _ready(table),
+        "on_prompt_change": cast(
+            OnPromptChange, table.choice("on_prompt_change", ("keep", "send"), "keep")
+        ),
+        "reports_to": reports_to,
+        "skills": read_skills(table),
+        "tools": read_tools(table),
+        "setup": read_setup(table),
+        "copy": read_copy(table),
+    }
 
 
 def _command(table: Table) -> tuple[str, ...]:
@@ -235,8 +283,13 @@ def split_command(command: str) -> tuple[str, ...]:
 
 def _env(table: Table) -> MappingProxyType[str, str]:
     merged: dict[str, str] = {}
-    for layer in (table.fallback, table):
-        env = layer.subtable("env", "'env'") if layer is not None else None
+    layers: list[Table] = []
+    layer: Table | None = table
+    while layer is not None:  # the agent, its role's table, [defaults]
+        layers.insert(0, layer)
+        layer = layer.fallback
+    for each in layers:
+        env = each.subtable("env", "'env'")
         if env is None:
             continue
         for key in env.data:

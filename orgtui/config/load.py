@@ -19,7 +19,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from orgtui.config.agents import AGENT_KEYS, read_agents, read_defaults
+from orgtui.config.agents import AGENT_KEYS, read_agents, read_defaults, read_roles
 from orgtui.config.errors import ConfigError
 from orgtui.config.limits import MAX_FILE_BYTES, check_shape, read_limited, scan
 from orgtui.config.locate import KeyPath, locate
@@ -36,7 +36,7 @@ from orgtui.config.sections import (
 )
 from orgtui.config.tables import Context, Table, describe, suggest
 
-TOP_KEYS = ("org", "research", "defaults", "agent", "scheduler", "process")
+TOP_KEYS = ("org", "research", "defaults", "roles", "agent", "scheduler", "process")
 _SECTION_KEYS: Mapping[str, tuple[str, ...]] = {
     "[org]": ORG_KEYS,
     "[research]": RESEARCH_KEYS,
@@ -114,6 +114,10 @@ def _readable_secrets(context: Context, document: Mapping[str, Any]) -> tuple[st
     defaults = document.get("defaults")
     if isinstance(defaults, dict) and isinstance(defaults.get("env"), dict):
         found[("defaults", "env")] = defaults["env"]
+    roles = document.get("roles")
+    for role, table in (roles or {}).items() if isinstance(roles, dict) else ():
+        if isinstance(table, dict) and isinstance(table.get("env"), dict):
+            found[("roles", role, "env")] = table["env"]
     for index, agent in enumerate(document.get("agent") or ()):
         if isinstance(agent, dict) and isinstance(agent.get("env"), dict):
             found[("agent", index, "env")] = agent["env"]
@@ -177,7 +181,8 @@ def _build(context: Context, document: dict[str, Any], data: bytes) -> OrgConfig
         _section(context, document, "research") or empty_table(context, "research", "[research]")
     )
     defaults = read_defaults(_section(context, document, "defaults"))
-    roster = read_agents(context, document.get("agent"), defaults)
+    roles = read_roles(_section(context, document, "roles"), defaults)
+    roster = read_agents(context, document.get("agent"), defaults, roles)
     scheduler = read_scheduler(
         _section(context, document, "scheduler") or empty_table(context, "scheduler", "[scheduler]")
     )
@@ -194,7 +199,8 @@ def _build(context: Context, document: dict[str, Any], data: bytes) -> OrgConfig
 
 
 def source_hash(org_file: bytes, files_read: Iterable[bytes]) -> str:
-    """sha256 hex over the org file's bytes, then each prompt or brief file's (length-prefixed)."""
+    """sha256 hex over the org file's bytes, then each prompt, brief or tool file's and each
+    skill folder's digest (length-prefixed)."""
     digest = hashlib.sha256(org_file)
     for data in files_read:
         digest.update(len(data).to_bytes(8, "big"))

@@ -88,6 +88,34 @@ class ResearchSection:
 
 
 @dataclass(frozen=True)
+class Skill:
+    """A skill an agent is given: a folder holding a `SKILL.md` and what it uses."""
+
+    name: str
+    """Its `SKILL.md` front matter's `name`, which is also its folder's name."""
+    description: str
+    """Its front matter's `description`: when to use it (listed in `AGENTS.md`)."""
+    folder: Path
+    """The folder (absolute; written relative to the org file)."""
+    files: tuple[str, ...]
+    """Its files, relative to the folder, sorted."""
+    digest: str
+    """sha256 over its files' names, modes and bytes: a change to any re-installs it."""
+
+
+@dataclass(frozen=True)
+class Tool:
+    """A command put on one agent's PATH."""
+
+    name: str
+    """The command's name: the file's name."""
+    file: Path
+    """The file (absolute; written relative to the org file)."""
+    digest: str
+    """sha256 of its bytes: a change re-installs it."""
+
+
+@dataclass(frozen=True)
 class AgentSpec:
     """One `[[agent]]`, after `count` expansion and `[defaults]`."""
 
@@ -121,6 +149,16 @@ class AgentSpec:
     """Another agent's name this agent reports to."""
     group: str = ""
     """The `[[agent]]` name this agent was expanded from (equal to `name` when `count` = 1)."""
+    skills: tuple[Skill, ...] = ()
+    """Installed where the agent's CLI reads skills (`.claude/skills/`, or `.agents/skills/`
+    listed in `AGENTS.md`)."""
+    tools: tuple[Tool, ...] = ()
+    """Copied into the agent's own bin folder, first on its PATH."""
+    setup: str | None = None
+    """A shell command run once in a new worktree, before the agent's command starts."""
+    copy: tuple[str, ...] = ()
+    """Untracked files (or folders) copied from the repository into a new worktree, relative
+    to the repository."""
 
 
 @dataclass(frozen=True)

@@ -36,7 +36,8 @@ class Context:
         self.locations = locations
         """Positions of the org file's keys and values."""
         self.files_read: dict[Path, bytes] = {}
-        """Prompt and brief files read, in the order first read, with their bytes."""
+        """Prompt, brief and tool files read, in the order first read, with their bytes, and
+        skill folders with their digest (`orgtui.config.skills`)."""
 
     @property
     def directory(self) -> Path:
