@@ -14,6 +14,7 @@ from pathlib import Path
 from orgtui.agents.launch import comms_dir
 from orgtui.agents.lifecycle import AgentLife
 from orgtui.agents.prompts import write_prompt
+from orgtui.agents.trust import record_trust
 from orgtui.config.model import AgentSpec, OrgConfig
 from orgtui.workspace import ensure_agent
 
@@ -35,5 +36,6 @@ def make_agent(cfg: OrgConfig, spec: AgentSpec) -> Agent:
     (git's errors are WorkspaceError)."""
     org = cfg.org
     ws = ensure_agent(org.repo, org.program, org.workdir, spec.name)
+    record_trust(spec, ws.worktree)
     write_prompt(cfg, spec, ws.branch, ws.worktree, comms_dir(cfg))
     return Agent(spec, ws.branch, ws.worktree, AgentLife(restart_policy=spec.restart))
