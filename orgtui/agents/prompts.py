@@ -2,8 +2,10 @@
 `AGENTS.md` for every other kind (Codex reads it; people and the built-in researcher too).
 
 The file holds the program's brief, the agent's role prompt and how this org works (branch,
-who reports to whom, the comms files, the commands). It is kept out of `git status` through
-the repository's `info/exclude`; a repository that tracks a file of that name keeps its own.
+who reports to whom, the comms files, the commands, the org's tools on its PATH), and, for
+every kind but Claude Code (which finds them in `.claude/skills/` itself), the agent's skills
+with their descriptions. It is kept out of `git status` through the repository's
+`info/exclude`; a repository that tracks a file of that name keeps its own.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import logging
 import subprocess
 from pathlib import Path
 
+from orgtui.agents.skills import skill_root
 from orgtui.config.model import AgentSpec, OrgConfig
 
 log = logging.getLogger(__name__)
@@ -65,8 +68,24 @@ def render(cfg: OrgConfig, agent: AgentSpec, branch: str, comms: Path) -> str:
         "  verdict when you report. `orgtui results`, `orgtui group ls`: every group, its verdict.",
         "- See the org: `orgtui status`. Messages from the org and from people arrive typed into",
         "  your session.",
-        "",
     ]
+    if agent.tools:
+        names = ", ".join(f"`{tool.name}`" for tool in agent.tools)
+        lines.append(f"- The org's tools, on your PATH: {names}.")
+    lines.append("")
+    if agent.skills and agent.kind != "claude":
+        root = skill_root(agent.kind)
+        lines += [
+            "## Skills",
+            "",
+            "Each skill is a folder holding a `SKILL.md` and what it uses. When a task matches a",
+            "skill's description, read its `SKILL.md` first and follow it.",
+            "",
+        ]
+        lines += [
+            f"- `{s.name}` (`{root}/{s.name}/SKILL.md`): {s.description}" for s in agent.skills
+        ]
+        lines.append("")
     return "\n".join(lines)
 
 

@@ -88,12 +88,15 @@ def clean(rt: OrgRuntime, force: bool) -> bool:
     """Remove the org's worktrees (their branches stay); False when some were kept, each named
     with what removing it would delete."""
     from orgtui.agents.prompts import PROMPT_FILES
+    from orgtui.agents.skills import uninstall_skills
     from orgtui.workspace import remove_worktrees, unsaved_work
 
     info = org_info(rt)
     workdir = Path(info["workdir"])
     trees = workdir / "worktrees"
     agents = sorted(p.name for p in trees.glob("*") if p.is_dir())
+    for name in agents:  # orgtui's copies of the org's skills: `up` installs them again
+        uninstall_skills(trees / name)
     removed, kept = remove_worktrees(
         Path(info["repo"]), workdir, agents, force=force, generated=PROMPT_FILES
     )

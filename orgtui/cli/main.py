@@ -121,6 +121,8 @@ def cmd_status(args: argparse.Namespace) -> int:
     rows = [("AGENT", "ROLE", "KIND", "STATE", "ACTIVITY", "PID", "RESTARTS", "BRANCH")]
     for a in status.agents:
         state = a.state + (f" ({a.exit_status})" if a.exit_status is not None else "")
+        if a.setup and a.setup != "ok":
+            state = f"setup {a.setup}"
         activity = a.activity + (f" {a.idle_seconds:.0f}s" if a.activity == "idle" else "")
         rows.append((a.name, a.role, a.kind, state, activity, str(a.pane_pid or "-"),
                      str(a.restarts), a.branch))  # fmt: skip

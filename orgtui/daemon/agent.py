@@ -1,8 +1,9 @@
 """One agent of the running org as orgd holds it, and how one is made.
 
 `make_agent` gives an agent its branch and worktree (forked from the program branch when
-new, kept when they exist) and writes its instructions there; orgd makes every agent this
-way, at start and when an edit of the org file adds one.
+new, kept when they exist), records a new worktree's setup as pending, and installs its
+skills, tools and instructions; orgd makes every agent this way, at start and when an edit of
+the org file adds one.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import asyncio
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from orgtui.agents import setup, skills
 from orgtui.agents.launch import comms_dir
 from orgtui.agents.lifecycle import AgentLife
 from orgtui.agents.prompts import write_prompt
@@ -37,5 +39,8 @@ def make_agent(cfg: OrgConfig, spec: AgentSpec) -> Agent:
     org = cfg.org
     ws = ensure_agent(org.repo, org.program, org.workdir, spec.name)
     record_trust(spec, ws.worktree)
+    if ws.created:
+        setup.new_worktree(org.workdir, spec, org.repo)
+    skills.install(spec, ws.worktree, org.workdir, org.repo)
     write_prompt(cfg, spec, ws.branch, ws.worktree, comms_dir(cfg))
     return Agent(spec, ws.branch, ws.worktree, AgentLife(restart_policy=spec.restart))

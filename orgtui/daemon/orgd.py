@@ -24,7 +24,7 @@ from collections.abc import Awaitable
 from pathlib import Path
 
 from orgtui.agents.delivery import deliver
-from orgtui.agents.launch import comms_dir, window_spec, write_bin
+from orgtui.agents.launch import comms_dir, window_spec
 from orgtui.agents.prompts import PROMPT_FILES
 from orgtui.config import ConfigError, load_org
 from orgtui.config.model import OrgConfig
@@ -101,7 +101,7 @@ class Orgd:
     # -- start --------------------------------------------------------------------------
 
     def prepare(self) -> None:
-        """Program branch, each agent's branch and worktree, comms, bin folder, runtime info."""
+        """Program branch, each agent's branch, worktree and bin folder, comms, runtime info."""
         org = self.cfg.org
         failure.clear(self.rt.dir)  # an earlier orgd's note: this one runs the org again
         ensure_program(org.repo, org.base, org.program)
@@ -110,7 +110,6 @@ class Orgd:
             self.agents[spec.name] = make_agent(self.cfg, spec)
         (self.workdir / "logs").mkdir(parents=True, exist_ok=True)
         comms.ensure(self.comms, org.name, self.agents)
-        write_bin(self.workdir)
         write_info(self.rt, org.workdir, org.repo)
         self.jobs = Jobs(self)
         self.verdicts = Verdicts(self)

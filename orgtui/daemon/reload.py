@@ -1,8 +1,9 @@
 """Applying an edited org file to the running org, touching only what the edit changed.
 
 `make_plan(old, new)` is pure: the agents to add, to remove (a renamed agent is both), to
-restart (their command, environment, kind, size or role changed) and the ones whose rendered
-instructions changed; the rituals, scheduler and research settings that changed. `[org]`
+restart (their command, environment, kind, size or role changed), the ones whose rendered
+instructions changed and the other settings that changed (skills and tools among them: their
+files' contents are part of the org file's version); the rituals, scheduler and research settings that changed. `[org]`
 (name, repository, work dir, program, base) cannot change while the org runs: that edit is
 refused, like any invalid one. `apply_plan` carries a plan out on a running orgd: agents
 the plan does not name keep their pane and process.
@@ -17,6 +18,7 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any, Protocol
 
+from orgtui.agents import skills
 from orgtui.agents.delivery import for_agent
 from orgtui.agents.launch import comms_dir
 from orgtui.agents.prompts import prompt_file_name, render, write_prompt
@@ -173,6 +175,13 @@ async def apply_plan(orgd: ReloadHost, new: OrgConfig, plan: Plan) -> None:
         comms.ensure(orgd.comms, new.org.name, agents)
         for agent in added:
             await asyncio.to_thread(orgd.launch, agent)
+    for name in dict.fromkeys([*plan.settings, *plan.restart]):  # a restarted agent has them
+        agent = agents[name]
+        changed = {*plan.settings.get(name, ()), *plan.restart.get(name, ())}
+        if changed & {"skills", "tools", "kind"}:
+            await asyncio.to_thread(
+                skills.install, agent.spec, agent.worktree, new.org.workdir, new.org.repo
+            )
     for name in plan.restart:
         agent = agents[name]
         if "kind" in plan.restart[name]:  # CLAUDE.md or AGENTS.md: the other one now

@@ -1,4 +1,5 @@
-"""orgd watches the org file and the prompt and brief files it names, and reloads on a save.
+"""orgd watches the org file and the prompt, brief, skill and tool files it names, and reloads
+on a save (a skill folder's every file and folder: a file added to it is seen too).
 
 It polls their `stat` (and their folders', so a prompt file that a broken version named and
 that is created later is seen too) four times a second: a handful of `stat` calls, cheap
@@ -42,6 +43,13 @@ def watched(cfg: OrgConfig) -> list[Path]:
         files.append(cfg.org.brief_file)
     files += [a.prompt_file for a in cfg.agents if a.prompt_file is not None]
     folders = {f.parent for f in files}
+    for skill in dict.fromkeys(s for a in cfg.agents for s in a.skills):
+        inside = [skill.folder / name for name in skill.files]
+        files += inside
+        folders |= {skill.folder, *(f.parent for f in inside)}
+    for tool in dict.fromkeys(t for a in cfg.agents for t in a.tools):
+        files.append(tool.file)
+        folders.add(tool.file.parent)
     return list(dict.fromkeys([*files, *sorted(folders)]))
 
 

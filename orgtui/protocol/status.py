@@ -37,6 +37,9 @@ class AgentStatus:
     """Its latest `ok` job's value of the org's metric."""
     last_verdict: str | None = None
     """Its latest judged group's final verdict, as `group 5: within_noise`, or None."""
+    setup: str | None = None
+    """Its worktree's setup (`copy`, `setup`): `pending`, `running`, `ok`, `failed (exit N)`
+    or `failed: <why>`; None when it has none."""
 
 
 @dataclass(frozen=True)

@@ -222,7 +222,7 @@ def test_another_user_reads_nothing_sees_no_secret_and_cannot_connect(
 
     paths = everything_under(workdir)
     for expected in ("ledger.sqlite", "logs/orgd.log", "comms", "jobs", "worktrees/a/train.py",
-                     "bin/orgtui", "worktrees/a.env"):  # fmt: skip
+                     "bin/a/orgtui", "worktrees/a.env"):  # fmt: skip
         assert str(workdir / expected) in paths
     assert any(p.startswith(str(workdir / "jobs" / str(job))) for p in paths)
     tmux_sock = Path(orgtui.status()["tmux_socket"])
@@ -233,7 +233,7 @@ def test_another_user_reads_nothing_sees_no_secret_and_cannot_connect(
         assert seen["opened"] == [], f"{stranger.name} read: {seen['opened'][:20]}"
         assert seen["socket"] != "connected"
     assert stat.S_IMODE(workdir.stat().st_mode) == 0o700
-    assert stat.S_IMODE((workdir / "bin" / "orgtui").stat().st_mode) == 0o700
+    assert stat.S_IMODE((workdir / "bin" / "a" / "orgtui").stat().st_mode) == 0o700
 
 
 def test_an_open_work_dir_is_closed_at_up(write_org, orgtui, stranger: User, open_folder: Path):

@@ -69,15 +69,15 @@ def test_up_brings_three_agents_up_in_their_worktrees(
         assert env["ORGTUI_WORKTREE"] == str(wt)
         assert env["ORGTUI_COMMS"] == str(workdir / "comms")
         assert Path(env["ORGTUI_SOCKET"]).name == "orgd.sock"
-        assert env["PATH"].split(":")[0] == str(workdir / "bin")
+        assert env["PATH"].split(":")[0] == str(workdir / "bin" / name)
         assert env["CUDA_VISIBLE_DEVICES"] == ""
         assert (workdir / "worktrees" / f"{name}.pwd").read_text().strip() == str(wt)
     assert env["WANDB_MODE"] == "offline"  # bob-2's own env
-    # The program branch came from main; the agents' bin folder runs this orgtui.
+    # The program branch came from main; each agent's bin folder runs this orgtui.
     assert "program/three" in branches
     assert git(repo, "rev-parse", "program/three") == git(repo, "rev-parse", "main")
     version = subprocess.run(
-        [str(workdir / "bin" / "orgtui"), "--help"], capture_output=True, text=True
+        [str(workdir / "bin" / "alice" / "orgtui"), "--help"], capture_output=True, text=True
     )
     assert version.returncode == 0 and "research org" in version.stdout
     # Each window has its agent's size (80x24 by default).

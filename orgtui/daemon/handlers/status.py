@@ -7,6 +7,7 @@ import os
 import time
 from typing import TYPE_CHECKING
 
+from orgtui.agents import setup
 from orgtui.protocol.codec import decode
 from orgtui.protocol.status import (
     AgentStatus,
@@ -79,6 +80,7 @@ def agents(orgd: Orgd, now: float) -> list[AgentStatus]:
             device=devices[home(a.spec.name, names, devices)] if dedicated else None,
             last_metric=orgd.jobs.last_metric(a.spec.name),
             last_verdict=orgd.verdicts.last(a.spec.name),
+            setup=setup.describe(setup.read_record(orgd.workdir, a.spec.name)),
         )
 
     return [one(a) for a in orgd.agents.values()]
