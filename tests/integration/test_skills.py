@@ -157,3 +157,26 @@ def test_skills_tools_setup_and_copy(write_org, orgtui, tmp_path: Path, repo: Pa
     # bad's setup runs again at each start until it succeeds.
     log = workdir / "logs" / "bad.log"
     wait_for(lambda: log.read_text(errors="replace").count("broken-setup") >= 2, timeout=10)
+
+
+def test_down_clean_then_up_sets_a_new_worktree_up_again(
+    write_org, orgtui, tmp_path: Path, repo: Path
+) -> None:
+    org_files(tmp_path, repo)
+    count = tmp_path / "setups.txt"
+    org = write_org(org_toml("skilled", agent_toml(
+        "cc", kind="claude", skills=["skills/alpha"], copy=[".env"],
+        setup=f"echo ran >> {count}; rm .env")))  # fmt: skip
+    orgtui("up", str(org))
+    worktree = tmp_path / ".orgtui" / "skilled" / "worktrees" / "cc"
+    wait_for(lambda: agents(orgtui)["cc"]["setup"] == "ok", timeout=20, what="cc's setup")
+    assert (worktree / ".claude" / "skills" / "alpha" / "SKILL.md").exists()
+
+    # orgtui's skill copies are not work: --clean removes the worktree without --force.
+    done = orgtui("down", str(org), "--clean")
+    assert "removed worktree" in done.stdout, done.stdout + done.stderr
+    assert not worktree.exists()
+    orgtui("up", str(org))
+    wait_for(lambda: agents(orgtui)["cc"]["setup"] == "ok", timeout=20, what="cc's setup")
+    assert count.read_text() == "ran\nran\n"
+    assert (worktree / ".claude" / "skills" / "alpha" / "SKILL.md").exists()

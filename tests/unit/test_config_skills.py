@@ -152,3 +152,24 @@ def test_front_matter() -> None:
     }
     assert front_matter("no front matter\n") is None
     assert front_matter("---\nname: x\n") is None  # never closed
+
+
+def test_eval_copy_finds_the_skills_and_tools(org_dir: Path, tmp_path_factory) -> None:
+    """`orgtui eval`'s copy of the org file lives elsewhere: its skills, tools and role
+    prompts are the same files."""
+    from orgtui.report.orgcopy import org_copy
+
+    (org_dir / "junior.md").write_text("You are a junior.\n")
+    org = write(org_dir, [
+        *ORG, "[defaults]", 'skills = ["skills/submit"]',
+        "[roles.junior]", 'tools = ["tools/compare.sh"]', 'prompt = "junior.md"',
+        *AGENT, 'role = "junior"',
+    ])  # fmt: skip
+    cfg = load_org(org)
+    elsewhere = tmp_path_factory.mktemp("eval")
+    copy = elsewhere / "copy.toml"
+    copy.write_text(org_copy(cfg, "t-1", elsewhere / "repo", elsewhere / "work"))
+    copy.chmod(0o644)
+    (agent,) = load_org(copy).agents
+    assert agent.skills == cfg.agents[0].skills and agent.tools == cfg.agents[0].tools
+    assert agent.prompt_file == org_dir / "junior.md"
