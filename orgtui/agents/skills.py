@@ -47,7 +47,8 @@ def install_skills(spec: AgentSpec, worktree: Path, repo: Path) -> list[str]:
     """Copy the agent's skills into its worktree and remove orgtui's copies of skills it no
     longer has (in either place); the names installed."""
     root = skill_root(spec.kind)
-    ensure_excluded(repo, [f"/{root}/{skill.name}/" for skill in spec.skills])
+    if spec.skills:
+        ensure_excluded(repo, [f"/{root}/{skill.name}/" for skill in spec.skills])
     installed: list[str] = []
     for skill in spec.skills:
         target = worktree / root / skill.name
