@@ -29,6 +29,8 @@ MAX_SKILL_FILES = 200
 SKIPPED = ("__pycache__", ".git", ".orgtui")
 """Names never installed with a skill: caches, a repository, orgtui's own marker."""
 _SKILL_NAME = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
+_EDITOR_LEFTOVER = re.compile(r"\..*\.sw[a-p]|.*~|#.*#|\.DS_Store|.*\.pyc")
+"""An editor's swap or backup file, or bytecode: never part of a skill."""
 _BLOCK = ("|", ">", "|-", ">-", "|+", ">+")
 
 
@@ -142,7 +144,7 @@ def _read_folder(table: Table, index: int, folder: Path) -> dict[str, tuple[int,
     for root, dirs, names in os.walk(folder):
         dirs[:] = sorted(d for d in dirs if d not in SKIPPED)
         for name in sorted(names):
-            if name in SKIPPED or name.endswith(".pyc"):
+            if name in SKIPPED or _EDITOR_LEFTOVER.fullmatch(name):
                 continue
             path = Path(root) / name
             relative = path.relative_to(folder).as_posix()

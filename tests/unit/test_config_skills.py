@@ -75,6 +75,8 @@ def test_a_skill_file_edit_changes_the_version(org_dir: Path) -> None:
     org = write(org_dir, [*ORG, *AGENT, 'skills = ["skills/submit"]', 'tools = ["tools/plot.py"]'])
     first = load_org(org)
     (org_dir / "skills" / "submit" / "helper.py").write_text("print(1)\n")
+    for leftover in (".SKILL.md.swp", "SKILL.md~", "#SKILL.md#"):  # an editor's, never the skill's
+        (org_dir / "skills" / "submit" / leftover).write_text("x")
     second = load_org(org)
     assert second.source_hash != first.source_hash
     assert second.agents[0].skills[0].files == ("SKILL.md", "helper.py")
