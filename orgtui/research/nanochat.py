@@ -130,7 +130,9 @@ def init_nanochat(source: Path, target: Path) -> Made:
         raise InitError(f"{target} exists and is not an empty folder: give a new one")
     upstream, common = _source(source)
     patched = seed_from_env(common, f"{source / SEED_FILE} (at {upstream[:12]})")
-    dirty = bool(_git(source, "status", "--porcelain", "--untracked-files=no").strip())
+    status = subprocess.run(["git", "-C", str(source), "status", "--porcelain",
+                             "--untracked-files=no"], capture_output=True, text=True)  # fmt: skip
+    dirty = status.returncode == 0 and bool(status.stdout.strip())  # a bare clone has no tree
     made = not target.exists()
     target.parent.mkdir(parents=True, exist_ok=True)
     try:
