@@ -32,24 +32,30 @@ async def run(org_file: Path) -> int:
         log.warning("%s", closed.describe(cfg.org.workdir))
     orgd = Orgd(cfg, rt)
     await asyncio.to_thread(orgd.prepare)
-    await asyncio.to_thread(orgd.start_panes)
-    await orgd.attach_control()
-    await orgd.jobs.adopt()
-    await orgd.verdicts.catch_up()  # groups whose last seed ended while no orgd ran
-    await orgd.jobs.dispatch()
+    # The socket listens before any agent starts: an agent's first request (the built-in
+    # researcher asks for the org's status at once) waits until orgd is ready, rather than
+    # finding no socket and dying. Requests are answered from `orgd.serving` on.
     rt.pid_file.write_text(f"{os.getpid()}\n")
     server = await serve(orgd, rt.orgd_sock)
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, orgd.stopping.set)
-    loop.add_signal_handler(signal.SIGHUP, lambda: None)
-    log.info("orgd %d serving org %s on %s", os.getpid(), cfg.org.name, rt.orgd_sock)
-    watching = loop.create_task(watch(orgd))
+    watching: asyncio.Task[None] | None = None
     try:
+        await asyncio.to_thread(orgd.start_panes)
+        await orgd.attach_control()
+        await orgd.jobs.adopt()
+        await orgd.verdicts.catch_up()  # groups whose last seed ended while no orgd ran
+        await orgd.jobs.dispatch()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, orgd.stopping.set)
+        loop.add_signal_handler(signal.SIGHUP, lambda: None)
+        orgd.serving.set()
+        log.info("orgd %d serving org %s on %s", os.getpid(), cfg.org.name, rt.orgd_sock)
+        watching = loop.create_task(watch(orgd))
         await orgd.tick_loop()
         await orgd.stopping.wait()
     finally:
-        watching.cancel()
+        if watching is not None:
+            watching.cancel()
         server.close()
         rt.orgd_sock.unlink(missing_ok=True)
         if rt.daemon_pid() == os.getpid():

@@ -72,6 +72,7 @@ class Orgd:
         self.agents: dict[str, Agent] = {}
         self.control: ControlClient | None = None
         self.stopping = asyncio.Event()
+        self.serving = asyncio.Event()  # panes started or adopted: requests are answered
         self.shutting_down = False
         self.tick_lock = asyncio.Lock()
         self.started_at = time.time()

@@ -27,7 +27,9 @@ log = logging.getLogger("orgd.socket")
 
 
 async def dispatch(orgd: Orgd, message: dict[str, Any], peer: Peer) -> dict[str, Any]:
-    """The response to one request."""
+    """The response to one request, once orgd serves (its socket listens before its
+    agents start, so their first requests wait here rather than fail)."""
+    await orgd.serving.wait()
     # `hello` in any version: a client of another one learns which orgd it met.
     if message.get("v") != VERSION and message.get("type") != Hello.NAME:
         pid = os.getpid()
