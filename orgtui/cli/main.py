@@ -87,11 +87,16 @@ def _escape(spec: str | None) -> str:
 
 
 def _cockpit(rt: OrgRuntime, escape: str) -> int:
-    # Read by Textual at import: a higher frame cap for the focused pane, truecolor through.
+    from orgtui.tui import probe  # no Textual: its settings below are read at its import
+
+    # A higher frame cap for the focused pane; the colours the terminal says it shows.
     os.environ.setdefault("TEXTUAL_FPS", "240")
-    os.environ.setdefault("COLORTERM", "truecolor")
+    os.environ.setdefault("TEXTUAL_COLOR_SYSTEM", probe.color_system(os.environ))
+    tone_cells = probe.tone_cells()  # asked before Textual reads the terminal's input
+    from orgtui.tui.ansi import set_skin_tone_cells
     from orgtui.tui.app import run_app
 
+    set_skin_tone_cells(tone_cells)
     run_app(rt, escape)
     return 0
 

@@ -7,8 +7,10 @@ the end of a row (even with `-N`, only cells that were written come back) and wr
 character as the character alone, with no padding cell after it. tmux 3.3a's idea of a few
 characters' widths differs from rich's: it ignores U+FE0F (VS16) so "❤️" is one cell, and it
 draws an emoji skin-tone modifier as a cell of its own two cells wide; both are rewritten here so
-text after them lands in tmux's column. Other escape sequences and control characters are
-dropped; tabs become spaces up to the next multiple of 8.
+text after them lands in tmux's column. The modifier itself is drawn only where the cockpit's
+terminal draws the pair as one 2-cell glyph (`set_skin_tone_cells`, from `probe.tone_cells`), so
+that the terminal's count of the pair's cells and Textual's agree. Other escape sequences and
+control characters are dropped; tabs become spaces up to the next multiple of 8.
 
 Decoding runs for every dirty pane at up to 30 fps, so rows are cached from one capture to the
 next (`RowCache`), SGRs and styles are cached (in `sgr.py`, which holds the SGR state), and
@@ -38,7 +40,7 @@ from orgtui.tui.sgr import (
     style_of,
 )
 
-__all__ = ["RowCache", "decode", "last_written", "with_cursor"]
+__all__ = ["RowCache", "decode", "last_written", "set_skin_tone_cells", "with_cursor"]
 
 # One regex splits a row into text and escapes: group 1 holds an SGR's parameters; any other
 # match (CSI, OSC, DCS/APC/PM/SOS, a lone ESC sequence, a control character) is dropped.
@@ -56,11 +58,27 @@ _WIDTH_FIX: Final = re.compile("\ufe0f|([\U0001f3fb-\U0001f3ff])")
 
 _cursor_styles: dict[Style | None, Style] = {}
 _blank_rows: dict[int, Strip] = {}
+_tones = [False]  # whether skin-tone modifiers are drawn (set_skin_tone_cells)
+
+
+def set_skin_tone_cells(cells: int | None) -> None:
+    """How the cockpit's terminal draws an emoji with a skin-tone modifier (`probe.tone_cells`):
+    in 2 cells, one glyph, so the modifier is drawn; else (4 cells, the modifier a 2-cell
+    character of its own that Textual counts as none, or no answer) the emoji is drawn
+    without it. Either way the pair takes tmux's 4 cells, in the terminal as in Textual's
+    count. Set once, before the first decode: rows already cached are not decoded again."""
+    _tones[0] = cells == 2
 
 
 def _fix_widths(match: re.Match[str]) -> str:
     modifier = match.group(1)
-    return "" if modifier is None else modifier + "  "
+    if modifier is None:  # VS16
+        return ""
+    start = match.start()
+    # Kept after a wide character (an emoji it joins), never alone (drawn 2 cells wide).
+    if _tones[0] and start and cell_len(match.string[start - 1]) == 2:
+        return modifier + "  "
+    return "  "
 
 
 def _expand_tabs(line: str) -> str:

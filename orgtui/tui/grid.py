@@ -13,6 +13,8 @@ from orgtui.protocol.status import AgentStatus
 from orgtui.tui.layout import grid_shape
 from orgtui.tui.pane import AgentPane
 
+EMPTY_REDRAW_S = 0.5  # how often the grid's empty slots are painted again
+
 
 class PaneGrid(Grid):
     """Every agent's pane, laid out to fill the space (1, 2, 2x2, 3x2, 4x2, 3x3 ...)."""
@@ -87,6 +89,33 @@ class PaneGrid(Grid):
 
     def on_resize(self, event: events.Resize) -> None:
         self.call_after_refresh(self.arrange_panes)
+
+    def on_mount(self) -> None:
+        self.set_interval(EMPTY_REDRAW_S, self.redraw_empty)
+
+    def empty_regions(self) -> list[Region]:
+        """The grid's cells that no pane covers (right of and below the page's last pane),
+        in the grid's own coordinates."""
+        shown = self.shown()
+        if not shown:
+            return [self.size.region] if self.size else []
+        if not shown[-1].region:  # not laid out yet
+            return []
+        last = shown[-1].region.translate(-self.content_region.offset)
+        width, height = self.size
+        regions = [
+            Region(last.right, last.y, width - last.right, last.height),
+            Region(0, last.bottom, width, height - last.bottom),
+        ]
+        return [region for region in regions if region.area > 0]
+
+    def redraw_empty(self) -> None:
+        """Paint the empty slots again. A pane's region is painted whenever it changes; an
+        empty slot never changes, so what the terminal shows there would stay for good if
+        anything but the cockpit had written it: a row of a pane that the terminal drew
+        wider than Textual counted it (a character whose width they disagree on)."""
+        if regions := self.empty_regions():
+            self.refresh(*regions)
 
 
 class MainRow(Horizontal):
