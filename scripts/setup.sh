@@ -1,8 +1,7 @@
 #!/usr/bin/env bash
 # Set up orgtui on a fresh Debian machine: tmux and git (apt-get, when missing), a virtual
 # environment in .venv with orgtui, its research extra (PyTorch 2.13.0, the CPU build) and its
-# dev tools; the agent CLIs the tests start for real (Claude Code and Codex from npm, pinned) in
-# .tools/ (scripts/install-clis.sh; node and npm with apt-get, when missing). Safe to run again.
+# dev tools. Safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,5 +22,4 @@ fi
 # torch first, pinned: a bare range would resolve to a several-GB CUDA build.
 .venv/bin/pip install -q --disable-pip-version-check torch==2.13.0
 .venv/bin/pip install -q --disable-pip-version-check -e '.[dev,research]'
-scripts/install-clis.sh
 echo "setup: ready ($(.venv/bin/orgtui --help >/dev/null && echo orgtui ok), $(tmux -V), $(git --version))"
