@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -83,6 +84,7 @@ def test_skin_tone_emoji_keeps_its_row_and_the_empty_slot_is_redrawn(write_org, 
         wait_for(lambda: "STRAY" not in _screen(outer), timeout=3, what="the slot redrawn")
     finally:
         subprocess.run(["tmux", "-S", str(outer), "kill-server"], capture_output=True)
+        shutil.rmtree(outer.parent, ignore_errors=True)
 
 
 def _screen(outer: Path) -> str:
