@@ -1,9 +1,11 @@
 """Safe message delivery into an agent's pane.
 
 A message is typed only once the agent is ready for input: its program running, its screen
-quiet for `settle` seconds (and unchanged between two captures), something on the screen,
-and the agent's `ready` pattern on the screen's last lines when it has one (matched by RE2, in
-time linear in the screen, since it runs on orgd's event loop). The cleaned text is
+showing none of its kind's markers of work or of a question to a person (`markers.py`: Claude
+Code's spinner, Codex's "Working", a permission question), its screen quiet for `settle`
+seconds (and unchanged between two captures), something on the screen, and the agent's `ready`
+pattern on the screen's last lines when it has one (which replaces its kind's markers; matched
+by RE2, in time linear in the screen, since it runs on orgd's event loop). The cleaned text is
 pasted (bracketed when the program asked for it, so several lines arrive as one message); once
 the screen shows the paste, Enter submits it.
 """
@@ -15,6 +17,7 @@ import time
 from dataclasses import dataclass
 from typing import Protocol
 
+from orgtui.agents.markers import Markers, read_screen, table_for
 from orgtui.config.patterns import ready_in
 from orgtui.tmux.quoting import clean_text
 
@@ -61,11 +64,22 @@ class Readiness:
 
 
 def readiness(
-    screen: list[str], dead: bool, quiet: float, ready: str | None, settle: float = SETTLE_SECONDS
+    screen: list[str],
+    dead: bool,
+    quiet: float,
+    ready: str | None,
+    settle: float = SETTLE_SECONDS,
+    markers: Markers | None = None,
 ) -> Readiness:
-    """Whether a pane showing `screen`, quiet for `quiet` seconds, is ready for input."""
+    """Whether a pane showing `screen`, quiet for `quiet` seconds, is ready for input;
+    `markers`: its kind's table (None: the quiet-screen rule alone)."""
     if dead:
         return Readiness(False, "its program has exited")
+    mark = read_screen(screen, markers)
+    if mark == "person":
+        return Readiness(False, "it waits for a person: a question is on its screen")
+    if mark == "working":
+        return Readiness(False, "it is working (its screen says so)")
     if quiet < settle:
         return Readiness(False, f"it is still printing (quiet for {quiet:.1f}s of {settle:g}s)")
     rows = [r for r in screen if r.strip()]
@@ -79,9 +93,15 @@ def readiness(
 
 
 async def wait_ready(
-    pane: PaneIO, ready: str | None, timeout: float, settle: float = SETTLE_SECONDS
+    pane: PaneIO,
+    ready: str | None,
+    timeout: float,
+    settle: float = SETTLE_SECONDS,
+    kind: str = "shell",
 ) -> list[str]:
-    """Wait until the pane is ready; its screen then. DeliveryError after `timeout`."""
+    """Wait until the pane (of an agent of `kind`) is ready; its screen then. DeliveryError
+    after `timeout`."""
+    markers = table_for(kind, ready)
     deadline = time.monotonic() + timeout
     last = Readiness(False, "not checked")
     while True:
@@ -90,7 +110,7 @@ async def wait_ready(
         # for output this second (or a clock that reads ahead) is still to come: no quiet yet.
         quiet = max(0.0, time.time() - (activity + 1.0)) if activity else settle
         screen = await pane.capture()
-        last = readiness(screen, dead, quiet, ready, settle)
+        last = readiness(screen, dead, quiet, ready, settle, markers)
         if last.ready:
             await asyncio.sleep(POLL_SECONDS)
             if await pane.capture() == screen:
@@ -102,14 +122,20 @@ async def wait_ready(
 
 
 async def deliver(
-    pane: PaneIO, text: str, ready: str | None, timeout: float, settle: float = SETTLE_SECONDS
+    pane: PaneIO,
+    text: str,
+    ready: str | None,
+    timeout: float,
+    settle: float = SETTLE_SECONDS,
+    kind: str = "shell",
 ) -> float:
-    """Type `text` into the pane once it is ready and submit it; seconds spent waiting."""
+    """Type `text` into the pane (of an agent of `kind`) once it is ready and submit it;
+    seconds spent waiting."""
     start = time.monotonic()
     message = clean_text(text).strip("\n")
     if not message.strip():
         raise DeliveryError("the message is empty (after removing control characters)")
-    before = await wait_ready(pane, ready, timeout, settle)
+    before = await wait_ready(pane, ready, timeout, settle, kind)
     await pane.paste(message)
     echo_deadline = time.monotonic() + ECHO_TIMEOUT
     while await pane.capture() == before:

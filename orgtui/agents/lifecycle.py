@@ -2,12 +2,16 @@
 
 Pure: `observe` takes what tmux reports about the agent's pane and the time, and returns what
 to do (nothing, or restart now). Crash loops stop after `MAX_QUICK_EXITS` quick exits in a row.
+Its activity is what its screen's markers say (`markers.py`: working is `busy` however still
+or lively its screen, a question to a person is `waiting`), else whether it printed lately.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Literal
+
+from orgtui.agents.markers import Mark
 
 State = Literal["starting", "running", "restarting", "exited", "crashed", "stopped"]
 """`restarting`: its program ended and orgd starts it again once the backoff has passed
@@ -45,6 +49,8 @@ class AgentLife:
     activity: float = 0.0
     gave_up: bool = False
     dead_since: float | None = None
+    mark: Mark | None = None
+    """What its screen's markers said at the last reading (None: no marker, or no table)."""
 
     @property
     def alive(self) -> bool:
@@ -104,6 +110,12 @@ class AgentLife:
         self.launched(pane_id, pid, now)
 
     def activity_state(self, now: float) -> tuple[str, float]:
-        """(`busy` or `idle`, seconds since the pane last printed)."""
+        """(`busy`, `idle` or `waiting` (for a person), seconds since the pane last printed).
+        Its screen's markers decide when they say it works or asks; a prompt, or no marker,
+        leaves it to whether the pane printed in the last `IDLE_AFTER` seconds."""
         idle = max(0.0, now - self.activity) if self.activity else 0.0
+        if self.mark == "person":
+            return "waiting", idle
+        if self.mark == "working":
+            return "busy", idle
         return ("idle" if idle >= IDLE_AFTER else "busy"), idle

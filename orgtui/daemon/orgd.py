@@ -34,7 +34,7 @@ from orgtui.daemon import comms
 from orgtui.daemon.ablate import Ablator
 from orgtui.daemon.agent import Agent, make_agent
 from orgtui.daemon.jobs import Jobs
-from orgtui.daemon.pane_io import TmuxPane
+from orgtui.daemon.pane_io import TmuxPane, read_marks
 from orgtui.daemon.promote import Promoter
 from orgtui.daemon.reload import Plan, apply_plan, make_plan
 from orgtui.daemon.rituals import Rituals
@@ -227,6 +227,8 @@ class Orgd:
                 log.info("%s: %s -> %s (status %s)", name, was, life.state, life.exit_status)
                 if life.gave_up:
                     log.warning("%s: 5 quick exits in a row; not restarting it", name)
+        assert self.control is not None
+        await read_marks(self.control, self.agents.values())
 
     async def respawn(self, agent: Agent) -> None:
         """Start the agent's command again in its pane (killing what runs there), or in a new
@@ -350,4 +352,6 @@ class Orgd:
             left = max(0.0, timeout - (time.monotonic() - start))
             assert self.control is not None and agent.life.pane_id is not None
             pane = TmuxPane(self.control, self.tmux, agent.life.pane_id, agent.spec.name)
-            await asyncio.wait_for(deliver(pane, text, agent.spec.ready, left), left + 5)
+            await asyncio.wait_for(
+                deliver(pane, text, agent.spec.ready, left, kind=agent.spec.kind), left + 5
+            )

@@ -24,7 +24,9 @@ class AgentStatus:
     worktree: str
     state: AgentState
     activity: str
-    """`busy` or `idle` (an agent whose program is not running is `idle`)."""
+    """`busy`, `idle`, or `waiting`: a question to a person is on its screen (a permission
+    question; `agents/markers.py`). An agent whose program is not running is `idle`. Clients
+    that knew only `busy` and `idle` read `waiting` as not busy."""
     idle_seconds: float
     exit_status: int | None
     pane_pid: int | None

@@ -43,6 +43,10 @@ STATE_MARKS: dict[AgentState, tuple[str, str]] = {
 }
 
 
+WAITING = "waits for you"
+"""The title's state of an agent with a question to a person on its screen."""
+
+
 def _age(seconds: float) -> str:
     """How long, as a title shows it: seconds up to 10, then in steps that keep a title
     from changing every second (a title drawn again costs the whole status tick)."""
@@ -63,8 +67,11 @@ def title_for(
     ends with the agent's latest verdict, when it has one (`✓ better g7`, coloured)."""
     mark, colour = STATE_MARKS.get(info.state, ("?", "white")) if info else ("?", "white")
     state: str = info.state if info else "?"
+    state_style = ""
     if info and info.state in ("starting", "running"):
         state = "busy" if info.activity == "busy" else f"idle {_age(info.idle_seconds)}"
+        if info.activity == "waiting":  # a question to a person is on its screen
+            state, state_style = f" {WAITING} ", "bold reverse yellow"
     elif info and info.exit_status is not None:
         state = f"{state} ({info.exit_status})"
     verdict = last_verdict(info.last_verdict) if info else None
@@ -72,7 +79,8 @@ def title_for(
         (mark, colour),
         " ",
         (f" ⌨ {agent} " if taken else agent, "reverse bold" if taken else "bold"),
-        f" · {info.role if info else ''} · {state}",
+        f" · {info.role if info else ''} · ",
+        (state, state_style),
         *((" · ", verdict) if verdict else ()),
     )
     parts = [info.branch] if info else []

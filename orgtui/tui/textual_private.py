@@ -46,3 +46,11 @@ def draw_widgets_now(screen: Screen[Any], widget: Widget) -> None:
     message to the screen, its idle turn and its timer, and has no public call to draw now."""
     screen._compositor.update_widgets(screen._dirty_widgets | {widget})
     screen._compositor_refresh()
+
+
+def write_to_terminal(app: App[Any], text: str) -> None:
+    """Put `text`, an escape sequence of the cockpit's own (an OSC 9 notification), on the
+    terminal as it is, in turn with the app's drawing (`App._driver.write`, which `App.bell`
+    uses for its BEL): Textual has no public way to send one. Nothing in a headless app."""
+    if not app.is_headless and app._driver is not None:
+        app._driver.write(text)

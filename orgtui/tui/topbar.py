@@ -1,4 +1,5 @@
-"""`TopBar`: the cockpit's top line. The org, how many of its agents are busy, its best
+"""`TopBar`: the cockpit's top line. The org, how many of its agents are busy and how many wait
+for a person (a question on their screen; each announced once, `announce.py`), its best
 verified value and improvement (from the first promotion on), and its program branch and
 folder, or who has the keyboard; or what keeps the cockpit from showing the org."""
 
@@ -14,7 +15,9 @@ from textual.widgets import Static
 
 from orgtui.protocol.progress import ProgressReport
 from orgtui.protocol.status import OrgStatus
+from orgtui.tui.announce import ALIVE, Announcer
 from orgtui.tui.sidepanel.scoreboard import best_line
+from orgtui.tui.textual_private import write_to_terminal
 
 
 class TopBar:
@@ -25,18 +28,23 @@ class TopBar:
         self.org = org
         self._text = ""
         self._best = ""
+        self.announcer = Announcer(org, app.bell, lambda text: write_to_terminal(app, text))
 
     def show_status(self, status: OrgStatus, taken: str | None, escape_label: str) -> None:
         """orgd's `status`; `taken`: the agent that has the keyboard, which `escape_label`
         gives back."""
         agents = status.agents
         busy = sum(a.activity == "busy" and a.state == "running" for a in agents)
+        waiting = sum(a.activity == "waiting" and a.state in ALIVE for a in agents)
+        self.announcer.update(agents)
         where = f"[dim]program {status.program} · {status.workdir}[/]"
         if taken:
             where = (
                 f"[reverse b] ⌨ {taken} has the keyboard [/] {escape_label} or Ctrl-] gives it back"
             )
         head = f" [b]orgtui · {self.org}[/b]  {len(agents)} agents, {busy} busy"
+        if waiting:
+            head += f", [b reverse yellow] {waiting} waiting for you [/]"
         best = f"[b green]{escape(self._best)}[/]  " if self._best else ""
         self._show(f"{head}  {best}{where}")
 

@@ -83,6 +83,7 @@ def test_the_private_names_have_the_shapes_used() -> None:
             )
             shapes.check(screen, "_compositor_refresh", "a method", callable)
             shapes.check(app, "_notifications", "an iterable", lambda n: iter(n) is not None)
+            shapes.check(app, "_driver", "a driver with write()", lambda d: callable(d.write))
             shapes.assert_none()
 
             # The functions over them answer as the cockpit reads them.
