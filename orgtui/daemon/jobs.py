@@ -37,6 +37,7 @@ from orgtui.enums import JobState, Outcome
 from orgtui.ledger.rows import JobRow
 from orgtui.ledger.store import Ledger, WriteError
 from orgtui.scheduler import devices as devs
+from orgtui.scheduler.cpu_telemetry import CpuTelemetry
 from orgtui.scheduler.local import LocalRunner
 from orgtui.scheduler.metrics import MetricParser
 from orgtui.scheduler.policy import Queued, decide
@@ -76,6 +77,7 @@ class Jobs:
         self.writes = JobWrites(self.ledger, cfg.org.workdir)
         self.runner = LocalRunner(self.dir)
         self.devices, self.devices_from = devs.discover(self.sched.devices, self.sched.cpu_slots)
+        self.cpu = CpuTelemetry()
         self.last_metrics = self._load_last_metrics()
         self.running: dict[int, Running] = {}
         self.checkouts = Checkouts(cfg.org.repo, self.dir)
@@ -307,8 +309,8 @@ class Jobs:
         self.orgd.job_ended(job)
 
     async def tick(self) -> None:
-        """Once a second: the disk (what waits to be recorded), metrics so far, telemetry,
-        lost GPUs."""
+        """Once a second: the disk (what waits to be recorded), metrics so far, telemetry
+        (GPUs' and CPU slots'), lost GPUs."""
         blocked = self.writes.blocked
         landed = self.writes.check()  # on the loop: the ledger's connection is not shared
         for job in landed:
@@ -324,6 +326,9 @@ class Jobs:
             if metrics != before:
                 with contextlib.suppress(WriteError):  # its end will record them all
                     self.ledger.update(job, metrics=metrics)
+        if any(d.kind == "cpu" for d in self.devices):
+            held = {d: job for job, run in self.running.items() for d in run.devices}
+            await asyncio.to_thread(self.cpu.sample, self.devices, held, self.runner.job_pid)
         if any(d.kind == "gpu" for d in self.devices):
             for lost in await asyncio.to_thread(devs.sample, self.devices):
                 log.error("GPU %s (%s) is lost: it leaves the pool", lost.id, lost.uuid)

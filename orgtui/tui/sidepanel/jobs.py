@@ -1,5 +1,6 @@
 """`JobsView`: the org's devices, jobs and verdicts. Each device with its utilization and
-memory as sparklines (the last minute of orgd's samples) and the job holding it; the queue;
+memory as sparklines (the last minute of orgd's samples; a CPU slot's are its job's
+processes' share of its cores and their resident memory) and the job holding it; the queue;
 running jobs with an elapsed/budget bar; the latest groups of seeds with their verdicts (agent,
 seeds, the verdict coloured as in the panes' titles, Δ and Δ/σ, the description, and why when
 it is invalid, more compute or pending); the latest finished jobs with their group, outcome
@@ -51,6 +52,17 @@ def bar(fraction: float, width: int) -> str:
 
 def _na(value: float | None, fmt: str) -> str:
     return "n/a" if value is None else format(value, fmt)
+
+
+def _memory(d: DeviceStatus) -> str:
+    """A GPU's used/total memory in GiB; a CPU slot's (its job's processes' resident memory)
+    in MiB below 1 GiB, so a small job does not read 0."""
+    used, total = d.memory_used_mb, d.memory_total_mb
+    if used is None or not total:
+        return "n/a"
+    if d.kind == "cpu" and used < 1024:
+        return f"{used:.0f}M/{total / 1024:.0f}G"
+    return f"{used / 1024:.0f}/{total / 1024:.0f}G"
 
 
 def _cut(line: str, room: int) -> str:
@@ -154,18 +166,15 @@ def render_jobs(
         name = d.id + (" LOST" if d.lost else "")
         text.append(f"  {name:6}", style="red" if d.lost else "bold")
         text.append(f" {d.name[:20]:20} {held}\n", style="dim")
+        util, mem = history.get(d.id, ((), ()))
+        text.append(f"    util {sparkline(util, spark)} {_na(d.utilization, '.0f')}%\n")
+        text.append(f"    mem  {sparkline(mem, spark)} {_memory(d)}\n")
         if d.kind == "gpu":
-            util, mem = history.get(d.id, ((), ()))
-            used, total = d.memory_used_mb, d.memory_total_mb
-            text.append(f"    util {sparkline(util, spark)} {_na(d.utilization, '.0f')}%\n")
-            mem_text = (
-                "n/a" if used is None or not total else f"{used / 1024:.0f}/{total / 1024:.0f}G"
-            )
-            text.append(f"    mem  {sparkline(mem, spark)} {mem_text}\n")
             text.append(f"    {_na(d.temperature, '.0f')}°C  {_na(d.power_w, '.0f')} W\n",
                         style="dim")  # fmt: skip
         else:
-            text.append(f"    CPU slot, {len(d.cores)} cores\n", style="dim")
+            cores = f"{len(d.cores)} core{'s' if len(d.cores) != 1 else ''}"
+            text.append(f"    CPU slot, {cores}: its job's processes\n", style="dim")
     queued = [j for j in jobs if j.state == JobState.QUEUED]
     running = [j for j in jobs if j.state == JobState.RUNNING]
     ended = [j for j in jobs if j.state.ended][-finished:]
