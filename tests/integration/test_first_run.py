@@ -1,8 +1,10 @@
-"""A first `up`: agents start only once orgd answers on its socket, so an agent whose first act
-is to ask orgd (as the built-in researcher does) never dies of `DaemonUnreachable`."""
+"""A first run: agents start only once orgd answers on its socket, so an agent whose first act
+is to ask orgd (as the built-in researcher does) never dies of `DaemonUnreachable`; and a
+tinychat job's log holds its output and no warning of torch's (NumPy is installed)."""
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -38,3 +40,34 @@ def test_agents_that_ask_orgd_at_once_never_die(write_org, orgtui, tmp_path: Pat
     for out in outs:
         text = out.read_text()
         assert "org first" in text and "Traceback" not in text, text
+
+
+TINY = org_toml(
+    "tiny",
+    """
+    [research]
+    train = "{python} train.py --flops {flops} --seed {seed} --threads 1"
+    """,
+    agent_toml("a"),
+    """
+    [scheduler]
+    devices = "cpu"
+    cpu_slots = 1
+    """,
+)
+
+
+def test_a_tinychat_jobs_log_has_no_warning(orgtui, tmp_path: Path):
+    repo = tmp_path / "tiny"
+    orgtui("init", str(repo))
+    org = tmp_path / "tiny.toml"
+    org.write_text(TINY.replace("{repo}", str(repo)))
+    orgtui("up", str(org))
+    out = orgtui("job", "submit", "--agent", "a", "--kind", "other", "--seed", "1", "--flops",
+                 "1.6e10", "--wait")  # fmt: skip
+    job = out.stdout.splitlines()[0]  # its id first, then its log, then how it ended
+    shown = json.loads(orgtui("job", "show", job, "--json").stdout)
+    assert shown["state"] == "ok", shown
+    log = Path(shown["log"]).read_text()
+    assert "val_bpb:" in log and "step 00005/00005" in log
+    assert "NumPy" not in log and "Warning" not in log, log
