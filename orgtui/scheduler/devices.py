@@ -5,7 +5,8 @@
 CPU slots; a list of indices or UUIDs picks GPUs. `sample(devices)` reads each GPU's memory
 (the v2 call: used memory without the driver's reserve), utilization, temperature and power;
 a reading a GPU does not support stays None ("n/a"), and a GPU NVML reports lost is marked
-`lost` and leaves the pool. CPU slots split the machine's cores evenly.
+`lost` and leaves the pool. CPU slots split the machine's cores evenly; their telemetry (the
+job's processes' share of the slot's cores, and their memory) is `cpu_telemetry.py`'s.
 """
 
 from __future__ import annotations
