@@ -11,9 +11,10 @@ from pathlib import Path
 from tests.helpers import agent_toml, org_toml, wait_for
 
 OUT = '"$ORGTUI_WORKTREE/../$ORGTUI_AGENT.out"'
-# Each asks orgd at once, adds what it heard to its .out file and sleeps; if orgd does not answer it exits 7
-# (and is restarted: on-failure). Two ask as the built-in researcher does, straight on the
-# socket (a Python that starts in a fraction of a second); two with `orgtui status`.
+# Each asks orgd at once, adds what it heard to its .out file and sleeps; if orgd does not
+# answer it exits 7 (and is restarted: on-failure). Two ask as the built-in researcher does,
+# straight on the socket (a Python that starts in a fraction of a second); two with
+# `orgtui status`.
 ASK = (
     "from os import environ as e; from pathlib import Path; "
     "from orgtui.protocol.client import call; from orgtui.protocol.status import Status; "
