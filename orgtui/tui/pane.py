@@ -199,8 +199,13 @@ class AgentPane(Widget, can_focus=True):
         cropped = size[0] > width or size[1] > height
         offset = (0, 0)
         if cropped:
-            follow = self.has_focus or self.taken  # the cursor is shown: keep it in view
-            offset = crop_window(size, (width, height), cursor[:2], last_written(capture), follow)
+            # A shown cursor is kept in view where someone types; a hidden one (htop parks
+            # its cursor in the bottom-right corner) is nowhere anyone looks: not followed.
+            cx, cy, visible = cursor
+            last = last_written(capture)
+            at = (cx, cy) if visible else (0, last)
+            follow = visible and (self.has_focus or self.taken)
+            offset = crop_window(size, (width, height), at, last, follow)
         if cropped != self.cropped or size != self._term_size:
             self.cropped, self._term_size = cropped, size
             self._update_title()
