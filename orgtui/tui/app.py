@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from textual import events, work
-from textual.app import App, ComposeResult, SystemCommand
+from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Footer, Static
@@ -32,6 +32,7 @@ from orgtui.tui.attach import attach_window
 from orgtui.tui.feed import PaneFeed
 from orgtui.tui.grid import CockpitScreen, MainRow, PaneGrid
 from orgtui.tui.latency import keep_pauses_from_keys
+from orgtui.tui.notices import NoticesApp, place_notices
 from orgtui.tui.orgfile import OrgFileEditor
 from orgtui.tui.pane import AgentPane
 from orgtui.tui.screens import HelpScreen, MessageScreen
@@ -42,7 +43,7 @@ from orgtui.tui.textual_private import app_started_at
 from orgtui.tui.topbar import TopBar
 
 
-class OrgApp(App[None]):
+class OrgApp(NoticesApp):
     """The cockpit over one running org."""
 
     CSS_PATH = "app.tcss"
@@ -74,7 +75,8 @@ class OrgApp(App[None]):
     def __init__(self, rt: OrgRuntime, escape: str = "f12") -> None:
         super().__init__()
         self.rt = rt
-        self.takeover = Takeover(self, TmuxServer(rt.tmux_sock), escape, self.release)
+        self.grid = PaneGrid(id="grid")
+        self.takeover = Takeover(self, TmuxServer(rt.tmux_sock), escape, self.release, self.grid)
         # Shown in the footer while a pane has the keyboard (Takeover.forward acts on the key).
         self.bind(escape, "release", description="Give the keyboard back")
         self.commands: ControlClient | None = None
@@ -88,7 +90,6 @@ class OrgApp(App[None]):
         self.org_file = OrgFileEditor(self, rt, self.redraw_panes)
         self.status_poller = StatusPoller(self, rt, self._jobs_shown, self._progress_shown)
         self.feed: PaneFeed | None = None
-        self.grid = PaneGrid(id="grid")
 
     # -- building ---------------------------------------------------------------------------
 
@@ -167,6 +168,7 @@ class OrgApp(App[None]):
         return self._jobs_shown() and self.panel is not None and self.panel.section == "progress"
 
     def _update_bar(self) -> None:
+        place_notices(self, self.panel)
         if self.status is not None:
             taken = self.taken.agent if self.taken else None
             self.top_bar.show_status(self.status, taken, self.takeover.escape_label)
@@ -250,14 +252,9 @@ class OrgApp(App[None]):
     def action_takeover(self) -> None:
         pane = self.focused
         if isinstance(pane, AgentPane):
-            self.takeover.take(pane)
+            self.takeover.take(pane)  # the top bar says who has it and what gives it back
             self._update_bar()
             self.refresh_bindings()
-            self.notify(
-                f"{pane.agent} has the keyboard; "
-                f"{self.takeover.escape_label} or Ctrl-] gives it back",
-                timeout=3,
-            )
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "release":
@@ -364,6 +361,7 @@ class OrgApp(App[None]):
         panel = await self._ensure_panel()
         if panel is not None:
             panel.display = not panel.display
+            place_notices(self, panel)
             if panel.display:
                 panel.show_section(panel.section)
             elif isinstance(self.focused, AgentPane) or not self._visible():
@@ -375,6 +373,7 @@ class OrgApp(App[None]):
         panel = await self._ensure_panel()
         if panel is not None:
             panel.display = True
+            place_notices(self, panel)
             panel.show_section(name)  # type: ignore[arg-type]
             if name == "progress" and self.progress is not None:  # not a poll's wait away
                 panel.progress.update_progress(self.progress)
