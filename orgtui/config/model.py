@@ -162,6 +162,30 @@ class AgentSpec:
 
 
 @dataclass(frozen=True)
+class SlurmSection:
+    """`[scheduler.slurm]`: how jobs are submitted when `backend = "slurm"`."""
+
+    partition: str = ""
+    """`sbatch --partition` ('': the cluster's default partition)."""
+    account: str = ""
+    """`sbatch --account`, or '' for none."""
+    qos: str = ""
+    """`sbatch --qos`, or '' for none."""
+    constraint: str = ""
+    """`sbatch --constraint`, or '' for none."""
+    sbatch_args: tuple[str, ...] = ()
+    """More `sbatch` arguments, as given."""
+    python: str = "python3"
+    """The node's Python that runs orgtui's wrapper (after `setup`)."""
+    setup: tuple[str, ...] = ()
+    """Shell lines run in the allocation before the wrapper (module loads, a venv)."""
+    requeue: bool = True
+    """A preempted job goes back to Slurm's queue (and runs again from the start)."""
+    max_jobs: int = 16
+    """At most this many of the org's jobs in Slurm (pending or running) at once."""
+
+
+@dataclass(frozen=True)
 class SchedulerSection:
     """`[scheduler]`: how training jobs get devices."""
 
@@ -187,6 +211,10 @@ class SchedulerSection:
     """Tell an agent when its job ends."""
     metrics: MappingProxyType[str, str] = field(default_factory=_frozen_map)
     """Extra metrics: name to a regex with one group."""
+    shared_dir: Path | None = None
+    """`slurm`: where job checkouts, logs and orgtui's wrapper go (the nodes must see it)."""
+    slurm: SlurmSection = field(default_factory=SlurmSection)
+    """`[scheduler.slurm]`."""
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,7 @@ from orgtui.config.model import (
 )
 from orgtui.config.patterns import metric_pattern
 from orgtui.config.refs import branch_problem
+from orgtui.config.slurm import read_slurm
 from orgtui.config.tables import Context, Table, describe
 from orgtui.config.texts import read_text, resolve_path
 
@@ -50,6 +51,8 @@ SCHEDULER_KEYS = (
     "grace",
     "notify",
     "metrics",
+    "shared_dir",
+    "slurm",
 )
 TRAIN_FIELDS = ("time", "flops", "seed", "python", "launch")
 """The placeholders `[research] train` may use."""
@@ -223,8 +226,10 @@ def read_scheduler(table: Table) -> SchedulerSection:
             f"max_time ({format_duration(max_time)}) is shorter than time_budget "
             f"({format_duration(time_budget)})",
         )
+    backend = cast(Backend, table.choice("backend", ("local", "slurm"), "local"))
+    shared_dir, slurm = read_slurm(table, backend)
     return SchedulerSection(
-        backend=cast(Backend, table.choice("backend", ("local", "slurm"), "local")),
+        backend=backend,
         devices=_devices(table),
         cpu_slots=table.integer(
             "cpu_slots", max(1, (os.cpu_count() or 1) // 2), minimum=1, maximum=MAX_DEVICES
@@ -239,6 +244,8 @@ def read_scheduler(table: Table) -> SchedulerSection:
         grace=table.duration("grace", 60.0, allow_zero=True),
         notify=table.boolean("notify", True),
         metrics=_metrics(table),
+        shared_dir=shared_dir,
+        slurm=slurm,
     )
 
 

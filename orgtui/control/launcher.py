@@ -23,6 +23,7 @@ from orgtui.config import ConfigError, OrgConfig, load_org
 from orgtui.config.locate import locate
 from orgtui.config.runtime import OrgRuntime, org_runtime, remove_dead
 from orgtui.protocol.client import answers
+from orgtui.scheduler import slurm_cluster
 from orgtui.workspace import WorkspaceError, check_repo
 
 START_TIMEOUT = 30.0
@@ -68,6 +69,21 @@ def check_org_repo(cfg: OrgConfig) -> None:
         raise ConfigError(cfg.file, pos.line, pos.col, str(e)) from None
 
 
+def check_cluster(cfg: OrgConfig) -> None:
+    """`backend = "slurm"`: sbatch is there, the partition exists, its nodes see shared_dir;
+    if not, a ConfigError at the setting's value in the org file."""
+    sched = cfg.scheduler
+    if sched.backend != "slurm" or sched.shared_dir is None:
+        return
+    try:
+        slurm_cluster.check(sched.shared_dir, sched.slurm.partition)
+    except slurm_cluster.ClusterError as e:
+        where = locate(cfg.file.read_text())
+        path = ("scheduler", "slurm", e.key) if e.key == "partition" else ("scheduler", e.key)
+        pos = where.value(path) if path in where.values else where.table(("scheduler",))
+        raise ConfigError(cfg.file, pos.line, pos.col, str(e)) from None
+
+
 def daemon_env() -> dict[str, str]:
     """orgd's environment: this one without any agent's ORGTUI_* variables, so `down` never
     mistakes orgd (or the tmux server it starts) for an agent's leftover."""
@@ -93,6 +109,7 @@ def up(org_file: Path) -> UpResult:
         return UpResult(cfg, rt, started=False)
     check_org_repo(cfg)
     check_workdir(cfg.org.workdir)
+    check_cluster(cfg)
     with rt.locked():
         if answers(rt.orgd_sock):
             return UpResult(cfg, rt, started=False)

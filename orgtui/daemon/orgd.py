@@ -38,6 +38,7 @@ from orgtui.daemon.pane_io import TmuxPane, read_marks
 from orgtui.daemon.promote import Promoter
 from orgtui.daemon.reload import Plan, apply_plan, make_plan
 from orgtui.daemon.rituals import Rituals
+from orgtui.daemon.slurm_jobs import SlurmJobs
 from orgtui.daemon.verdicts import Verdicts
 from orgtui.enums import JobKind
 from orgtui.judge.verdict import Verdict
@@ -112,7 +113,7 @@ class Orgd:
         (self.workdir / "logs").mkdir(parents=True, exist_ok=True)
         comms.ensure(self.comms, org.name, self.agents)
         write_info(self.rt, org.workdir, org.repo)
-        self.jobs = Jobs(self)
+        self.jobs = SlurmJobs(self) if self.cfg.scheduler.backend == "slurm" else Jobs(self)
         self.verdicts = Verdicts(self)
         self.promoter = Promoter(self)
         self.ablator = Ablator(self)

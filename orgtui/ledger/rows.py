@@ -61,6 +61,15 @@ class JobRow:
     find the job (`ledger.store.submitted`); '' for orgd's own jobs."""
     reference: int | None = None
     """Its group's reference group (read with the group)."""
+    slurm_job: str = ""
+    """Its Slurm job id ('' for a local job)."""
+    slurm_state: str = ""
+    """Its state as Slurm last said (PENDING, RUNNING, ...)."""
+    partition: str = ""
+    node: str = ""
+    """The node it ran on (Slurm)."""
+    slurm_queued_at: float | None = None
+    """When Slurm took it (its `started_at` is when it started on the node)."""
 
     @classmethod
     def from_sql(cls, row: sqlite3.Row) -> JobRow:

@@ -116,7 +116,16 @@ CREATE INDEX IF NOT EXISTS events_job ON events(job);
 
 
 # Columns added since the first schema, for a ledger made before them: (name, definition).
-ADDED = (("token", "TEXT NOT NULL DEFAULT ''"), ("group_id", "INTEGER REFERENCES groups(id)"))
+ADDED = (
+    ("token", "TEXT NOT NULL DEFAULT ''"),
+    ("group_id", "INTEGER REFERENCES groups(id)"),
+    # A Slurm job's: its id, its state in Slurm, where it ran, when Slurm took it.
+    ("slurm_job", "TEXT NOT NULL DEFAULT ''"),
+    ("slurm_state", "TEXT NOT NULL DEFAULT ''"),
+    ("partition", "TEXT NOT NULL DEFAULT ''"),
+    ("node", "TEXT NOT NULL DEFAULT ''"),
+    ("slurm_queued_at", "REAL"),
+)
 
 
 class WriteError(Exception):
@@ -362,4 +371,8 @@ def job_json(row: JobRow) -> dict[str, Any]:
         "metrics": dict(row.metrics),
         "command": list(row.command),
         "description": row.description,
-    }
+        "slurm": None if not row.slurm_job else {
+            "job": row.slurm_job, "state": row.slurm_state, "partition": row.partition,
+            "node": row.node, "queued_at": row.slurm_queued_at,
+        },
+    }  # fmt: skip

@@ -39,6 +39,21 @@ class Compute:
 
 
 @dataclass(frozen=True)
+class SlurmPlace:
+    """Where Slurm has a job (`backend = "slurm"`)."""
+
+    job: str
+    """Slurm's job id."""
+    state: str
+    """Slurm's state as last seen: PENDING, RUNNING, COMPLETED, ..."""
+    partition: str
+    node: str
+    """The node it ran on ('' while pending)."""
+    queued_at: float | None
+    """When Slurm took it (its `started_at` is its start on the node)."""
+
+
+@dataclass(frozen=True)
 class Job:
     """A job as the ledger holds it."""
 
@@ -68,6 +83,8 @@ class Job:
     metrics: dict[str, float]
     command: list[str]
     description: str
+    slurm: SlurmPlace | None
+    """Where Slurm has it; None for a local job."""
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ org file's version that runs and the last change applied, and its rituals. The k
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import ClassVar, Literal
 
 from orgtui.config.model import Goal, Kind, ProcessKind, Role
@@ -65,6 +65,20 @@ class DeviceStatus:
 
 
 @dataclass(frozen=True)
+class ClusterJobStatus:
+    """One of the org's jobs in Slurm (`backend = "slurm"`)."""
+
+    job: int
+    slurm_job: str
+    """Slurm's job id ('' while sbatch runs)."""
+    partition: str
+    state: str
+    """Slurm's state: PENDING, RUNNING, ..."""
+    node: str
+    """Where it runs ('' while pending)."""
+
+
+@dataclass(frozen=True)
 class SchedulerStatus:
     mode: Literal["dedicated", "pool"]
     backend: Literal["local", "slurm"]
@@ -75,6 +89,8 @@ class SchedulerStatus:
     devices: list[DeviceStatus]
     queued: list[int]
     running: list[int]
+    cluster: list[ClusterJobStatus] = field(default_factory=list)
+    """The org's jobs in Slurm, with their node, partition and state (none locally)."""
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from orgtui.config import (
     ResearchSection,
     load_org,
 )
+from orgtui.config.model import SlurmSection
 
 
 def write(directory: Path, text: str, name: str = "org.toml") -> Path:
@@ -97,8 +98,19 @@ time_budget = "90s"
 max_time = "1.5h"
 grace = "0s"
 notify = false
+shared_dir = "shared"
 [scheduler.metrics]
 core = 'CORE metric: ([0-9.]+)'
+[scheduler.slurm]
+partition = "gpu"
+account = "lab"
+qos = "high"
+constraint = "a100"
+sbatch_args = ["--exclusive"]
+python = "/opt/py/bin/python3"
+setup = ["module load cuda", "source venv/bin/activate"]
+requeue = false
+max_jobs = 4
 
 [[process]]
 name = "standup"
@@ -186,6 +198,12 @@ def test_full_file_round_trips_every_field(tmp_path: Path) -> None:
     assert (scheduler.time_budget, scheduler.max_time, scheduler.grace) == (90.0, 5400.0, 0.0)
     assert scheduler.notify is False
     assert dict(scheduler.metrics) == {"core": "CORE metric: ([0-9.]+)"}
+    assert scheduler.shared_dir == config.file.parent / "shared"
+    assert scheduler.slurm == SlurmSection(
+        partition="gpu", account="lab", qos="high", constraint="a100",
+        sbatch_args=("--exclusive",), python="/opt/py/bin/python3",
+        setup=("module load cuda", "source venv/bin/activate"), requeue=False, max_jobs=4,
+    )  # fmt: skip
 
     assert config.processes == (
         ProcessSpec(

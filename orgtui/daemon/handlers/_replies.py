@@ -8,7 +8,15 @@ from typing import TYPE_CHECKING, Any
 from orgtui.enums import JobKind
 from orgtui.protocol.codec import decode
 from orgtui.protocol.groups import Group, GroupDetail, Verdict
-from orgtui.protocol.jobs import Budget, Compute, Job, JobDetail, JobEvent, SubmittedJob
+from orgtui.protocol.jobs import (
+    Budget,
+    Compute,
+    Job,
+    JobDetail,
+    JobEvent,
+    SlurmPlace,
+    SubmittedJob,
+)
 
 if TYPE_CHECKING:
     from orgtui.ledger.rows import Event, GroupRow, JobRow
@@ -31,6 +39,10 @@ def _fields(row: JobRow) -> dict[str, Any]:
         ),
         "metrics": dict(row.metrics), "command": list(row.command),
         "description": row.description,
+        "slurm": None if not row.slurm_job else SlurmPlace(
+            job=row.slurm_job, state=row.slurm_state, partition=row.partition, node=row.node,
+            queued_at=row.slurm_queued_at,
+        ),
     }  # fmt: skip
 
 
