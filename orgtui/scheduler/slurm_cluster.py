@@ -178,7 +178,9 @@ def check(shared_dir: Path, partition: str) -> None:
     try:
         name, names = partition_nodes(partition)
     except ClusterError as e:
-        raise ClusterError(e.key or "partition", f"Slurm did not answer: {e}") from None
+        if e.key:
+            raise
+        raise ClusterError("partition", f"Slurm did not answer: {e}") from None
     kind = fs_type(shared_dir)
     others = sorted(set(names) - this_host())
     if others and kind not in SHARED_FS:
