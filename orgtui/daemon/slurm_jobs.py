@@ -47,7 +47,7 @@ from orgtui.scheduler.slurm_policy import to_submit
 from orgtui.workspace.snapshot import prune_checkouts
 
 log = logging.getLogger("orgd.slurm")
-POLL = 0.05
+POLL = 0.02
 """Seconds between looks at the wrapper's files (a stat per job)."""
 QUEUE_POLL = 2.0
 """Seconds between `squeue`s for what only Slurm knows."""
