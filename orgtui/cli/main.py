@@ -134,6 +134,10 @@ def cmd_status(args: argparse.Namespace) -> int:
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     for r in rows:
         print("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip())
+    for c in status.scheduler.cluster:  # backend = "slurm": the org's jobs in Slurm
+        where = f"on {c.node}" if c.node else "waiting"
+        print(f"job {c.job}: Slurm job {c.slurm_job or '(submitting)'} {c.state or '-'} {where}"
+              f" (partition {c.partition})")  # fmt: skip
     config = status.config
     applied = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(config.applied_at))
     print(f"org file: version {config.hash[:12]}, applied {applied}")

@@ -51,6 +51,8 @@ POLL = 0.02
 """Seconds between looks at the wrapper's files (a stat per job)."""
 QUEUE_POLL = 2.0
 """Seconds between `squeue`s for what only Slurm knows."""
+NODES_POLL = 10.0
+"""Seconds between readings of the partition's nodes (their GPUs, state and GPUs in use)."""
 STATUS_GRACE = 3.0
 """Seconds a job Slurm says ended may take to show its wrapper's status (a shared
 filesystem's attribute cache) before orgd decides it left none."""
@@ -90,6 +92,7 @@ class SlurmJobs(Jobs):
         self._watcher: asyncio.Task[None] | None = None
         self._ask_slurm = asyncio.Event()
         self._no_status: dict[int, float] = {}
+        self._next_nodes = time.monotonic() + NODES_POLL
         log.info("devices: %s; jobs go to %s", self.devices_from, self.slurm.base)
 
     def status(self) -> dict[str, Any]:
@@ -101,6 +104,19 @@ class SlurmJobs(Jobs):
             for job, r in sorted(self.running.items())
         ]  # fmt: skip
         return out
+
+    async def tick(self) -> None:
+        """The local tick (metrics from the logs in shared_dir, the disk), and the devices as
+        Slurm reports them now (a node down or drained leaves the pool)."""
+        await super().tick()
+        if time.monotonic() >= self._next_nodes:
+            self._next_nodes = time.monotonic() + NODES_POLL
+            try:
+                found = await asyncio.to_thread(slurm_cluster.devices, self.slurm.partition)
+            except slurm_cluster.ClusterError as e:
+                log.warning("Slurm's nodes not read: %s", e)
+            else:
+                self.devices, self.devices_from = found
 
     # -- starting again ---------------------------------------------------------------
 
