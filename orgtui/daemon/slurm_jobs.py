@@ -51,6 +51,8 @@ POLL = 0.02
 """Seconds between looks at the wrapper's files (a stat per job)."""
 QUEUE_POLL = 2.0
 """Seconds between `squeue`s for what only Slurm knows."""
+ASK_AGAIN = 0.2
+"""Seconds at least between `squeue`s asked for early."""
 NODES_POLL = 10.0
 """Seconds between readings of the partition's nodes (their GPUs, state and GPUs in use)."""
 STATUS_GRACE = 3.0
@@ -90,7 +92,8 @@ class SlurmJobs(Jobs):
         """Running jobs' attempt (Slurm's restart count) whose start orgd recorded."""
         self.slurm_state: dict[int, str] = {}
         self._watcher: asyncio.Task[None] | None = None
-        self._ask_slurm = asyncio.Event()
+        self._ask_now = False
+        """Ask Slurm on the next look (a job stopped from outside, a cancel)."""
         self._no_status: dict[int, float] = {}
         self._next_nodes = time.monotonic() + NODES_POLL
         log.info("devices: %s; jobs go to %s", self.devices_from, self.slurm.base)
@@ -134,7 +137,7 @@ class SlurmJobs(Jobs):
                 started = self.slurm.started(row.id) or {}
                 self.on_node[row.id] = int(started.get("restart", 0))
             log.info("job %d: Slurm job %s, watching it again", row.id, slurm_id)
-        self._ask_slurm.set()
+        self._ask_now = True
         self._ensure_watcher()
 
     def _watch(self, row: JobRow, slurm_id: str) -> Running:
@@ -176,27 +179,36 @@ class SlurmJobs(Jobs):
         run = self._watch(row, "")
         self.slurm.ids.pop(job, None)
         self._ensure_watcher()
+        cwd = run.src or Path(row.workdir)
+        limit = row.budget_time + self.sched.grace
         try:
-            src = await self.checkouts.make(job, row.commit) if run.src is not None else None
-            slurm_id = await self.slurm.submit(
-                job, argv=row.command, cwd=src or Path(row.workdir), env=self._slurm_env(row),
-                limit=row.budget_time + self.sched.grace, gpus=row.gpus, kill_after=KILL_AFTER,
-            )  # fmt: skip
+            slurm_id = await self.slurm.submit(job, cwd=cwd, env=self._slurm_env(row),
+                                               limit=limit, gpus=row.gpus, kill_after=KILL_AFTER)  # fmt: skip
         except SubmitError as e:
             note_in_log(self.slurm.log_path(job), f"orgtui: Slurm refused the job: {e}\n")
             await self.finish(job, reason=f"Slurm refused it: {e}", redispatch=False)
             return
-        except Exception as e:  # no checkout, no sbatch: the job fails
+        except Exception as e:  # no folder, no sbatch: the job fails
             log.exception("job %d was not submitted", job)
             note_in_log(self.slurm.log_path(job), f"orgtui: the job was not submitted: {e}\n")
             await self.finish(job, reason=f"not submitted: {e}", redispatch=False)
             return
-        if run.stopping:  # cancelled while sbatch ran
-            await self.slurm.cancel(job)
         self.slurm_state[job] = "PENDING"
         self.writes.write(job, slurm_job=slurm_id, slurm_state="PENDING",
                           partition=self.slurm.partition, slurm_queued_at=time.time())  # fmt: skip
         log.info("job %d (%s) submitted: Slurm job %s", job, row.agent, slurm_id)
+        try:  # while Slurm schedules it (a second or more), its snapshot is checked out
+            if run.src is not None:
+                await self.checkouts.make(job, row.commit)
+            self.slurm.ready(job, row.command, cwd, limit, KILL_AFTER)
+        except Exception as e:
+            log.exception("job %d did not start", job)
+            await self.slurm.cancel(job)
+            note_in_log(self.slurm.log_path(job), f"orgtui: the job did not start: {e}\n")
+            await self.finish(job, reason=f"did not start: {e}", redispatch=False)
+            return
+        if run.stopping:  # cancelled while sbatch ran
+            await self.slurm.cancel(job)
 
     def _slurm_env(self, row: JobRow) -> dict[str, str]:
         """The job's environment as locally, less the GPUs: Slurm sets those on the node."""
@@ -217,19 +229,19 @@ class SlurmJobs(Jobs):
     # -- watching -----------------------------------------------------------------------
 
     async def _watch_loop(self) -> None:
-        next_queue = 0.0
+        asked = next_queue = 0.0
         while True:
             try:
                 await self._look()
                 now = time.monotonic()
-                if self.running and (now >= next_queue or self._ask_slurm.is_set()):
-                    self._ask_slurm.clear()
-                    next_queue = now + QUEUE_POLL
+                soon = self._ask_now and now >= asked + ASK_AGAIN
+                if self.running and (now >= next_queue or soon):
+                    self._ask_now = False
+                    asked, next_queue = now, now + QUEUE_POLL
                     await self._ask()
             except Exception:  # one bad look must not end the watching
                 log.exception("watching Slurm jobs")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._ask_slurm.wait(), POLL)
+            await asyncio.sleep(POLL)  # (never wait_for: in 3.11 it can swallow a cancel)
 
     async def _look(self) -> None:
         """The wrapper's files: a start on the node, an end."""
@@ -244,7 +256,7 @@ class SlurmJobs(Jobs):
             if status is None:
                 continue
             if status.get("terminated") and not run.stopping:
-                self._ask_slurm.set()  # stopped from outside: Slurm says why
+                self._ask_now = True  # stopped from outside: Slurm says why
             else:
                 await self.finish(job)
 
@@ -339,7 +351,7 @@ class SlurmJobs(Jobs):
         run.stopping = f"{end}:{reason}"
         self.writes.write(job, reason, intent=run.stopping, reason=reason)
         await self.slurm.cancel(job)
-        self._ask_slurm.set()
+        self._ask_now = True
 
     async def stop_all(self, reason: str, wait: bool = False) -> None:
         for row in self.ledger.jobs(states=[JobState.QUEUED]):
@@ -361,4 +373,6 @@ class SlurmJobs(Jobs):
     async def close(self) -> None:
         if self._watcher is not None:
             self._watcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._watcher
         await super().close()

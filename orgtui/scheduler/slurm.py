@@ -34,6 +34,8 @@ WRAPPERS = ("wrapper.py", "slurm_wrapper.py")
 MARGIN = 60.0
 """Seconds Slurm's `--time` is set above the job's limit and its kill: a backstop only (the
 wrapper enforces the budget; Slurm enforces limits about a minute late)."""
+READY_WAIT = 120.0
+"""Seconds a job's batch script waits on the node for orgd to say its checkout is ready."""
 SUBMIT_TIMEOUT = 60.0
 QUEUE_FORMAT = "JobID:|,Name:|,State:|,NodeList:|,Reason:|,Partition:|,RestartCnt:|"
 
@@ -128,19 +130,21 @@ class SlurmRunner(LocalRunner):
             return None
 
     async def submit(
-        self, job: int, argv: list[str], cwd: Path, env: dict[str, str], limit: float,
-        gpus: int, kill_after: float,
+        self, job: int, cwd: Path, env: dict[str, str], limit: float, gpus: int,
+        kill_after: float,
     ) -> str:  # fmt: skip
-        """sbatch the job; its Slurm job id (SubmitError: Slurm refused it)."""
+        """sbatch the job; its Slurm job id (SubmitError: Slurm refused it). Its batch script
+        waits on the node for `ready` (the job's checkout made meanwhile, while Slurm
+        schedules), then goes to `cwd`, runs the setup lines and the wrapper."""
         folder = self.folder(job)
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        for stale in ("status", "started", "status.pid"):
+        for stale in ("status", "started", "status.pid", "spec.json"):
             (folder / stale).unlink(missing_ok=True)
-        spec = {"argv": argv, "cwd": str(cwd), "log": str(self.log_path(job)), "limit": limit,
-                "kill_after": kill_after}  # fmt: skip
-        write_private(folder / "spec.json", json.dumps(spec))
+        spec = shlex.quote(str(folder / "spec.json"))
         lines = ["#!/bin/bash", f"# orgtui job {job}: the org's setup lines, then its wrapper",
-                 "set -e", *self.slurm.setup,
+                 "set -e", f"for _ in $(seq {int(READY_WAIT * 100)}); do",
+                 f"  [ -e {spec} ] && break; sleep 0.01", "done", f"cd {shlex.quote(str(cwd))}",
+                 *self.slurm.setup,
                  f"exec {shlex.quote(self.slurm.python)} -S -E "
                  f"{shlex.quote(str(self.base / 'slurm_wrapper.py'))} {shlex.quote(str(folder))}"]  # fmt: skip
         script = folder / "job.sh"
@@ -149,7 +153,8 @@ class SlurmRunner(LocalRunner):
         log.touch(mode=0o600)
         s = self.slurm
         args = ["sbatch", "--parsable", f"--job-name={self.name(job)}", f"--output={log}",
-                "--open-mode=append", f"--chdir={cwd}", f"--time={time_limit(limit + kill_after)}",
+                "--open-mode=append", f"--chdir={folder}",
+                f"--time={time_limit(limit + kill_after + READY_WAIT)}",
                 "--requeue" if s.requeue else "--no-requeue", "--export=ALL"]  # fmt: skip
         if gpus:
             args.append(f"--gres=gpu:{gpus}")
@@ -163,6 +168,12 @@ class SlurmRunner(LocalRunner):
             raise SubmitError((err or out).strip() or f"sbatch exited {code}")
         self.ids[job] = slurm_id
         return slurm_id
+
+    def ready(self, job: int, argv: list[str], cwd: Path, limit: float, kill_after: float) -> None:
+        """The job's checkout is made: its wrapper may start it (`spec.json`)."""
+        spec = {"argv": argv, "cwd": str(cwd), "log": str(self.log_path(job)), "limit": limit,
+                "kill_after": kill_after}  # fmt: skip
+        write_private(self.folder(job) / "spec.json", json.dumps(spec))
 
     async def queue(self) -> dict[int, SlurmJob] | None:
         """The org's jobs Slurm knows (pending, running, or ended within MinJobAge), by
