@@ -135,10 +135,14 @@ class PaneFeed:
 
     # -- the background panes: polled, captured together, drawn spread out -----------------
 
+    def _on_screen(self) -> set[str]:
+        """The tmux panes of the agent panes on screen (a zoomed one, or the page's)."""
+        return {p.pane_id for p in self.visible() if p.pane_id}
+
     async def _background(self) -> None:
         period = 1 / BACKGROUND_FPS
-        tick = time.monotonic()
         while not self.closed:
+            start = time.monotonic()
             front = self.front()
             panes = [
                 p
@@ -158,7 +162,7 @@ class PaneFeed:
             if isinstance(activity, list):
                 self._heat(activity, asked)
                 self.wake()  # the front pane may be hot
-            deadline = tick + 0.8 * period
+            deadline = start + 0.8 * period
             # Spread the frame's drawing over a few screen updates, a few panes each.
             per = -(-len(panes) // DRAWS_PER_FRAME) if panes else 1
             for i, (pane, capture) in enumerate(zip(panes, captures, strict=True)):
@@ -172,11 +176,13 @@ class PaneFeed:
                 rest = -(-(len(panes) - i - 1) // per)  # draws still to come
                 if rest and (i + 1) % per == 0:
                     await asyncio.sleep(max(0.0, deadline - time.monotonic()) / (rest + 1))
-            tick = max(tick + period, time.monotonic())
-            if not (self.hot or self.pending):  # nothing changes: look less often
-                tick += (IDLE_POLLS - 1) * period
+            # The next frame is a period after this one began (more, while nothing on screen
+            # changes), or sooner when a pane on screen is to be drawn (`wake`). Counted from
+            # this frame, never from a schedule that frames woken early would run ahead of.
+            changing = (self.hot | self.pending) & self._on_screen()
+            until = start + period * (1 if changing else IDLE_POLLS)
             with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(max(0.0, tick - time.monotonic())):
+                async with asyncio.timeout(max(0.0, until - time.monotonic())):
                     await self._kick.wait()
             self._kick.clear()
 
@@ -211,7 +217,9 @@ class PaneFeed:
         self.wake()
 
     def wake(self) -> None:
-        if self.pending - self.front():
+        # Only a pane on screen wakes the background frames: one hidden by a zoom or on
+        # another page stays pending until it is shown (its resize wakes them then).
+        if (self.pending - self.front()) & self._on_screen():
             self._kick.set()
         if self.closed or not (self.pending | self.hot) & self.front():
             return
