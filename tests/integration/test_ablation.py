@@ -161,9 +161,8 @@ class Stub(Org):
     stacked_commits: tuple[str, str]
 
 
-@pytest.fixture(scope="module")
-def stub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stub]:
-    base = tmp_path_factory.mktemp("stub")
+def stub_repo(base: Path) -> Path:
+    """A research repository at `base/research` holding the stand-in trainer, on `main`."""
     repo = base / "research"
     repo.mkdir()
     git(base, "init", "-q", "-b", "main", str(repo))
@@ -171,6 +170,13 @@ def stub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stub]:
     (repo / ".gitignore").write_text("*.log\n")
     git(repo, "add", ".")
     git(repo, "commit", "-q", "-m", "a stub trainer")
+    return repo
+
+
+@pytest.fixture(scope="module")
+def stub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stub]:
+    base = tmp_path_factory.mktemp("stub")
+    repo = stub_repo(base)
     run, file, runtime = _org(base, STUB_ORG, repo)
     try:
         status = run.status()

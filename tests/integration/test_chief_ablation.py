@@ -24,7 +24,7 @@ from orgtui.research.chief import Chief
 from orgtui.research.terminal import Screen
 from tests.conftest import git
 from tests.helpers import agent_toml, org_toml, wait_for
-from tests.integration.test_ablation import STUB, Org, _org, _stop
+from tests.integration.test_ablation import Org, _org, _stop, stub_repo
 
 ORG = org_toml(
     "chiefs",
@@ -51,13 +51,7 @@ SPACE = Path(__file__).parents[2] / "orgtui" / "research" / "tinychat" / "search
 def test_the_chief_ablates_a_change_of_two_parts_before_promoting_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ):
-    repo = tmp_path / "research"
-    repo.mkdir()
-    git(tmp_path, "init", "-q", "-b", "main", str(repo))
-    (repo / "stub.py").write_text(STUB)
-    (repo / ".gitignore").write_text("*.log\n")
-    git(repo, "add", ".")
-    git(repo, "commit", "-q", "-m", "a stub trainer")
+    repo = stub_repo(tmp_path)
     run, file, runtime = _org(tmp_path, ORG, repo)
     try:
         status = run.status()
