@@ -42,7 +42,7 @@ from orgtui.scheduler import slurm_cluster
 from orgtui.scheduler.devices import Device
 from orgtui.scheduler.metrics import MetricParser
 from orgtui.scheduler.policy import Queued
-from orgtui.scheduler.slurm import SlurmJob, SlurmRunner, SubmitError
+from orgtui.scheduler.slurm import ENDS, WAITING, SlurmJob, SlurmRunner, SubmitError
 from orgtui.scheduler.slurm_policy import to_submit
 from orgtui.workspace.snapshot import prune_checkouts
 
@@ -58,19 +58,6 @@ NODES_POLL = 10.0
 STATUS_GRACE = 3.0
 """Seconds a job Slurm says ended may take to show its wrapper's status (a shared
 filesystem's attribute cache) before orgd decides it left none."""
-ENDS = {
-    "TIMEOUT": ("timeout", "Slurm's time limit ended it (its --time, a backstop above the budget)"),
-    "CANCELLED": ("cancelled", "cancelled in Slurm (scancel)"),
-    "NODE_FAIL": ("lost", "its node failed (NODE_FAIL)"),
-    "BOOT_FAIL": ("lost", "its node did not boot (BOOT_FAIL)"),
-    "PREEMPTED": ("lost", "preempted by Slurm (PREEMPTED)"),
-    "OUT_OF_MEMORY": ("failed", "out of memory (Slurm's OUT_OF_MEMORY)"),
-    "DEADLINE": ("timeout", "past its Slurm deadline (DEADLINE)"),
-    "REVOKED": ("lost", "revoked by Slurm (REVOKED)"),
-    "SPECIAL_EXIT": ("failed", "Slurm's SPECIAL_EXIT"),
-}
-WAITING = ("PENDING", "REQUEUED", "REQUEUE_FED", "REQUEUE_HOLD", "CONFIGURING", "SUSPENDED",
-           "RESIZING")  # fmt: skip
 
 
 class SlurmJobs(Jobs):
@@ -95,6 +82,7 @@ class SlurmJobs(Jobs):
         self._ask_now = False
         """Ask Slurm on the next look (a job stopped from outside, a cancel)."""
         self._no_status: dict[int, float] = {}
+        self._finishing: set[int] = set()
         self._next_nodes = time.monotonic() + NODES_POLL
         log.info("devices: %s; jobs go to %s", self.devices_from, self.slurm.base)
 
@@ -132,7 +120,11 @@ class SlurmJobs(Jobs):
             slurm_id = row.slurm_job or (known[row.id].id if row.id in known else "")
             if not slurm_id:
                 continue  # never submitted: it waits in orgtui's queue
-            self._watch(row, slurm_id)
+            run = self._watch(row, slurm_id)
+            if not row.slurm_job:  # the last orgd stopped between sbatch and recording it
+                self.writes.write(row.id, slurm_job=slurm_id, partition=self.slurm.partition)
+            if not (self.slurm.folder(row.id) / "spec.json").exists():
+                await self._prepare(row, run)  # ... or before its checkout was made
             if row.state == JobState.RUNNING:
                 started = self.slurm.started(row.id) or {}
                 self.on_node[row.id] = int(started.get("restart", 0))
@@ -197,18 +189,25 @@ class SlurmJobs(Jobs):
         self.writes.write(job, slurm_job=slurm_id, slurm_state="PENDING",
                           partition=self.slurm.partition, slurm_queued_at=time.time())  # fmt: skip
         log.info("job %d (%s) submitted: Slurm job %s", job, row.agent, slurm_id)
-        try:  # while Slurm schedules it (a second or more), its snapshot is checked out
+        if await self._prepare(row, run) and run.stopping:  # cancelled while sbatch ran
+            await self.slurm.cancel(job)
+
+    async def _prepare(self, row: JobRow, run: Running) -> bool:
+        """Check the job's snapshot out (while Slurm schedules it: a second or more) and let
+        its batch script go on; False if that failed (the job is cancelled in Slurm, failed)."""
+        cwd = run.src or Path(row.workdir)
+        try:
             if run.src is not None:
-                await self.checkouts.make(job, row.commit)
-            self.slurm.ready(job, row.command, cwd, limit, KILL_AFTER)
+                await self.checkouts.make(row.id, row.commit)
+            self.slurm.ready(row.id, row.command, cwd, row.budget_time + self.sched.grace,
+                             KILL_AFTER)  # fmt: skip
         except Exception as e:
-            log.exception("job %d did not start", job)
-            await self.slurm.cancel(job)
-            note_in_log(self.slurm.log_path(job), f"orgtui: the job did not start: {e}\n")
-            await self.finish(job, reason=f"did not start: {e}", redispatch=False)
-            return
-        if run.stopping:  # cancelled while sbatch ran
-            await self.slurm.cancel(job)
+            log.exception("job %d did not start", row.id)
+            await self.slurm.cancel(row.id)
+            note_in_log(self.slurm.log_path(row.id), f"orgtui: the job did not start: {e}\n")
+            await self.finish(row.id, reason=f"did not start: {e}", redispatch=False)
+            return False
+        return True
 
     def _slurm_env(self, row: JobRow) -> dict[str, str]:
         """The job's environment as locally, less the GPUs: Slurm sets those on the node."""
@@ -223,8 +222,11 @@ class SlurmJobs(Jobs):
     def configure(
         self, sched: SchedulerSection, devices: tuple[list[Device], str] | None = None
     ) -> None:
-        """An edited `[scheduler]`: the devices stay the partition's."""
+        """An edited `[scheduler]`, for jobs submitted from now on: `[scheduler.slurm]` but
+        the partition (and `backend`, `shared_dir`) take effect at the next `up`; the devices
+        stay the partition's."""
         super().configure(sched)
+        self.slurm.slurm = sched.slurm
 
     # -- watching -----------------------------------------------------------------------
 
@@ -365,10 +367,18 @@ class SlurmJobs(Jobs):
             await run.ended.wait()
 
     async def finish(self, job: int, reason: str = "", redispatch: bool = True) -> None:
-        self.on_node.pop(job, None)
-        self.slurm_state.pop(job, None)
-        self._no_status.pop(job, None)
-        await super().finish(job, reason, redispatch)
+        """Record the job's end once (a scancel of what Slurm may still run comes first,
+        during which the watcher must not end it again)."""
+        if job in self._finishing:
+            return
+        self._finishing.add(job)
+        try:
+            self.on_node.pop(job, None)
+            self.slurm_state.pop(job, None)
+            self._no_status.pop(job, None)
+            await super().finish(job, reason, redispatch)
+        finally:
+            self._finishing.discard(job)
 
     async def close(self) -> None:
         if self._watcher is not None:

@@ -39,6 +39,22 @@ READY_WAIT = 120.0
 SUBMIT_TIMEOUT = 60.0
 QUEUE_FORMAT = "JobID:|,Name:|,State:|,NodeList:|,Reason:|,Partition:|,RestartCnt:|"
 
+ENDS = {
+    "TIMEOUT": ("timeout", "Slurm's time limit ended it (its --time, a backstop above the budget)"),
+    "CANCELLED": ("cancelled", "cancelled in Slurm (scancel)"),
+    "NODE_FAIL": ("lost", "its node failed (NODE_FAIL)"),
+    "BOOT_FAIL": ("lost", "its node did not boot (BOOT_FAIL)"),
+    "PREEMPTED": ("lost", "preempted by Slurm (PREEMPTED)"),
+    "OUT_OF_MEMORY": ("failed", "out of memory (Slurm's OUT_OF_MEMORY)"),
+    "DEADLINE": ("timeout", "past its Slurm deadline (DEADLINE)"),
+    "REVOKED": ("lost", "revoked by Slurm (REVOKED)"),
+    "SPECIAL_EXIT": ("failed", "Slurm's SPECIAL_EXIT"),
+}
+"""Slurm's end states that say more than the wrapper's status: (our outcome, why)."""
+WAITING = ("PENDING", "REQUEUED", "REQUEUE_FED", "REQUEUE_HOLD", "CONFIGURING", "SUSPENDED",
+           "RESIZING")  # fmt: skip
+"""Slurm's states of a job waiting to run (again)."""
+
 
 class SubmitError(Exception):
     """Slurm refused the job; the message is sbatch's."""

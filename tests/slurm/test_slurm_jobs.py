@@ -90,3 +90,9 @@ def test_eight_jobs_on_two_gpus_never_overlap_beyond_two(write_org, orgtui, repo
     assert max(len([1 for s, e, _ in spans if s <= t < e]) for t, _, _ in spans) == 2
     logs = [orgtui("job", "logs", str(j)).stdout for j in jobs]
     assert all(("cuda 0" in text) != ("cuda 1" in text) for text in logs), logs
+    # Everything orgtui wrote under shared_dir is the user's alone.
+    written = [shared_dir, *shared_dir.rglob("*")]
+    assert {p.name for p in written} >= {"wrapper.py", "slurm_wrapper.py", f"{jobs[0]}.log"}
+    assert all(p.stat().st_mode & 0o077 == 0 for p in written), [
+        (p, oct(p.stat().st_mode)) for p in written if p.stat().st_mode & 0o077
+    ]

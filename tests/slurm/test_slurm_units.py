@@ -1,9 +1,14 @@
 """The pure parts of the Slurm backend: which jobs go to Slurm (dedicated: one per agent;
-pool: fair, up to max_jobs), Slurm's Gres strings, `--time` above the budget, and what of
-orgd's environment reaches sbatch."""
+pool: fair, up to max_jobs), Slurm's Gres strings, `--time` above the budget, what of orgd's
+environment reaches sbatch, and `[scheduler.slurm]`'s mistakes at their line and column."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
+
+from orgtui.config import ConfigError, load_org
 from orgtui.scheduler.policy import Queued
 from orgtui.scheduler.slurm import sbatch_env, time_limit
 from orgtui.scheduler.slurm_cluster import gpu_count
@@ -52,3 +57,27 @@ def test_sbatch_gets_the_jobs_environment_but_not_orgds_allocation():
     env = {"ORGTUI_JOB": "3", "PATH": "/bin", "SLURM_JOB_ID": "9", "SBATCH_PARTITION": "x",
            "CUDA_VISIBLE_DEVICES": "0,1"}  # fmt: skip
     assert sbatch_env(env) == {"ORGTUI_JOB": "3", "PATH": "/bin"}
+
+
+HEAD = ["[org]", 'name = "t"', 'repo = "r"', "[[agent]]", 'name = "a"', 'command = "bash"',
+        "[scheduler]", 'backend = "slurm"', 'shared_dir = "s"', "[scheduler.slurm]"]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("line", "col", "fragment"),
+    [
+        ("max_jobs = 0", 12, "'max_jobs' must be at least 1"),
+        ('sbatch_args = "--exclusive"', 15, "'sbatch_args' must be a list of strings"),
+        ('partition = "gpu a100"', 13, "'partition' must be one name without spaces"),
+        ('python = ""', 10, "'python' must not be empty"),
+        ('partitoin = "gpu"', 1, "did you mean 'partition'?"),
+    ],
+)
+def test_slurm_table_errors_at_their_place(tmp_path: Path, line: str, col: int, fragment: str):
+    path = tmp_path / "org.toml"
+    path.write_text("\n".join([*HEAD, line]) + "\n")
+    with pytest.raises(ConfigError) as caught:
+        load_org(path)
+    error = caught.value
+    assert (error.line, error.col) == (len(HEAD) + 1, col), str(error)
+    assert fragment in error.message, str(error)
