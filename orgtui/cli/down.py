@@ -74,10 +74,14 @@ def stop(rt: OrgRuntime, wait: bool) -> list[int]:
     # orgd is gone, hung or failed: stop it and what it left running ourselves.
     from orgtui.control import failure
     from orgtui.control.shutdown import stop_daemon, stop_org
+    from orgtui.scheduler.slurm_cluster import cancel_jobs
     from orgtui.tmux.server import TmuxServer
 
     left = [] if pid is None or stop_daemon(pid) else [pid]
     left += stop_org(TmuxServer(rt.tmux_sock), rt.file)
+    cancelled = cancel_jobs(f"orgtui.{rt.dir.name}")  # backend = "slurm": its jobs in Slurm
+    if cancelled:
+        print(f"cancelled the org's Slurm jobs {', '.join(cancelled)}", file=sys.stderr)
     if pid not in left:  # what a dead orgd left: it is down now, not broken
         failure.clear(rt.dir)
         rt.remove(patience=2.0)  # as orgd does after `down`; kept while something uses it

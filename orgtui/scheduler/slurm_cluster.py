@@ -10,6 +10,7 @@ this machine and is refused for any other.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -198,3 +199,20 @@ def check(shared_dir: Path, partition: str) -> None:
         raise ClusterError(
             "shared_dir", f"{shared_dir}: {folder} is not a folder this user can write"
         )
+
+
+def cancel_jobs(prefix: str) -> list[str]:
+    """scancel this user's Slurm jobs named `<prefix>.<id>` (an org's, when its orgd is gone);
+    their Slurm job ids. Nothing without Slurm."""
+    if shutil.which("squeue") is None:
+        return []
+    try:
+        out = command("squeue", "-h", "--me", "-o", "%i %j")
+    except ClusterError:
+        return []
+    ids = [i for i, _, name in (line.partition(" ") for line in out.splitlines())
+           if name.startswith(prefix + ".") and name[len(prefix) + 1 :].isdigit()]  # fmt: skip
+    if ids:
+        with contextlib.suppress(ClusterError):
+            command("scancel", *ids)
+    return ids

@@ -47,7 +47,7 @@ def test_a_job_slurm_refuses_fails_with_its_message(write_org, orgtui, repo, sha
 
 
 def test_down_cancels_the_orgs_slurm_jobs(write_org, orgtui, repo, shared_dir):
-    up(write_org, orgtui, repo, org(shared_dir))
+    file = up(write_org, orgtui, repo, org(shared_dir))["file"]
     jobs = [submit(orgtui, "--agent", "ab"[i], "--", "python3", "train.py", "60") for i in (0, 1)]
     wait_for(lambda: all(show(orgtui, j)["state"] == "running" for j in jobs), timeout=30)
     ids = [show(orgtui, j)["slurm"]["job"] for j in jobs]
@@ -55,6 +55,23 @@ def test_down_cancels_the_orgs_slurm_jobs(write_org, orgtui, repo, shared_dir):
     states = subprocess.run(["squeue", "-h", "-t", "all", "-j", ",".join(ids), "-o", "%T"],
                             capture_output=True, text=True, check=True).stdout.split()  # fmt: skip
     assert states and all(s in ("CANCELLED", "COMPLETING") for s in states), states
+    # With its orgd gone (SIGKILL), `down` cancels the org's Slurm jobs itself (one waiting
+    # behind someone else's job that holds both GPUs).
+    other = subprocess.run(["sbatch", "--parsable", "--gres=gpu:2", "-o", "/dev/null", "--wrap",
+                            "sleep 60"], capture_output=True, text=True, check=True).stdout.strip()  # fmt: skip
+    try:
+        orgtui("up", file)
+        status = orgtui.status()
+        job = submit(orgtui, "--agent", "a", "--", "python3", "train.py", "60")
+        wait_for(lambda: (show(orgtui, job)["slurm"] or {}).get("state") == "PENDING", timeout=30)
+        slurm_id = show(orgtui, job)["slurm"]["job"]
+        os.kill(status["daemon_pid"], signal.SIGKILL)
+        wait_for(lambda: not alive({status["daemon_pid"]}))
+        done = orgtui("down", "--org", "slurmy")
+        assert f"cancelled the org's Slurm jobs {slurm_id}" in done.stderr, done.stderr
+        assert not squeue("slurmy")
+    finally:
+        subprocess.run(["scancel", other], check=False)
 
 
 def test_orgd_killed_mid_job_readopts_by_slurm_job_id(write_org, orgtui, repo, shared_dir):
