@@ -45,7 +45,6 @@ class ControlClient:
         self.outputs = 0  # `%output` lines read so far
         self._mine = False  # ... answers one of our commands
         self._header = ""
-        self._lock = asyncio.Lock()
         self.closed = asyncio.Event()
         self._reader = asyncio.get_running_loop().create_task(self._read())
 
@@ -83,16 +82,28 @@ class ControlClient:
         line = " ; ".join(command_line(*argv) for argv in argvs)
         return await self._send(line, len(argvs), timeout)
 
-    async def _send(self, line: str, replies: int, timeout: float) -> list[list[str]]:
+    def send_now(self, *args: str) -> asyncio.Future[list[str]]:
+        """Write one command to tmux now, not on a later turn of the loop (a key: a task
+        waits behind every callback already ready, a frame's drawing among them); its
+        output lines, or TmuxError, come in the future returned."""
         if self.closed.is_set():
             raise TmuxError("the control client is gone (tmux server stopped?)")
+        return self._write(command_line(*args), 1)[0]
+
+    def _write(self, line: str, replies: int) -> list[asyncio.Future[list[str]]]:
+        """Queue the replies' futures and write the line, at once: replies stay in the
+        order of the futures (nothing else can write in between: there is no await)."""
         loop = asyncio.get_running_loop()
         futures: list[asyncio.Future[list[str]]] = [loop.create_future() for _ in range(replies)]
         assert self._proc.stdin is not None
-        async with self._lock:
-            # Queue and write under one lock so replies stay in the order of the futures.
-            self._pending.extend((f, replies - 1 - i) for i, f in enumerate(futures))
-            self._proc.stdin.write(line.encode() + b"\n")
+        self._pending.extend((f, replies - 1 - i) for i, f in enumerate(futures))
+        self._proc.stdin.write(line.encode() + b"\n")
+        return futures
+
+    async def _send(self, line: str, replies: int, timeout: float) -> list[list[str]]:
+        if self.closed.is_set():
+            raise TmuxError("the control client is gone (tmux server stopped?)")
+        futures = self._write(line, replies)
         async with asyncio.timeout(timeout):
             results = await asyncio.gather(*futures, return_exceptions=True)
         for result in results:

@@ -129,9 +129,11 @@ class PaneFeed:
                 self.resize(pane, force=True)
 
     def send(self, *args: str) -> None:
-        """Run a tmux command without waiting for it (a key, a resize); a failure means the
-        pane or the server went away, which the next status and map show."""
-        asyncio.ensure_future(self.front_commands.command(*args)).add_done_callback(_settle)
+        """Run a tmux command without waiting for it (a key, a resize): written to tmux now,
+        ahead of whatever the loop has ready. A failure means the pane or the server went
+        away, which the next status and map show."""
+        with contextlib.suppress(TmuxError):
+            self.front_commands.send_now(*args).add_done_callback(_settle)
 
     # -- the background panes: polled, captured together, drawn spread out -----------------
 
@@ -310,7 +312,7 @@ class PaneFeed:
             self.resize(pane, force=True)
 
 
-def _settle(task: asyncio.Future[list[str]]) -> None:
+def _settle(reply: asyncio.Future[list[str]]) -> None:
     """Collect a fire-and-forget command's outcome, so a failure is not reported as unhandled."""
-    if not task.cancelled() and not isinstance(task.exception(), TmuxError | None):
-        raise task.exception()  # type: ignore[misc]
+    if not reply.cancelled() and not isinstance(reply.exception(), TmuxError | None):
+        raise reply.exception()  # type: ignore[misc]

@@ -38,14 +38,17 @@ def layout_pending(screen: Screen[Any]) -> bool:
 
 
 def draw_widgets_now(screen: Screen[Any], widget: Widget) -> None:
-    """Put `widget`'s changed regions, and those of every widget already waiting for the
-    screen's next update, on the terminal now: what the screen's update
+    """Put `widget`'s changed regions on the terminal now: what the screen's update
     (`Screen._on_timer_update`, textual 8.2) does when no layout is due, with its compositor
     (`Screen._compositor`), the widgets waiting (`Screen._dirty_widgets`) and the write
     (`Screen._compositor_refresh`). Textual draws only on that update, which waits for a
-    message to the screen, its idle turn and its timer, and has no public call to draw now."""
-    screen._compositor.update_widgets(screen._dirty_widgets | {widget})
-    screen._compositor_refresh()
+    message to the screen, its idle turn and its timer, and has no public call to draw now.
+    The other widgets waiting for that update keep waiting for it: drawn here, under a flood
+    (every background pane's rows), they put milliseconds in front of a key's echo."""
+    others = screen._dirty_widgets - {widget}
+    screen._compositor.update_widgets({widget})
+    screen._compositor_refresh()  # (which forgets every widget waiting)
+    screen._dirty_widgets |= others
 
 
 def write_to_terminal(app: App[Any], text: str) -> None:
