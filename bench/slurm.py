@@ -106,7 +106,7 @@ class Org:
         seen = time.time()
         if state != "ok":
             raise SystemExit(f"bench: job {job} ended {state}: {call(self.sock, JobShow(job=job))}")
-        return {"took": seen - t0, "submit": submitted - t0,
+        return {"took": seen - t0, "submit": submitted - t0, "to_slurm": (in_slurm or t0) - t0,
                 "dispatch": (in_slurm or queued) - queued, "noticed": seen - ended}  # fmt: skip
 
     def down(self) -> None:
@@ -157,7 +157,8 @@ def main() -> int:
         f"< {0.05 * ANCHOR * 1000:.0f} ms (5% of {ANCHOR:g} s)", extra < 0.05 * ANCHOR)  # fmt: skip
     row("dispatch latency (queued to in Slurm): p50 / p99",
         f"{statistics.median(dispatch) * 1000:.0f} / {pct(dispatch, 99) * 1000:.0f} ms", "")  # fmt: skip
-    for part, what in (("submit", "the submit request (snapshot), p50"),
+    for part, what in (("to_slurm", "submit to sbatch done (snapshot, ledger, sbatch), p50"),
+                       ("submit", "the submit request's answer (+ the checkout), p50"),
                        ("noticed", "the wrapper's end to it in the ledger, p50")):  # fmt: skip
         row(what, f"{statistics.median(r[part] for r in runs) * 1000:.0f} ms", "")
     return 0

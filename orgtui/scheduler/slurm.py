@@ -158,7 +158,7 @@ class SlurmRunner(LocalRunner):
             (folder / stale).unlink(missing_ok=True)
         spec = shlex.quote(str(folder / "spec.json"))
         lines = ["#!/bin/bash", f"# orgtui job {job}: the org's setup lines, then its wrapper",
-                 "set -e", f"for _ in $(seq {int(READY_WAIT * 100)}); do",
+                 "set -e", f"for ((i = 0; i < {int(READY_WAIT * 100)}; i++)); do",
                  f"  [ -e {spec} ] && break; sleep 0.01", "done", f"cd {shlex.quote(str(cwd))}",
                  *self.slurm.setup,
                  f"exec {shlex.quote(self.slurm.python)} -S -E "

@@ -24,7 +24,6 @@ import json
 import os
 import select
 import signal
-import socket
 import sys
 import time
 
@@ -62,7 +61,7 @@ def run(folder: str) -> int:
     signal.signal(signal.SIGINT, lambda sig, _: terminated.append(sig))
     write_json(os.path.join(folder, "started"), {
         "at": time.time(),
-        "node": socket.gethostname().split(".")[0],
+        "node": os.uname().nodename.split(".")[0],
         "gpus": os.environ.get("CUDA_VISIBLE_DEVICES", ""),
         "slurm_job": os.environ.get("SLURM_JOB_ID", ""),
         "restart": int(os.environ.get("SLURM_RESTART_COUNT") or 0),
