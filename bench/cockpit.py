@@ -590,7 +590,7 @@ class Bench:
             each(lambda t, c: f"{ms(max(t['keys']))} / {ms(max(c['keys']))}"),
         )
         line(
-            f"  a burst of {BURST} keys 2 ms apart: last one's echo, cockpit / tmux",
+            f"  {BURST} keys 2 ms apart, last echo, cockpit / tmux",
             each(lambda t, c: f"{ms(t['burst'])} / {ms(c['burst'])} ms"),
         )
         line("cockpit CPU", each(lambda t, _: f"{t['cpu']:.0f} % core"))

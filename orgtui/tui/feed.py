@@ -44,7 +44,8 @@ BACKGROUND_FPS = 11.0
 CURSOR_FORMAT = "#{cursor_x} #{cursor_y} #{cursor_flag} #{pane_width} #{pane_height}"
 ACTIVITY_FORMAT = "#{pane_id} #{window_activity}"
 RECENT_INPUT = 5.0
-DRAWS_PER_FRAME = 2  # screen updates a frame's background panes are drawn in
+DRAWS_PER_FRAME = 4  # screen updates a frame's background panes are drawn in (2 panes each:
+# a key waits behind at most one of them, ~2-4 ms, not behind 4 panes' decoding)
 IDLE_POLLS = 4  # with nothing changing, every 4th frame polls
 STREAM_LOG = 256  # the front pane's latest output lines kept, to replay after a capture
 
