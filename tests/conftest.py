@@ -83,7 +83,9 @@ class Orgtui:
 
     def __init__(self, runtime: Path) -> None:
         self.env = {**os.environ, "XDG_RUNTIME_DIR": str(runtime), **GIT_ENV}
-        for var in ("ORGTUI_ORG", "ORGTUI_AGENT", "TMUX", "TMUX_PANE"):
+        # PS1: a shell that exported it (an activated venv's "(.venv) ") would give the
+        # test orgs' bash agents that prompt instead of bash's own, which tests wait for.
+        for var in ("ORGTUI_ORG", "ORGTUI_AGENT", "TMUX", "TMUX_PANE", "PS1"):
             self.env.pop(var, None)
         self.started: list[str] = []
 

@@ -27,7 +27,8 @@ def job(id: int, state: str, **over: Any) -> Job:
             "reproducible": True, "seed": 1, "budget": {"time": 300.0, "flops": None},
             "compute": dict.fromkeys(("wall_seconds", "device_seconds", "tokens", "flops",
                                       "params", "peak_mem_mb")),
-            "metrics": {}, "command": ["python", "train.py"], "description": ""}  # fmt: skip
+            "metrics": {}, "command": ["python", "train.py"], "description": "",
+            "slurm": None}  # fmt: skip
     return decode(Job, {**base, **over})
 
 
