@@ -1,10 +1,11 @@
 """`JobsView`: the org's devices, jobs and verdicts. Each device with its utilization and
 memory as sparklines (the last minute of orgd's samples; a CPU slot's are its job's
 processes' share of its cores and their resident memory) and the job holding it; the queue;
-running jobs with an elapsed/budget bar; the latest groups of seeds with their verdicts (agent,
-seeds, the verdict coloured as in the panes' titles, Δ and Δ/σ, the description, and why when
-it is invalid, more compute or pending); the latest finished jobs with their group, outcome
-and metric.
+running jobs with an elapsed/budget bar; under a Slurm job's queued or running row, Slurm's
+job id and state, its node and partition; the latest groups of seeds with their verdicts
+(agent, seeds, the verdict coloured as in the panes' titles, Δ and Δ/σ, the description, and
+why when it is invalid, more compute or pending); the latest finished jobs with their group,
+outcome and metric.
 
 The app hands it what orgd said (`update_jobs(scheduler, jobs, metric, groups)`, from its
 status poll); `render_jobs` is the pure part, tested on its own.
@@ -75,6 +76,28 @@ def _wrap(line: str, room: int, most: int) -> list[str]:
     if len(lines) > most:
         lines = [*lines[: most - 1], _cut(" ".join(lines[most - 1 :]), room)]
     return lines
+
+
+def _slurm(job: Job, room: int) -> str:
+    """A Slurm job's line under its row: Slurm's id and state, its node (none while it
+    waits) and partition; "" for a local job."""
+    s = job.slurm
+    if s is None:
+        return ""
+    where = f" on {s.node}" if s.node else ""
+    partition = f" ({s.partition})" if s.partition else ""
+    return _cut(f"slurm {s.job or '(submitting)'} {s.state or '-'}{where}{partition}", room)
+
+
+def _held(job: Job) -> str:
+    """What a running job holds, for its row: for a Slurm job its GPUs without the node
+    (the line under it names the node), several as a count."""
+    if job.slurm is None:
+        return job.device
+    gpus = [d.split(":", 1)[1] for d in job.device.split(",") if ":" in d]
+    if len(gpus) > 1:
+        return f"{len(gpus)} GPUs"
+    return gpus[0] if gpus else "cpu"
 
 
 def _seeds(group: Group, jobs: Sequence[Job]) -> str:
@@ -181,13 +204,17 @@ def render_jobs(
     text.append(f"\nQueue ({len(queued)})\n", style="bold")
     for j in queued[:10]:
         text.append(f"  {j.id:>5} {j.agent:10} {j.name[: width - 20]}\n")
+        if slurm := _slurm(j, width - 8):
+            text.append(f"        {slurm}\n", style="dim")
     text.append(f"\nRunning ({len(running)})\n", style="bold")
     for j in running:
         elapsed = now - (j.started_at or now)
         budget = j.budget.time or 1
-        text.append(f"  {j.id:>5} {j.agent:10} {j.device:6} ")
+        text.append(f"  {j.id:>5} {j.agent:10} {_held(j):6} ")
         text.append(bar(elapsed / budget, 12), style="cyan" if elapsed <= budget else "red")
         text.append(f" {elapsed:.0f}/{budget:.0f}s\n")
+        if slurm := _slurm(j, width - 8):
+            text.append(f"        {slurm}\n", style="dim")
     latest = sorted(groups, key=lambda g: g.id)[-verdicts:] if verdicts else []
     text.append("\nVerdicts\n", style="bold")
     text.append_text(render_verdicts(latest, jobs, metric, width))
