@@ -4,8 +4,9 @@
 restart (their command, environment, kind, size or role changed), the ones whose rendered
 instructions changed and the other settings that changed (skills and tools among them: their
 files' contents are part of the org file's version); the rituals, scheduler and research settings that changed. `[org]`
-(name, repository, work dir, program, base) cannot change while the org runs: that edit is
-refused, like any invalid one. `apply_plan` carries a plan out on a running orgd: agents
+(name, repository, work dir, program, base), `[scheduler] backend` and, on Slurm, `shared_dir`
+and `[scheduler.slurm] partition` cannot change while the org runs: that edit is refused,
+like any invalid one. `apply_plan` carries a plan out on a running orgd: agents
 the plan does not name keep their pane and process.
 """
 
@@ -88,6 +89,7 @@ def make_plan(old: OrgConfig, new: OrgConfig) -> Plan:
                 f"[org] {name} cannot change while the org runs (it was "
                 f"{getattr(old.org, name)!s}): `orgtui down`, then `orgtui up` the new file",
             )  # fmt: skip
+    _check_scheduler(old, new)
     plan = Plan()
     before = {a.name: a for a in old.agents}
     after = {a.name: a for a in new.agents}
@@ -121,6 +123,30 @@ def make_plan(old: OrgConfig, new: OrgConfig) -> Plan:
     plan.scheduler = _changed(old.scheduler, new.scheduler)
     plan.research = _changed(old.research, new.research)
     return plan
+
+
+def _check_scheduler(old: OrgConfig, new: OrgConfig) -> None:
+    """ConfigError for a change of what orgd chose its jobs' runner by at `up`: `backend`,
+    and on Slurm `shared_dir` and the partition (accepted, they would do nothing)."""
+    was, now = _fixed_scheduler(old), _fixed_scheduler(new)
+    for key, value in was.items():
+        if value != now.get(key):
+            raise ConfigError(
+                new.file, 1, 1,
+                f"{key} cannot change while the org runs (it was {value or 'the default'!s}): "
+                "`orgtui down`, then `orgtui up` the new file",
+            )  # fmt: skip
+
+
+def _fixed_scheduler(cfg: OrgConfig) -> dict[str, object]:
+    """What orgd read once, at `up`: the backend; on Slurm, where the jobs' folders are and
+    the partition (off Slurm neither is read, so neither counts)."""
+    sched = cfg.scheduler
+    out: dict[str, object] = {"[scheduler] backend": sched.backend}
+    if sched.backend == "slurm":
+        out["[scheduler] shared_dir"] = sched.shared_dir
+        out["[scheduler.slurm] partition"] = sched.slurm.partition
+    return out
 
 
 def _changed(a: Any, b: Any) -> list[str]:

@@ -223,8 +223,8 @@ class SlurmJobs(Jobs):
         self, sched: SchedulerSection, devices: tuple[list[Device], str] | None = None
     ) -> None:
         """An edited `[scheduler]`, for jobs submitted from now on: `[scheduler.slurm]` but
-        the partition (and `backend`, `shared_dir`) take effect at the next `up`; the devices
-        stay the partition's."""
+        the partition (an edit of it, of `backend` or of `shared_dir` is refused by the reload
+        plan: they apply at `up`); the devices stay the partition's."""
         super().configure(sched)
         self.slurm.slurm = sched.slurm
 
