@@ -33,6 +33,7 @@ from orgtui.enums import JobKind
 from orgtui.ledger.store import WriteError
 from orgtui.protocol.jobs import JobSubmit
 from orgtui.protocol.messages import BAD_REQUEST, FAILED, NOT_FOUND, RequestError
+from orgtui.scheduler import slurm_cluster
 from orgtui.scheduler.local import start_time
 from orgtui.workspace.errors import WorkspaceError
 from orgtui.workspace.gitcli import run_git
@@ -154,6 +155,9 @@ async def submit(orgd: Orgd, req: JobSubmit, peer: Peer) -> tuple[GroupRow, list
     gpus = agent.spec.gpus if req.gpus is None else req.gpus
     if gpus < 1:  # the agent's own `gpus` (the request's is checked when decoded)
         raise _bad(f"--gpus {gpus}: at least 1 ({agent.spec.name}'s gpus in the org file)")
+    too_many = sched.backend == "slurm" and slurm_cluster.gpus_refusal(gpus, jobs.devices)
+    if too_many:
+        raise _bad(too_many)
     if gpus > len(jobs.devices):
         raise _bad(f"--gpus {gpus}: the org has {len(jobs.devices)} devices ({jobs.devices_from})")
     if req.token and not re.fullmatch(r"[A-Za-z0-9-]{1,64}", req.token):

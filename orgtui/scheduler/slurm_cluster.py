@@ -16,6 +16,7 @@ import re
 import shutil
 import socket
 import subprocess
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -143,6 +144,25 @@ def devices(partition: str) -> tuple[list[Device], str]:
                for i, n in enumerate(found)]  # fmt: skip
     gpus = sum(n.gpus for n in found)
     return out, f"Slurm partition {name}: {len(found)} nodes, {gpus} GPUs"
+
+
+def largest_node(devices: list[Device]) -> tuple[str, int]:
+    """The node with the most GPUs among the org's devices (`<node>:gpu<i>`) and how many;
+    ("", 0) for a partition without GPUs."""
+    per_node = Counter(d.id.rpartition(":gpu")[0] for d in devices if d.kind == "gpu")
+    if not per_node:
+        return "", 0
+    return max(sorted(per_node.items()), key=lambda item: item[1])
+
+
+def gpus_refusal(gpus: int, devices: list[Device]) -> str | None:
+    """Why a job asking `gpus` GPUs can never run on this partition, or None: a Slurm job
+    (`--gres=gpu:N`) gets its GPUs on one node, so no more than the largest node has."""
+    node, most = largest_node(devices)
+    if most and gpus > most:
+        return (f"--gpus {gpus}: a job runs on one node and the partition's largest node, "
+                f"{node}, has {most} GPUs (the partition has {len(devices)} in all)")  # fmt: skip
+    return None
 
 
 def fs_type(path: Path) -> str:
