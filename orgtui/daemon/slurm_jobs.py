@@ -173,9 +173,10 @@ class SlurmJobs(Jobs):
         self._ensure_watcher()
         cwd = run.src or Path(row.workdir)
         limit = row.budget_time + self.sched.grace
+        gpus = slurm_cluster.gres_gpus(row.gpus, self.devices)
         try:
             slurm_id = await self.slurm.submit(job, cwd=cwd, env=self._slurm_env(row),
-                                               limit=limit, gpus=row.gpus, kill_after=KILL_AFTER)  # fmt: skip
+                                               limit=limit, gpus=gpus, kill_after=KILL_AFTER)  # fmt: skip
         except SubmitError as e:
             note_in_log(self.slurm.log_path(job), f"orgtui: Slurm refused the job: {e}\n")
             await self.finish(job, reason=f"Slurm refused it: {e}", redispatch=False)

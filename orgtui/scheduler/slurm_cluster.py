@@ -155,6 +155,13 @@ def largest_node(devices: list[Device]) -> tuple[str, int]:
     return max(sorted(per_node.items()), key=lambda item: item[1])
 
 
+def gres_gpus(gpus: int, devices: list[Device]) -> int:
+    """How many GPUs a job of `gpus` asks Slurm for (`--gres=gpu:N`): none on a partition
+    without GPUs (its devices are CPU nodes), where asking for one would have Slurm refuse
+    every job."""
+    return gpus if any(d.kind == "gpu" for d in devices) else 0
+
+
 def gpus_refusal(gpus: int, devices: list[Device]) -> str | None:
     """Why a job asking `gpus` GPUs can never run on this partition, or None: a Slurm job
     (`--gres=gpu:N`) gets its GPUs on one node, so no more than the largest node has."""

@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 
 from orgtui.config import ConfigError, load_org
+from orgtui.scheduler.devices import Device
 from orgtui.scheduler.policy import Queued
 from orgtui.scheduler.slurm import sbatch_env, time_limit
-from orgtui.scheduler.slurm_cluster import gpu_count
+from orgtui.scheduler.slurm_cluster import gpu_count, gres_gpus
 from orgtui.scheduler.slurm_policy import to_submit
 
 AGENTS = ["a", "b", "c"]
@@ -81,3 +82,12 @@ def test_slurm_table_errors_at_their_place(tmp_path: Path, line: str, col: int, 
     error = caught.value
     assert (error.line, error.col) == (len(HEAD) + 1, col), str(error)
     assert fragment in error.message, str(error)
+
+
+def test_a_partition_without_gpus_is_asked_for_none():
+    """A job's `gpus` is at least 1; on a partition of CPU nodes, `--gres=gpu:1` would have
+    Slurm refuse every job, so none is asked for there."""
+    gpu_nodes = [Device(id=f"n1:gpu{i}", kind="gpu", index=i, name=f"n1 gpu{i}") for i in range(2)]
+    cpu_nodes = [Device(id="c1", kind="cpu", index=0, name="c1 (idle)")]
+    assert gres_gpus(2, gpu_nodes) == 2 and gres_gpus(1, gpu_nodes) == 1
+    assert gres_gpus(1, cpu_nodes) == 0 and gres_gpus(1, []) == 0
