@@ -33,17 +33,6 @@ else:  # run by its path in shared_dir: wrapper.py is beside it, first on sys.pa
     import wrapper  # type: ignore[import-not-found, no-redef]
 
 
-def write_json(path: str, data: dict) -> None:
-    """Write `data` to `path` atomically, 0600."""
-    tmp = path + ".tmp"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        os.write(fd, json.dumps(data).encode())
-    finally:
-        os.close(fd)
-    os.rename(tmp, path)
-
-
 def run(folder: str) -> int:
     with open(os.path.join(folder, "spec.json")) as f:
         spec = json.load(f)
@@ -59,7 +48,7 @@ def run(folder: str) -> int:
     terminated: list[int] = []
     signal.signal(signal.SIGTERM, lambda sig, _: terminated.append(sig))
     signal.signal(signal.SIGINT, lambda sig, _: terminated.append(sig))
-    write_json(os.path.join(folder, "started"), {
+    wrapper.write_status(os.path.join(folder, "started"), {
         "at": time.time(),
         "node": os.uname().nodename.split(".")[0],
         "gpus": os.environ.get("CUDA_VISIBLE_DEVICES", ""),
