@@ -24,6 +24,9 @@ BACKOFF_MAX = 30.0
 STARTING_SECONDS = 1.0
 IDLE_AFTER = 2.0
 STATUS_WAIT = 2.0
+"""How long a dead pane waits for its exit status: tmux closes a pane's terminal a moment
+before it learns how the process ended (and when tmux misses that, the status is read from the
+zombie: tmux.server.zombie_status). Past it the status is unknown, which counts as a failure."""
 
 
 def backoff(quick_exits: int) -> float:

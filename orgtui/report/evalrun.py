@@ -106,13 +106,15 @@ class OrgRuns:
 
 
 def _log(path: Path, proc: subprocess.CompletedProcess[str] | None, what: str) -> str:
-    """Write what the command printed to `path`; the last line it wrote on stderr."""
+    """Write what the command printed to `path`; its error (the line saying `orgtui: ...`,
+    which may be followed by a log's tail), else the last line it wrote on stderr."""
     if proc is None:
         path.write_text(f"{what}: did not end in {UP_SECONDS:g}s\n")
         return f"did not end in {UP_SECONDS:g}s"
     path.write_text(f"$ {what}\nexit {proc.returncode}\n{proc.stdout}{proc.stderr}")
     lines = (proc.stderr or proc.stdout).strip().splitlines()
-    return lines[-1] if lines else f"exit {proc.returncode}"
+    errors = [line.removeprefix("orgtui: ") for line in lines if line.startswith("orgtui: ")]
+    return errors[-1] if errors else lines[-1] if lines else f"exit {proc.returncode}"
 
 
 def _orgtui(*args: str) -> subprocess.CompletedProcess[str] | None:

@@ -36,6 +36,7 @@ PANE_FORMAT = "\t".join(
         "#{pane_pid}",
         "#{pane_dead}",
         "#{pane_dead_status}",
+        "#{pane_dead_signal}",
         "#{window_activity}",
         "#{window_width}",
         "#{window_height}",
@@ -74,6 +75,24 @@ class WindowSpec:
         return [arg for k, v in self.env.items() for arg in ("-e", f"{k}={v}")]
 
 
+def zombie_status(pid: int) -> int | str:
+    """How process `pid` ended, read from the kernel while it is a zombie not reaped yet: its
+    exit status, or 128 + the signal that killed it; "" when it is not a zombie.
+
+    tmux 3.3a now and then misses the SIGCHLD of a pane's process: the pane is dead, its
+    process a zombie, and `pane_dead_status` stays empty until some other child of tmux exits.
+    The kernel has the status all along (the last field of /proc/PID/stat)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return ""
+    fields = stat[stat.rindex(")") + 2 :].split()
+    if fields[0] != "Z" or len(fields) < 50 or not fields[-1].isdigit():
+        return ""
+    code = int(fields[-1])
+    return 128 + (code & 0x7F) if code & 0x7F else (code >> 8) & 0xFF
+
+
 @dataclass(frozen=True)
 class PaneInfo:
     """One line of `list-panes` in `PANE_FORMAT`."""
@@ -84,6 +103,9 @@ class PaneInfo:
     pid: int
     dead: bool
     dead_status: int | None
+    """The exit status once tmux has reaped the process: a death by a signal is 128 + the
+    signal, as a shell says it; None while tmux has not reaped it yet (a dead pane's terminal
+    closes a moment before its process is reaped)."""
     activity: int
     width: int
     height: int
@@ -93,9 +115,13 @@ class PaneInfo:
     @classmethod
     def parse(cls, line: str) -> PaneInfo | None:
         parts = line.split("\t")
-        if len(parts) != 10:
+        if len(parts) != 11:
             return None
-        name, wid, pid_, pane_pid, dead, status, activity, w, h, pipe = parts
+        name, wid, pid_, pane_pid, dead, status, signal, activity, w, h, pipe = parts
+        if not status.lstrip("-").isdigit() and signal.isdigit() and int(signal) > 0:
+            status = str(128 + int(signal))
+        if dead == "1" and not status.lstrip("-").isdigit() and pane_pid.isdigit():
+            status = str(zombie_status(int(pane_pid)))
         return cls(
             window=name,
             window_id=wid,

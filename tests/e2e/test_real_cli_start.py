@@ -154,8 +154,15 @@ def test_claude_code_and_codex_reach_their_prompts_in_fresh_worktrees(
         return screen
 
     def at_prompts() -> bool:
+        # Codex draws its prompt before its header's directory line (it says "loading" there
+        # first): both CLIs are at their prompts when each also shows its worktree.
         claude, codex = capture("claude"), capture("codex")
-        return bool(CLAUDE_PROMPT.search(claude) and CODEX_PROMPT.search(codex))
+        return bool(
+            CLAUDE_PROMPT.search(claude)
+            and CODEX_PROMPT.search(codex)
+            and str(worktrees / "codex") in codex
+            and str(worktrees / "claude") in claude
+        )
 
     try:
         wait_for(at_prompts, timeout=40, interval=0.2, what="both CLIs at their prompts")

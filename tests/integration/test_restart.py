@@ -56,9 +56,9 @@ def test_restart_policies(write_org, orgtui):
     assert all(restarts == 4 for state, restarts in seen if state == "crashed"), seen
     assert final["never"]["state"] == "crashed" and final["never"]["exit_status"] == 3
     assert final["never"]["restarts"] == 0
-    # tmux 3.3a now and then marks a pane dead without ever giving its exit status (seen once
-    # in a loaded run); orgd then records the exit as unknown rather than guessing.
-    assert final["fails"]["exit_status"] in (4, None)
+    # tmux 3.3a now and then marks a pane dead without ever giving its exit status (it missed
+    # the SIGCHLD); orgd reads the status from the zombie then, so it is known every time.
+    assert final["fails"]["exit_status"] == 4
     assert final["clean"]["state"] == "exited" and final["clean"]["exit_status"] == 0
     assert final["clean"]["restarts"] == 0
     assert final["always"]["restarts"] == 4 and final["always"]["state"] == "crashed"
@@ -73,6 +73,20 @@ def test_restart_policies(write_org, orgtui):
         text=True,
     ).stdout
     assert "Pane is dead (status 3" in screen
+
+
+def test_a_pane_killed_by_a_signal_is_a_known_failure_at_once(write_org, orgtui):
+    """tmux tells a death by a signal apart from a status not reaped yet: orgd records 128 +
+    the signal, as a shell says it, without waiting out lifecycle.STATUS_WAIT (15 s)."""
+    killed = ["sh", "-c", "sleep 0.3; kill -9 $$"]
+    org = org_toml("signals", agent_toml("killed", killed, restart="no"))
+    orgtui("up", str(write_org(org)))
+    up = time.monotonic()
+    final = wait_for(
+        lambda: (a := agents(orgtui)["killed"])["state"] == "crashed" and a, timeout=10
+    )
+    assert final["exit_status"] == 128 + signal.SIGKILL
+    assert time.monotonic() - up < 10
 
 
 def test_restart_command_restarts_one_agent(write_org, orgtui):

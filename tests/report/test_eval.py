@@ -178,13 +178,13 @@ def test_runs_cut_short_by_a_fault_and_by_ctrl_c(tmp_path: Path,
     pid_files = Path(runtime["XDG_RUNTIME_DIR"]) / "orgtui"
 
     def orgd(run: int) -> int:
-        """The pid of run `run`'s orgd once it has made its ledger."""
-        ledger = out / "1-fresh" / f"run-{run}" / "work" / "ledger.sqlite"
+        """The pid of run `run`'s orgd once `up` has returned (eval writes up.log then)."""
+        up_log = out / "1-fresh" / f"run-{run}" / "up.log"
 
         def found() -> Path | None:
             assert proc.poll() is None, proc.communicate()
             pid = next(pid_files.glob(f"fresh-*-1-{run}-*/orgd.pid"), None)
-            return pid if ledger.exists() else None
+            return pid if up_log.exists() else None
 
         return int(wait_for(found, timeout=60, interval=0.2, what=f"run {run}'s orgd")
                    .read_text())  # fmt: skip
