@@ -5,7 +5,7 @@ from __future__ import annotations
 
 KEYS: list[tuple[str, str]] = [
     ("arrows / h j k l", "move between panes"),
-    ("enter / t", "take over the focused pane (every key goes to the agent)"),
+    ("enter / t", "take over the focused pane: every key goes to the agent (zoomed if cropped)"),
     ("z", "zoom the focused pane to the whole screen, and back"),
     ("a", "full takeover: a real tmux attach to the agent (F12 comes back)"),
     ("s", "send a message to the focused agent (once it is ready)"),
