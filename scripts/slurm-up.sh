@@ -62,9 +62,20 @@ if [ ! -s /etc/munge/munge.key ]; then
 fi
 chown munge:munge /run/munge /etc/munge/munge.key
 chmod 0400 /etc/munge/munge.key
-pgrep -x munged >/dev/null || runuser -u munge -- /usr/sbin/munged
-pgrep -x slurmctld >/dev/null || /usr/sbin/slurmctld
-pgrep -x slurmd >/dev/null || /usr/sbin/slurmd
+# The daemons start with no file descriptor but 0-2: run as `flock LOCK bash slurm-up.sh`, a
+# daemon that inherited the lock's descriptor would hold the lock for as long as it runs.
+daemon() {
+  (
+    for fd in /proc/$BASHPID/fd/*; do
+      fd=${fd##*/}
+      [ "$fd" -gt 2 ] && eval "exec $fd>&-"
+    done
+    exec "$@"
+  )
+}
+pgrep -x munged >/dev/null || daemon runuser -u munge -- /usr/sbin/munged
+pgrep -x slurmctld >/dev/null || daemon /usr/sbin/slurmctld
+pgrep -x slurmd >/dev/null || daemon /usr/sbin/slurmd
 for _ in $(seq 100); do
   if timeout 2 sinfo -h -p debug -o %T 2>/dev/null | grep -qE '^(idle|mixed|allocated)'; then
     echo "slurm is up"
