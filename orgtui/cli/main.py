@@ -41,8 +41,10 @@ from orgtui.protocol.status import Status
 
 def cmd_validate(args: argparse.Namespace) -> int:
     from orgtui.config import load_org
+    from orgtui.control.launcher import check_cluster
 
     cfg = load_org(Path(args.orgfile))
+    check_cluster(cfg)  # on Slurm, what `up` asks the cluster: the partition, shared_dir, gpus
     for warning in cfg.warnings:
         print(warning, file=sys.stderr)
     print(

@@ -70,18 +70,22 @@ def check_org_repo(cfg: OrgConfig) -> None:
 
 
 def check_cluster(cfg: OrgConfig) -> None:
-    """`backend = "slurm"`: sbatch is there, the partition exists, its nodes see shared_dir;
-    if not, a ConfigError at the setting's value in the org file."""
+    """`backend = "slurm"`: sbatch is there, the partition exists, its nodes see shared_dir,
+    and each agent's `gpus` fits on one of its nodes; if not, a ConfigError at the setting's
+    value in the org file."""
     sched = cfg.scheduler
     if sched.backend != "slurm" or sched.shared_dir is None:
         return
     try:
-        slurm_cluster.check(sched.shared_dir, sched.slurm.partition)
+        name = slurm_cluster.check(sched.shared_dir, sched.slurm.partition)
+        refused = slurm_cluster.agents_refusal(cfg, slurm_cluster.devices(name)[0], name)
     except slurm_cluster.ClusterError as e:
         where = locate(cfg.file.read_text())
         path = ("scheduler", "slurm", e.key) if e.key == "partition" else ("scheduler", e.key)
         pos = where.value(path) if path in where.values else where.table(("scheduler",))
         raise ConfigError(cfg.file, pos.line, pos.col, str(e)) from None
+    if refused is not None:
+        raise refused
 
 
 def daemon_env() -> dict[str, str]:

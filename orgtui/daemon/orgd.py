@@ -44,6 +44,7 @@ from orgtui.enums import JobKind
 from orgtui.judge.verdict import Verdict
 from orgtui.ledger.rows import GroupRow
 from orgtui.scheduler.devices import DeviceError
+from orgtui.scheduler.slurm_cluster import agents_refusal
 from orgtui.tmux.control import ControlClient
 from orgtui.tmux.quoting import escape_format
 from orgtui.tmux.server import (
@@ -286,6 +287,11 @@ class Orgd:
             try:
                 new = await asyncio.to_thread(load_org, self.cfg.file)
                 plan = make_plan(self.cfg, new)
+                if isinstance(self.jobs, SlurmJobs):  # an agent's gpus on no node: refused
+                    jobs = self.jobs
+                    refused = agents_refusal(new, jobs.devices, jobs.slurm.partition)
+                    if refused is not None:
+                        raise refused
                 if dry_run or new.source_hash == self.cfg.source_hash:
                     if not dry_run:
                         self.config_error = None

@@ -16,10 +16,14 @@ import re
 import shutil
 import socket
 import subprocess
+import tomllib
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
+from orgtui.config.errors import ConfigError
+from orgtui.config.locate import KeyPath, locate
+from orgtui.config.model import OrgConfig
 from orgtui.scheduler.devices import Device
 
 SHARED_FS = ("nfs", "nfs4", "lustre", "gpfs", "beegfs", "cifs", "smb3", "smbfs", "ceph",
@@ -172,6 +176,34 @@ def gpus_refusal(gpus: int, devices: list[Device]) -> str | None:
     return None
 
 
+def agents_refusal(cfg: OrgConfig, devices: list[Device], partition: str) -> ConfigError | None:
+    """An org whose agent has more `gpus` than the partition's largest node has GPUs, refused
+    at that agent's `gpus` (its `[[agent]]`, else its role's table, else `[defaults]`): a
+    Slurm job gets its GPUs on one node, so that agent's jobs could never run. None if every
+    agent fits (or the partition has no GPUs: its jobs ask for none)."""
+    node, most = largest_node(devices)
+    over = [a for a in cfg.agents if most and a.gpus > most]
+    if not over:
+        return None
+    first = over[0]
+    text = cfg.file.read_text()
+    where = locate(text)
+    doc = tomllib.loads(text)
+    entries = doc.get("agent")
+    entries = entries if isinstance(entries, list) else []
+    index = next((i for i, e in enumerate(entries) if e.get("name") == first.group), None)
+    paths: list[KeyPath] = [("roles", first.role, "gpus"), ("defaults", "gpus")]
+    if index is not None:
+        paths.insert(0, ("agent", index, "gpus"))
+    path = next((p for p in paths if p in where.values), None)
+    pos = where.value(path) if path else where.table(("agent", index or 0))
+    also = f" (also {', '.join(a.name for a in over[1:])})" if over[1:] else ""
+    return ConfigError(cfg.file, pos.line, pos.col,
+                       f"agent {first.name}{also}: gpus = {first.gpus}, but a Slurm job gets its "
+                       f"GPUs on one node and partition {partition}'s largest node, {node}, has "
+                       f"{most} GPUs: its jobs could never run")  # fmt: skip
+
+
 def fs_type(path: Path) -> str:
     """The filesystem type `path` (or its nearest existing parent) is on."""
     while not path.exists() and path != path.parent:
@@ -196,8 +228,9 @@ def this_host() -> set[str]:
     return {n for n in names if n}
 
 
-def check(shared_dir: Path, partition: str) -> None:
-    """Refuse (ClusterError naming the setting) a cluster the org cannot use."""
+def check(shared_dir: Path, partition: str) -> str:
+    """Refuse (ClusterError naming the setting) a cluster the org cannot use; the partition's
+    name (the default one's for '')."""
     for tool in ("sbatch", "squeue", "scancel", "scontrol"):
         if shutil.which(tool) is None:
             raise ClusterError(
@@ -226,6 +259,7 @@ def check(shared_dir: Path, partition: str) -> None:
         raise ClusterError(
             "shared_dir", f"{shared_dir}: {folder} is not a folder this user can write"
         )
+    return name
 
 
 def cancel_jobs(prefix: str) -> list[str]:
