@@ -42,7 +42,7 @@ from orgtui.scheduler import slurm_cluster
 from orgtui.scheduler.devices import Device
 from orgtui.scheduler.metrics import MetricParser
 from orgtui.scheduler.policy import Queued
-from orgtui.scheduler.slurm import ENDS, WAITING, SlurmJob, SlurmRunner, SubmitError
+from orgtui.scheduler.slurm import WAITING, SlurmJob, SlurmRunner, SubmitError, slurm_end
 from orgtui.scheduler.slurm_policy import to_submit
 from orgtui.workspace.snapshot import prune_checkouts
 
@@ -307,9 +307,9 @@ class SlurmJobs(Jobs):
         if state == "COMPLETING":
             return
         status = self.slurm.ended(job)
-        if not run.stopping and state in ENDS and (status is None or status.get("terminated")):
-            end, why = ENDS[state]
-            run.stopping = f"{end}:{why}"
+        said = slurm_end(state, status)
+        if not run.stopping and said is not None:
+            run.stopping = f"{said[0]}:{said[1]}"
         elif not run.stopping and status is None:
             # A shared filesystem may show the wrapper's status a moment after Slurm's end.
             first = self._no_status.setdefault(job, time.monotonic())
@@ -322,7 +322,15 @@ class SlurmJobs(Jobs):
 
     async def _requeued(self, job: int, run: Running, now: SlurmJob) -> None:
         """Slurm put the job back in its queue (preemption, `scontrol requeue`): it is queued
-        again and will run from its start; the next attempt's log is read afresh."""
+        again and will run from its start; the next attempt's log is read afresh. With
+        `requeue = false` it is not run again: cancelled in Slurm, it ends `lost`, saying so."""
+        if not self.slurm.slurm.requeue:
+            if not run.stopping:
+                why = (f"requeued by Slurm (restart {now.restarts}), and [scheduler.slurm] "
+                       "requeue = false: cancelled, not run again")  # fmt: skip
+                note_in_log(self.slurm.log_path(job), f"orgtui: {why}\n")
+                await self.stop(job, Outcome.LOST, why)
+            return
         attempt = self.on_node.pop(job, 0)
         status = self.slurm.ended(job)
         if status is not None and status.get("terminated"):  # the stopped attempt's

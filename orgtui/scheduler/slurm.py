@@ -56,6 +56,16 @@ WAITING = ("PENDING", "REQUEUED", "REQUEUE_FED", "REQUEUE_HOLD", "CONFIGURING", 
 """Slurm's states of a job waiting to run (again)."""
 
 
+def slurm_end(state: str, status: dict[str, Any] | None) -> tuple[str, str] | None:
+    """Our (outcome, why) for a job Slurm says ended in `state`, when Slurm ended it: its
+    wrapper left no status (it was killed with the job: a node failure, the memory limit) or
+    says it was stopped from outside (Slurm's time limit, a preemption). None when the
+    wrapper's own outcome stands (it ended the job, or `state` says nothing more)."""
+    if state in ENDS and (status is None or status.get("terminated")):
+        return ENDS[state]
+    return None
+
+
 class SubmitError(Exception):
     """Slurm refused the job; the message is sbatch's."""
 
