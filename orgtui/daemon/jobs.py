@@ -309,8 +309,8 @@ class Jobs:
         self.orgd.job_ended(job)
 
     async def tick(self) -> None:
-        """Once a second: the disk (what waits to be recorded), metrics so far, telemetry
-        (GPUs' and CPU slots'), lost GPUs."""
+        """Once a second: the disk (what waits to be recorded), metrics so far, the devices'
+        telemetry."""
         blocked = self.writes.blocked
         landed = self.writes.check()  # on the loop: the ledger's connection is not shared
         for job in landed:
@@ -326,6 +326,11 @@ class Jobs:
             if metrics != before:
                 with contextlib.suppress(WriteError):  # its end will record them all
                     self.ledger.update(job, metrics=metrics)
+        await self.sample_devices()
+
+    async def sample_devices(self) -> None:
+        """This machine's devices' telemetry (GPUs' from NVML, CPU slots' from /proc), and
+        the jobs on a GPU NVML reports lost (another backend reads its devices its own way)."""
         if any(d.kind == "cpu" for d in self.devices):
             held = {d: job for job, run in self.running.items() for d in run.devices}
             await asyncio.to_thread(self.cpu.sample, self.devices, held, self.runner.job_pid)

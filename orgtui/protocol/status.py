@@ -45,6 +45,25 @@ class AgentStatus:
 
 
 @dataclass(frozen=True)
+class NodeStatus:
+    """What Slurm says of a device's node (`scontrol show node`; `scheduler/devices.py`'s
+    `SlurmNode`)."""
+
+    name: str
+    state: str
+    reason: str
+    gpus: int
+    gpus_used: int
+    cpus: int
+    cpus_used: int
+    cpu_load: float | None
+    memory_mb: float | None
+    memory_used_mb: float | None
+    """Allocated to jobs."""
+    memory_free_mb: float | None
+
+
+@dataclass(frozen=True)
 class DeviceStatus:
     """A device, its latest telemetry (None: not read or not supported) and its job."""
 
@@ -62,6 +81,15 @@ class DeviceStatus:
     cores: list[int]
     job: int | None
     """The job holding it."""
+    node: NodeStatus | None = None
+    """On Slurm: what Slurm says of its node."""
+    allocated: bool | None = None
+    """On Slurm: whether Slurm has this GPU allocated to a job (the org's or another's);
+    None where Slurm does not say which of the node's GPUs are in use."""
+    usage: str = ""
+    """On Slurm, where the utilization and memory come from: `job` (its job's, `sstat`),
+    `node` (a node without GPUs: its load and allocated memory), `not reported by Slurm`,
+    or ""."""
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,30 @@ class DeviceError(Exception):
     """`devices` names GPUs that are not there."""
 
 
+@dataclass(frozen=True)
+class SlurmNode:
+    """What Slurm says of a device's node (`scontrol show node`), on a cluster."""
+
+    name: str
+    state: str
+    """Slurm's state as it prints it: `IDLE`, `MIXED`, `ALLOCATED`, `IDLE+DRAIN`,
+    `DOWN+NOT_RESPONDING` ..."""
+    reason: str
+    """Why a node is down or drained (Slurm's `Reason`), or ""."""
+    gpus: int
+    gpus_used: int
+    """GPUs allocated to jobs (the org's or anyone's)."""
+    cpus: int
+    cpus_used: int
+    cpu_load: float | None
+    """The node's load average (`CPULoad`)."""
+    memory_mb: float | None
+    memory_used_mb: float | None
+    """Memory allocated to jobs (`AllocMem`)."""
+    memory_free_mb: float | None
+    """Free memory as the node's OS reports it (`FreeMem`)."""
+
+
 @dataclass
 class Device:
     """One device a job can hold."""
@@ -48,6 +72,16 @@ class Device:
     """NVML reported the GPU lost: no job starts on it."""
     cores: tuple[int, ...] = ()
     """A CPU slot's cores (its jobs' affinity and OMP_NUM_THREADS)."""
+    node: SlurmNode | None = None
+    """On Slurm: what Slurm says of the device's node."""
+    allocated: bool | None = None
+    """On Slurm: whether Slurm has this GPU allocated to a job (the org's or another's);
+    None where Slurm does not say which of its node's GPUs are in use."""
+    usage: str = ""
+    """On Slurm, where the utilization and memory come from: `job` (its job's, from
+    `sstat`, per GPU), `node` (a node without GPUs: its load over its CPUs, its memory
+    allocated), `not reported by Slurm` (a job's GPU use the cluster does not gather), or ""
+    (none yet, or not on Slurm)."""
     handle: Any = field(default=None, repr=False, compare=False)
 
     def to_json(self) -> dict[str, Any]:
