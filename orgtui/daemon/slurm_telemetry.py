@@ -1,12 +1,13 @@
 """The devices' telemetry on a Slurm cluster (`backend = "slurm"`): what Slurm says of them,
 never this machine's NVML or /proc (the cluster's GPUs are not this machine's).
 
-`SlurmTelemetry` goes before `Jobs` in `SlurmJobs`'s bases. On orgd's tick (`sample_devices`)
-it has the partition's nodes read (`scontrol show node`, every `NODES_EVERY` seconds) and the
-GPU use of the org's jobs on a node (`sstat`, every `JOBS_EVERY` seconds, and at once for a
-job not read yet), in a task of its own, so a slow slurmctld never holds the tick; the latest
-readings are put on the devices at each tick and before each status (the device list itself
-is read again from Slurm every few seconds, without them).
+`SlurmTelemetry` goes before `Jobs` in `SlurmJobs`'s bases. On orgd's tick
+(`sample_devices`) it has the partition's nodes read (`scontrol show node`, every
+`NODES_EVERY` seconds) and the GPU use of the org's jobs on a node (`sstat`, every
+`JOBS_EVERY` seconds; both at once when one of the org's jobs starts on a node), in a task of
+its own, so a slow slurmctld never holds the tick; the latest readings are put on the devices
+at each tick and before each status (the device list itself is read again from Slurm every
+few seconds, without them).
 
 A GPU (`<node>:gpu<i>`) gets its node's reading, whether Slurm has it allocated (to the org's
 job holding it, or to another where Slurm says which of the node's GPUs are in use, or where
@@ -111,13 +112,14 @@ class ClusterTelemetry:
         self._said: set[str] = set()
 
     def refresh(self, nodes: list[str], slurm_ids: list[str]) -> None:
-        """Start reading what is due (a job not read yet is due at once), unless a reading
-        is under way."""
+        """Start reading what is due (a job not read yet, and so its node, at once), unless a
+        reading is under way."""
         if self.task is not None and not self.task.done():
             return
         now = self.clock()
-        want_nodes = now >= self.next_nodes
-        want_jobs = now >= self.next_jobs or any(i not in self.jobs for i in slurm_ids)
+        fresh = any(i not in self.jobs for i in slurm_ids)  # a job just started: its node too
+        want_nodes = now >= self.next_nodes or fresh
+        want_jobs = now >= self.next_jobs or fresh
         if not (want_nodes or want_jobs):
             return
         if want_nodes:
