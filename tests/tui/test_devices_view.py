@@ -68,6 +68,11 @@ def test_a_slurm_clusters_nodes_and_gpus() -> None:
         styles[drained.strip()] == "red" and styles["bad fan [root@2026-12-05T10:00:00]"] == "red"
     )
     assert all(len(line) <= 56 for line in lines)
+    unread = decode(DeviceStatus, {**Device(id="node3:gpu0", kind="gpu", index=0,
+                                            name="node3").to_json(), "job": 14})  # fmt: skip
+    assert render_devices([unread], {}, 56).plain.splitlines()[1] == (
+        "  node3:gpu0  job 14  (no reading from Slurm yet)"
+    )  # not this machine's n/a°C and W
 
 
 def test_a_node_of_a_partition_without_gpus() -> None:

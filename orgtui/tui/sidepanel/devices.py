@@ -135,6 +135,11 @@ def render_devices(
                     text.append(line + "\n", style=style)
             _slurm_device(text, d, util, mem, spark - 2, width)
             continue
+        if ":gpu" in d.id:  # a Slurm node's GPU (`<node>:gpu<i>`) before Slurm was read
+            held = f"job {d.job}" if d.job else "free"
+            text.append(_cut(f"  {d.id}  {held}  (no reading from Slurm yet)", width) + "\n",
+                        style="dim")  # fmt: skip
+            continue
         held = f"job {d.job}" if d.job else "free"
         name = d.id + (" LOST" if d.lost else "")
         text.append(f"  {name:6}", style="red" if d.lost else "bold")
