@@ -1,6 +1,6 @@
 """orgtui on a real Slurm, beside bare `sbatch` (issue: Slurm, "Numbers").
 
-    .venv/bin/python bench/slurm.py [--jobs 200]
+    .venv/bin/python bench/slurm.py [--jobs 200] [--python PATH]
 
 Brings up the single-node Slurm of scripts/slurm-up.sh (as root), makes a fresh git repository
 and an org of one shell agent with `backend = "slurm"` (notify off) in a temporary folder,
@@ -16,8 +16,10 @@ see the same Slurm:
 Per-job overhead is p50(orgtui) - p50(bare): what orgtui adds on top of Slurm's scheduling
 (the snapshot, its checkout, sbatch, the wrapper on the node, noticing the end and recording
 it). Dispatch latency is orgtui's part of a job's way into Slurm: from the job recorded
-queued to Slurm holding it (checkout and sbatch). The anchor: a single-node Slurm spends about
-1.3 s of scheduling per job on a 2-core machine; orgtui's overhead should be under 5% of it.
+queued to Slurm holding it (sbatch; its checkout is made after, while Slurm schedules). The
+org's `[scheduler.slurm] python` is this interpreter's path unless --python says otherwise.
+The anchor: a single-node Slurm spends about 1.3 s of scheduling per job on a 2-core machine;
+orgtui's overhead should be under 5% of it.
 """
 
 from __future__ import annotations
@@ -40,6 +42,10 @@ from orgtui.protocol.jobs import JobShow, JobSubmit  # noqa: E402
 
 POLL = 0.005
 ANCHOR = 1.3
+PYTHON = os.path.realpath(sys.executable)
+"""The wrapper's Python on the node (`[scheduler.slurm] python`), by default named by its path:
+`python3` on this machine's PATH is a pyenv shim, a shell script that costs about 60 ms more
+per start (`--python python3` measures that)."""
 GIT_ENV = {"GIT_AUTHOR_NAME": "bench", "GIT_AUTHOR_EMAIL": "bench@example.com",
            "GIT_COMMITTER_NAME": "bench", "GIT_COMMITTER_EMAIL": "bench@example.com"}  # fmt: skip
 ORG = """
@@ -60,6 +66,7 @@ time_budget = "1m"
 grace = "5s"
 [scheduler.slurm]
 partition = "debug"
+python = "{python}"
 """
 
 
@@ -74,7 +81,7 @@ def row(name: str, value: str, target: str, ok: bool | None = None) -> None:
 
 
 class Org:
-    def __init__(self, tmp: Path) -> None:
+    def __init__(self, tmp: Path, python: str) -> None:
         self.env = {**os.environ, **GIT_ENV, "XDG_RUNTIME_DIR": str(tmp / "run")}
         for var in ("ORGTUI_ORG", "ORGTUI_AGENT", "TMUX", "TMUX_PANE"):
             self.env.pop(var, None)
@@ -85,7 +92,7 @@ class Org:
         for args in (["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-qm", "init"]):
             subprocess.run(["git", "-C", str(repo), *args], check=True, env=self.env)
         self.file = tmp / "slurmbench.toml"
-        self.file.write_text(ORG.format(repo=repo, shared=tmp / "shared"))
+        self.file.write_text(ORG.format(repo=repo, shared=tmp / "shared", python=python))
         subprocess.run([sys.executable, "-m", "orgtui", "up", str(self.file)], env=self.env,
                        check=True, capture_output=True)  # fmt: skip
         self.sock = next((tmp / "run" / "orgtui").iterdir()) / "orgd.sock"
@@ -130,13 +137,14 @@ def main() -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--jobs", type=int, default=200)
+    parser.add_argument("--python", default=PYTHON, help="[scheduler.slurm] python")
     args = parser.parse_args()
     subprocess.run(["bash", str(ROOT / "scripts" / "slurm-up.sh")], check=True)
     runs: list[dict[str, float]] = []
     bare_s: list[float] = []
     with tempfile.TemporaryDirectory(prefix="obsl", dir="/tmp") as name:
         tmp = Path(name)
-        org = Org(tmp)
+        org = Org(tmp, args.python)
         try:
             for i in range(args.jobs):
                 runs.append(org.run())
@@ -148,7 +156,7 @@ def main() -> int:
     dispatch = [r["dispatch"] for r in runs]
     extra = p50_orgtui - p50_bare
     print(f"slurm: single node (2 fake GPUs), {args.jobs} `true` jobs each way, one at a time, "
-          f"{os.cpu_count()} cores")  # fmt: skip
+          f"{os.cpu_count()} cores; the wrapper's python: {args.python}")  # fmt: skip
     print(f"  {'figure':52} {'measured':>18}   {'anchor / target':22}")
     row("bare sbatch: submit to end seen, p50", f"{p50_bare * 1000:.0f} ms",
         f"~{ANCHOR:g} s of Slurm scheduling")  # fmt: skip

@@ -137,6 +137,9 @@ def cmd_status(args: argparse.Namespace) -> int:
     for r in rows:
         print("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip())
     for c in status.scheduler.cluster:  # backend = "slurm": the org's jobs in Slurm
+        if c.waiting:  # not in Slurm yet: why
+            print(f"job {c.job}: {c.waiting} (partition {c.partition})")
+            continue
         where = f"on {c.node}" if c.node else "waiting"
         print(f"job {c.job}: Slurm job {c.slurm_job or '(submitting)'} {c.state or '-'} {where}"
               f" (partition {c.partition})")  # fmt: skip

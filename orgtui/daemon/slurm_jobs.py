@@ -7,14 +7,14 @@ stays `queued` (its Slurm state PENDING) until orgtui's wrapper starts it on a n
 `running` from then, its start on the node being `started_at`: the time it waited in Slurm's
 queue is never charged. Its log is read from `shared_dir` as it grows.
 
-orgd learns of a start or an end from the wrapper's files (`started`, `status`: a stat every
-`POLL` seconds) and of what only Slurm knows (Slurm's own time limit, a node failure, a
-requeue, a cancel from outside, a script that failed before the wrapper ran) from one `squeue`
-of the org's jobs every `QUEUE_POLL` seconds, or at once when the wrapper says it was stopped
-from outside. Slurm's states map to ours: PENDING → queued, RUNNING → running, COMPLETED →
-the wrapper's outcome, TIMEOUT → timeout, CANCELLED → cancelled, NODE_FAIL / BOOT_FAIL /
-PREEMPTED → lost, OUT_OF_MEMORY / FAILED → failed, with the reason; a requeued job (with
-`requeue = true`) is queued again and runs again from its start.
+orgd learns of a start or an end from the wrapper's files (`started`, `status`, looked at as
+`daemon/slurm_looks.py` says) and of what only Slurm knows (Slurm's time limit, a node failure,
+a requeue, an outside cancel, a script that failed before the wrapper ran) from one `squeue` of
+the org's jobs every `QUEUE_POLL` seconds, or at once when the wrapper says it was stopped from
+outside. Slurm's states map to ours: PENDING → queued, RUNNING → running, COMPLETED → the
+wrapper's outcome, TIMEOUT → timeout, CANCELLED → cancelled, NODE_FAIL / BOOT_FAIL / PREEMPTED
+→ lost, OUT_OF_MEMORY / FAILED → failed, with the reason; a requeued job (with `requeue =
+true`) is queued again and runs again from its start.
 
 A new orgd finds the org's jobs again by their Slurm job names (`squeue`), else by the
 wrapper's status file; a job Slurm no longer knows that left no status is `lost`.
@@ -32,8 +32,10 @@ from typing import Any
 
 from orgtui.agents.launch import agent_env
 from orgtui.config.model import SchedulerSection
+from orgtui.daemon import slurm_status
 from orgtui.daemon.job_run import Running, job_env, note_in_log
 from orgtui.daemon.jobs import KILL_AFTER, Jobs, JobsHost
+from orgtui.daemon.slurm_looks import Looks
 from orgtui.daemon.train import job_path
 from orgtui.enums import JobState, Outcome
 from orgtui.ledger.rows import JobRow
@@ -47,8 +49,6 @@ from orgtui.scheduler.slurm_policy import to_submit
 from orgtui.workspace.snapshot import prune_checkouts
 
 log = logging.getLogger("orgd.slurm")
-POLL = 0.02
-"""Seconds between looks at the wrapper's files (a stat per job)."""
 QUEUE_POLL = 2.0
 """Seconds between `squeue`s for what only Slurm knows."""
 ASK_AGAIN = 0.2
@@ -82,6 +82,7 @@ class SlurmJobs(Jobs):
         self._ask_now = False
         """Ask Slurm on the next look (a job stopped from outside, a cancel)."""
         self._no_status: dict[int, float] = {}
+        self.looks = Looks(KILL_AFTER)
         self._finishing: set[int] = set()
         self._next_nodes = time.monotonic() + NODES_POLL
         log.info("devices: %s; jobs go to %s", self.devices_from, self.slurm.base)
@@ -89,11 +90,7 @@ class SlurmJobs(Jobs):
     def status(self) -> dict[str, Any]:
         out = super().status()
         out["running"] = sorted(self.on_node)
-        out["cluster"] = [
-            {"job": job, "slurm_job": self.slurm.ids.get(job, ""), "partition": self.slurm.partition,
-             "state": self.slurm_state.get(job, ""), "node": ",".join(sorted({d.split(":")[0] for d in r.devices}))}
-            for job, r in sorted(self.running.items())
-        ]  # fmt: skip
+        out["cluster"] = slurm_status.cluster(self)
         return out
 
     async def tick(self) -> None:
@@ -138,6 +135,7 @@ class SlurmJobs(Jobs):
                       stopping=row.intent)  # fmt: skip
         self.running[row.id] = run
         self.slurm.ids[row.id] = slurm_id
+        self.looks.watch(row.id, time.monotonic(), row.budget_time + self.sched.grace)
         return run
 
     def _ensure_watcher(self) -> None:
@@ -244,11 +242,12 @@ class SlurmJobs(Jobs):
                     await self._ask()
             except Exception:  # one bad look must not end the watching
                 log.exception("watching Slurm jobs")
-            await asyncio.sleep(POLL)  # (never wait_for: in 3.11 it can swallow a cancel)
+            wait = min(self.looks.wait(time.monotonic()), ASK_AGAIN)
+            await asyncio.sleep(wait)  # (never wait_for: in 3.11 it can swallow a cancel)
 
     async def _look(self) -> None:
         """The wrapper's files: a start on the node, an end."""
-        for job in list(self.running):
+        for job in self.looks.due(list(self.running), time.monotonic()):
             run = self.running.get(job)
             if run is None:
                 continue
@@ -271,6 +270,7 @@ class SlurmJobs(Jobs):
         self.on_node[job] = attempt
         self.slurm_state[job] = "RUNNING"
         at = float(str(started.get("at") or time.time()))
+        self.looks.changed(job, time.monotonic(), started=max(0.0, time.time() - at))
         self.writes.write(job, f"started on {node}", state=JobState.RUNNING, started_at=at,
                           node=node, device=",".join(run.devices), slurm_state="RUNNING",
                           device_type="gpu" if gpus else "cpu")  # fmt: skip
@@ -292,6 +292,8 @@ class SlurmJobs(Jobs):
                     run.stopping = "lost:Slurm no longer knows it and its wrapper left no status"
                 await self.finish(job)
                 continue
+            if now.state != self.slurm_state.get(job):  # Slurm started (or requeued) it
+                self.looks.changed(job, time.monotonic())
             await self._slurm_says(job, run, now)
 
     async def _slurm_says(self, job: int, run: Running, now: SlurmJob) -> None:
@@ -363,6 +365,7 @@ class SlurmJobs(Jobs):
         self.writes.write(job, reason, intent=run.stopping, reason=reason)
         await self.slurm.cancel(job)
         self._ask_now = True
+        self.looks.changed(job, time.monotonic())
 
     async def stop_all(self, reason: str, wait: bool = False) -> None:
         for row in self.ledger.jobs(states=[JobState.QUEUED]):

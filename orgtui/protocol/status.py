@@ -104,6 +104,9 @@ class ClusterJobStatus:
     """Slurm's state: PENDING, RUNNING, ..."""
     node: str
     """Where it runs ('' while pending)."""
+    waiting: str = ""
+    """Why it is not in Slurm yet, in words: `submitting` (sbatch has not answered), `waiting
+    for a slot (max_jobs 4)`, ... (`daemon/slurm_status.py`); '' once Slurm has it."""
 
 
 @dataclass(frozen=True)

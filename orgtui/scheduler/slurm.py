@@ -7,13 +7,13 @@ node needs nothing of orgtui (the wrapper is a standard-library file, run by the
 one `squeue` and reads the wrapper's files; and `sbatch` gives Slurm's own message when it
 refuses a job, which goes into the job's log word for word.
 
-Each org has a folder `<shared_dir>/<org>-<hash>/` (0700) holding `wrapper.py` and
-`slurm_wrapper.py` (0600, copied at start), and per job what the local runner has (the job's
-folder `jobs/<id>/` with `status`, the log `jobs/<id>.log`) plus `spec.json` (argv, cwd,
-limit: never the environment, which reaches the job through sbatch's export), `job.sh` (the
-org's setup lines, then the wrapper) and `started` (written on the node: when, where, which
-GPUs). Slurm jobs are named `<prefix>.<job id>`, so orgd finds its jobs again in `squeue`
-even when it died between `sbatch` and recording the Slurm job id.
+Each org has a folder `<shared_dir>/<org>-<hash>/` (0700) holding `slurm_wrapper.py` (0600,
+copied at start), and per job what the local runner has (the job's folder `jobs/<id>/` with
+`status`, the log `jobs/<id>.log`) plus `spec.json` (argv, cwd, limit: never the environment,
+which reaches the job through sbatch's export), `job.sh` (the org's setup lines, then the
+wrapper) and `started` (written on the node: when, where, which GPUs). Slurm jobs are named
+`<prefix>.<job id>`, so orgd finds its jobs again in `squeue` even when it died between
+`sbatch` and recording the Slurm job id.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from orgtui.config.model import SlurmSection
 from orgtui.scheduler.local import LocalRunner
 
 HERE = Path(__file__).parent
-WRAPPERS = ("wrapper.py", "slurm_wrapper.py")
+WRAPPERS = ("slurm_wrapper.py",)
 MARGIN = 60.0
 """Seconds Slurm's `--time` is set above the job's limit and its kill: a backstop only (the
 wrapper enforces the budget; Slurm enforces limits about a minute late)."""

@@ -92,7 +92,25 @@ def test_eight_jobs_on_two_gpus_never_overlap_beyond_two(write_org, orgtui, repo
     assert all(("cuda 0" in text) != ("cuda 1" in text) for text in logs), logs
     # Everything orgtui wrote under shared_dir is the user's alone.
     written = [shared_dir, *shared_dir.rglob("*")]
-    assert {p.name for p in written} >= {"wrapper.py", "slurm_wrapper.py", f"{jobs[0]}.log"}
+    assert {p.name for p in written} >= {"slurm_wrapper.py", f"{jobs[0]}.log"}
     assert all(p.stat().st_mode & 0o077 == 0 for p in written), [
         (p, oct(p.stat().st_mode)) for p in written if p.stat().st_mode & 0o077
     ]
+
+
+def test_a_job_orgtui_holds_back_says_why_in_status(write_org, orgtui, repo, shared_dir):
+    """With max_jobs jobs in Slurm, the next waits in orgtui's queue, and `status` says so
+    (`scheduler.cluster`'s `waiting`, and a line of its own) until it goes to Slurm."""
+    up(write_org, orgtui, repo, org(shared_dir, max_jobs=1))
+    first = submit(orgtui, "--agent", "a", "--", "python3", "train.py", "60")
+    second = submit(orgtui, "--agent", "b", "--", "python3", "train.py")
+    wait_for(lambda: show(orgtui, first)["state"] == "running", timeout=30)
+    cluster = {c["job"]: c for c in orgtui.status()["scheduler"]["cluster"]}
+    assert cluster[first]["waiting"] == "" and cluster[first]["slurm_job"].isdigit()
+    assert cluster[second] == {"job": second, "slurm_job": "", "partition": "debug", "state": "",
+                               "node": "", "waiting": "waiting for a slot (max_jobs 1)"}  # fmt: skip
+    text = orgtui("status").stdout
+    assert f"job {second}: waiting for a slot (max_jobs 1) (partition debug)" in text, text
+    orgtui("job", "cancel", str(first))
+    assert ended(orgtui, second)["state"] == "ok"
+    assert orgtui.status()["scheduler"]["cluster"] == []

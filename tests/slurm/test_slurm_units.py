@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from orgtui.config import ConfigError, load_org
+from orgtui.daemon.slurm_looks import FAST, SLOW, Looks, gap
 from orgtui.scheduler.devices import Device
 from orgtui.scheduler.policy import Queued
 from orgtui.scheduler.slurm import sbatch_env, time_limit
@@ -91,3 +92,28 @@ def test_a_partition_without_gpus_is_asked_for_none():
     cpu_nodes = [Device(id="c1", kind="cpu", index=0, name="c1 (idle)")]
     assert gres_gpus(2, gpu_nodes) == 2 and gres_gpus(1, gpu_nodes) == 1
     assert gres_gpus(1, cpu_nodes) == 0 and gres_gpus(1, []) == 0
+
+
+def test_looks_at_a_jobs_files_often_while_young_or_ending_rarely_otherwise():
+    """A job's files are looked at every 0.5 % of the time since it last changed, between
+    5 ms and 1 s, and every 5 ms around its budget's end (SIGTERM to SIGKILL, 1 s either
+    side)."""
+    assert gap(0.2, None, 5) == FAST == 0.005
+    assert gap(3.0, None, 5) == pytest.approx(0.015)  # a 3-second job: its end within 15 ms
+    assert gap(600, None, 5) == SLOW == 1.0  # a 10-minute job (or one pending): once a second
+    assert gap(600, 30.0, 5) == 1.0  # its SIGTERM in 30 s
+    assert gap(600, 1.5, 5) == pytest.approx(0.5)  # no look overshoots the window before it
+    assert gap(600, 0.5, 5) == gap(600, -3.0, 5) == gap(600, -5.9, 5) == FAST
+    assert gap(600, -6.5, 5) == 1.0  # past its SIGKILL: only Slurm's word is left to wait for
+    looks = Looks(kill_after=5)
+    looks.watch(1, 100.0, limit=60.0)
+    looks.watch(2, 100.0, limit=60.0)
+    assert looks.due([1, 2], 100.0) == [1, 2]
+    assert looks.due([1, 2], 100.001) == []  # 5 ms apart while young
+    assert looks.due([1, 2], 100.006) == [1, 2]
+    looks.changed(1, 700.0, started=0.0)  # started on its node: SIGTERM at 760
+    assert looks.due([1, 2], 700.0) == [1, 2] and looks.wait(700.0) == pytest.approx(0.005)
+    assert looks.due([1, 2], 758.5) == [1, 2]  # 1 nears its SIGTERM: looked at again by 759
+    assert looks.due([1], 759.0) == [1]  # 2 no longer watched: forgotten
+    assert looks.due([1], 759.004) == [] and looks.due([1], 759.006) == [1]
+    assert 2 not in looks.next

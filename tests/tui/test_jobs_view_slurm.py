@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from orgtui.protocol.jobs import Job
+from orgtui.protocol.status import ClusterJobStatus
 from orgtui.tui.sidepanel.jobs import render_jobs
 from tests.tui.test_jobs_view import device, job
 
@@ -70,3 +71,31 @@ def test_slurm_line_cut_to_the_width_and_local_jobs_unchanged() -> None:
     assert under(lines, "Running (1)") == "      7 alice      gpu0   ██████░░░░░░ 150/300s"
     assert under(lines, "Queue (1)") == "      8 alice      softcap 20"
     assert under(lines, "      8 alice") == ""
+
+
+def cluster(job: int, waiting: str) -> ClusterJobStatus:
+    """A job of orgd's `scheduler.cluster` not in Slurm yet."""
+    return ClusterJobStatus(job=job, slurm_job="", partition="gpu", state="", node="",
+                            waiting=waiting)  # fmt: skip
+
+
+def test_a_job_not_in_slurm_yet_says_why() -> None:
+    """A queued job orgtui holds back (max_jobs) or is submitting has no Slurm id yet: the line
+    under it says which, from orgd's `scheduler.cluster`."""
+    jobs = [job(9, "queued", device=""), job(10, "queued", device=""), job(11, "queued", device=""),
+            job(12, "queued", device="", slurm=slurm("4243", "PENDING"))]  # fmt: skip
+    waits = [cluster(9, "submitting"), cluster(10, "waiting for a slot (max_jobs 4)"),
+             cluster(11, "waiting for its agent's job (dedicated)"),
+             ClusterJobStatus(12, "4243", "gpu", "PENDING", "")]  # fmt: skip
+    devices = [device("node1:gpu0", "gpu", name="NVIDIA H100")]
+    lines = render_jobs(devices, {}, jobs, "val_bpb", NOW, cluster=waits).plain.splitlines()
+    assert under(lines, "      9 alice").strip() == "slurm — submitting"
+    assert under(lines, "     10 alice").strip() == "slurm — waiting for a slot (max_jobs 4)"
+    assert (
+        under(lines, "     11 alice").strip() == "slurm — waiting for its agent's job (dedicated)"
+    )
+    assert under(lines, "     12 alice").strip() == "slurm 4243 PENDING (gpu)"
+    assert all(len(line) <= 56 for line in lines)
+    # Without orgd's word (a local org, or an older orgd) nothing is said.
+    lines = render_jobs(devices, {}, jobs[:2], "val_bpb", NOW).plain.splitlines()
+    assert "slurm" not in "\n".join(lines)

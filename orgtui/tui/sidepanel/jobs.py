@@ -2,7 +2,8 @@
 memory as sparklines (the last minute of orgd's samples; a CPU slot's are its job's
 processes' share of its cores and their resident memory) and the job holding it; the queue;
 running jobs with an elapsed/budget bar; under a Slurm job's queued or running row, Slurm's
-job id and state, its node and partition; the latest groups of seeds with their verdicts
+job id and state, its node and partition, or, for a job not in Slurm yet, why (`slurm —
+waiting for a slot (max_jobs 4)`, `slurm — submitting`); the latest groups of seeds with their verdicts
 (agent, seeds, the verdict coloured as in the panes' titles, Δ and Δ/σ, the description, and
 why when it is invalid, more compute or pending); the latest finished jobs with their group,
 outcome and metric.
@@ -24,7 +25,7 @@ from textual.widgets import Static
 from orgtui.enums import JobState, Outcome
 from orgtui.protocol.groups import Group
 from orgtui.protocol.jobs import Job
-from orgtui.protocol.status import DeviceStatus, SchedulerStatus
+from orgtui.protocol.status import ClusterJobStatus, DeviceStatus, SchedulerStatus
 from orgtui.tui.verdicts import label
 
 BLOCKS = " ▁▂▃▄▅▆▇█"
@@ -78,12 +79,13 @@ def _wrap(line: str, room: int, most: int) -> list[str]:
     return lines
 
 
-def _slurm(job: Job, room: int) -> str:
+def _slurm(job: Job, room: int, waiting: Mapping[int, str]) -> str:
     """A Slurm job's line under its row: Slurm's id and state, its node (none while it
-    waits) and partition; "" for a local job."""
+    waits) and partition, or why it is not in Slurm yet (`waiting`, by job: orgd's
+    `scheduler.cluster`); "" for a local job."""
     s = job.slurm
     if s is None:
-        return ""
+        return _cut(f"slurm — {waiting[job.id]}", room) if waiting.get(job.id) else ""
     where = f" on {s.node}" if s.node else ""
     partition = f" ({s.partition})" if s.partition else ""
     return _cut(f"slurm {s.job or '(submitting)'} {s.state or '-'}{where}{partition}", room)
@@ -174,12 +176,14 @@ def render_jobs(
     finished: int = 8,
     groups: Sequence[Group] = (),
     verdicts: int = 8,
+    cluster: Sequence[ClusterJobStatus] = (),
 ) -> Text:
     """The `devices`, with each one's utilization and memory `history` (percentages, by
     device id), and `jobs` (in id order): the queue, the running, the latest `verdicts` of
     `groups`, the latest `finished` jobs with their `metric`, as of `now`; `sharing`: how
-    agents share the devices, or ""."""
+    agents share the devices, or ""; `cluster`: on Slurm, orgd's `scheduler.cluster`."""
     text = Text()
+    waiting = {c.job: c.waiting for c in cluster if c.waiting}
     text.append("Devices\n", style="bold")
     if sharing:
         text.append(f"  {sharing}\n", style="yellow")
@@ -204,7 +208,7 @@ def render_jobs(
     text.append(f"\nQueue ({len(queued)})\n", style="bold")
     for j in queued[:10]:
         text.append(f"  {j.id:>5} {j.agent:10} {j.name[: width - 20]}\n")
-        if slurm := _slurm(j, width - 8):
+        if slurm := _slurm(j, width - 8, waiting):
             text.append(f"        {slurm}\n", style="dim")
     text.append(f"\nRunning ({len(running)})\n", style="bold")
     for j in running:
@@ -213,7 +217,7 @@ def render_jobs(
         text.append(f"  {j.id:>5} {j.agent:10} {_held(j):6} ")
         text.append(bar(elapsed / budget, 12), style="cyan" if elapsed <= budget else "red")
         text.append(f" {elapsed:.0f}/{budget:.0f}s\n")
-        if slurm := _slurm(j, width - 8):
+        if slurm := _slurm(j, width - 8, waiting):
             text.append(f"        {slurm}\n", style="dim")
     latest = sorted(groups, key=lambda g: g.id)[-verdicts:] if verdicts else []
     text.append("\nVerdicts\n", style="bold")
@@ -261,5 +265,5 @@ class JobsView(Static, can_focus=True):
         self.update(
             render_jobs(scheduler.devices, self.history, jobs, metric, time.time(),
                         width=max(30, self.size.width - 2), sharing=scheduler.sharing,
-                        groups=self.groups)
+                        groups=self.groups, cluster=scheduler.cluster)
         )  # fmt: skip
