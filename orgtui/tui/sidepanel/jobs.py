@@ -3,10 +3,10 @@ memory as sparklines (the last minute of orgd's samples; a CPU slot's are its jo
 processes' share of its cores and their resident memory) and the job holding it; the queue;
 running jobs with an elapsed/budget bar; under a Slurm job's queued or running row, Slurm's
 job id and state, its node and partition, or, for a job not in Slurm yet, why (`slurm —
-waiting for a slot (max_jobs 4)`, `slurm — submitting`); the latest groups of seeds with their verdicts
-(agent, seeds, the verdict coloured as in the panes' titles, Δ and Δ/σ, the description, and
-why when it is invalid, more compute or pending); the latest finished jobs with their group,
-outcome and metric.
+waiting for a slot (max_jobs 4)`, `slurm — submitting`); the latest groups of seeds with
+their verdicts (agent, seeds, the verdict coloured as in the panes' titles, Δ and Δ/σ, the
+description, and why when it is invalid, more compute or pending); the latest finished jobs
+with their group, outcome and metric.
 
 The app hands it what orgd said (`update_jobs(scheduler, jobs, metric, groups)`, from its
 status poll); `render_jobs` is the pure part, tested on its own.
