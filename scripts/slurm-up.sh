@@ -6,20 +6,15 @@
 # GPUs, not cores, limit how many jobs run at once; `SlurmdParameters=config_overrides` lets
 # slurmd declare more CPUs than the machine has. Partition `debug` is this machine; partition
 # `far` is a node that is never up (another machine), so an org can be refused a shared_dir
-# that machine cannot see. No accounting (no slurmdbd): `sacct` has nothing, and finished jobs
-# stay visible to `squeue -t all` for MinJobAge seconds.
+# that machine cannot see. Partition `urgent` is this machine again, at a higher priority tier:
+# a job there preempts `debug`'s jobs (PreemptMode=REQUEUE: requeued, or PREEMPTED when they
+# cannot be requeued). No accounting (no slurmdbd): `sacct` has nothing, and finished jobs
+# stay visible to `squeue -t all` for MinJobAge seconds. A Slurm already up with another
+# slurm.conf takes this one (`scontrol reconfigure`).
 set -euo pipefail
-if timeout 2 sinfo -h -p debug -o %T 2>/dev/null | grep -qE '^(idle|mixed|allocated)'; then
-  echo "slurm is up"
-  exit 0
-fi
-if ! command -v slurmctld >/dev/null || ! command -v munged >/dev/null; then
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq slurm-wlm munge >/dev/null
-fi
+up() { timeout 2 sinfo -h -p debug -o %T 2>/dev/null | grep -qE '^(idle|mixed|allocated)'; }
 host=$(hostname -s)
-mkdir -p /etc/slurm /run/munge /var/spool/slurmctld /var/spool/slurmd /var/log/slurm
-cat >/etc/slurm/slurm.conf <<EOF
+conf=$(cat <<EOF
 ClusterName=orgtui-ci
 GresTypes=gpu
 SlurmctldHost=$host
@@ -39,6 +34,8 @@ SelectTypeParameters=CR_Core
 SlurmdParameters=config_overrides
 ReturnToService=2
 SchedulerType=sched/backfill
+PreemptType=preempt/partition_prio
+PreemptMode=REQUEUE
 AccountingStorageType=accounting_storage/none
 JobAcctGatherType=jobacct_gather/none
 MpiDefault=none
@@ -48,7 +45,23 @@ NodeName=$host CPUs=8 RealMemory=2000 Gres=gpu:2 State=UNKNOWN
 NodeName=far1 NodeAddr=127.0.0.9 CPUs=8 RealMemory=2000 Gres=gpu:2 State=FUTURE
 PartitionName=debug Nodes=$host Default=YES MaxTime=INFINITE State=UP
 PartitionName=far Nodes=far1 MaxTime=INFINITE State=UP
+PartitionName=urgent Nodes=$host MaxTime=INFINITE State=UP PriorityTier=2
 EOF
+)
+if up; then
+  if [ "$conf" != "$(cat /etc/slurm/slurm.conf 2>/dev/null)" ]; then
+    printf '%s\n' "$conf" >/etc/slurm/slurm.conf
+    scontrol reconfigure
+  fi
+  echo "slurm is up"
+  exit 0
+fi
+if ! command -v slurmctld >/dev/null || ! command -v munged >/dev/null; then
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq slurm-wlm munge >/dev/null
+fi
+mkdir -p /etc/slurm /run/munge /var/spool/slurmctld /var/spool/slurmd /var/log/slurm
+printf '%s\n' "$conf" >/etc/slurm/slurm.conf
 cat >/etc/slurm/gres.conf <<EOF
 AutoDetect=off
 NodeName=$host Name=gpu File=/tmp/fakegpu[0-1]
@@ -77,7 +90,7 @@ pgrep -x munged >/dev/null || daemon runuser -u munge -- /usr/sbin/munged
 pgrep -x slurmctld >/dev/null || daemon /usr/sbin/slurmctld
 pgrep -x slurmd >/dev/null || daemon /usr/sbin/slurmd
 for _ in $(seq 100); do
-  if timeout 2 sinfo -h -p debug -o %T 2>/dev/null | grep -qE '^(idle|mixed|allocated)'; then
+  if up; then
     echo "slurm is up"
     exit 0
   fi

@@ -1,12 +1,12 @@
 """Slurm's own ends of a job, on the real Slurm (`conftest.slurm`: one node, vm), as a user
 sees them in `job show`: Slurm's time limit (TIMEOUT) ends it `timeout`; its node failing
-(NODE_FAIL) ends it `lost`, or queues it again with `requeue = true`; a job Slurm requeues
-when the org said `requeue = false` ends `lost`, saying so, and is not run again. Each with
-the reason.
+(NODE_FAIL) or a preemption (PREEMPTED) ends it `lost`, or queues it again with `requeue =
+true`; a job Slurm requeues when the org said `requeue = false` ends `lost`, saying so, and
+is not run again. Each with the reason.
 
 The node is set DOWN here: whatever happens, it is resumed and idle again before the test
-ends (`node_down`). OUT_OF_MEMORY and PREEMPTED need Slurm's memory enforcement (cgroups)
-and a preemption setup this Slurm lacks: their mapping is tested on its own."""
+ends (`node_down`). A job in partition `urgent` preempts the org's. OUT_OF_MEMORY needs
+Slurm's memory enforcement (cgroups), which this Slurm lacks: its mapping is tested alone."""
 
 from __future__ import annotations
 
@@ -81,6 +81,34 @@ def test_a_node_failure_loses_the_job_or_requeues_it(write_org, orgtui, repo, sh
     assert "requeued by Slurm" in orgtui("job", "logs", str(job)).stdout
 
 
+def preempt() -> None:
+    """A job in partition `urgent` (a higher priority tier, `scripts/slurm-up.sh`) that wants
+    both GPUs: Slurm preempts what holds them."""
+    subprocess.run(["sbatch", "-p", "urgent", "--gres=gpu:2", "-o", "/dev/null", "--wrap", "true"],
+                   check=True, capture_output=True)  # fmt: skip
+
+
+def test_a_preempted_job_is_lost_or_requeued(write_org, orgtui, repo, shared_dir):
+    up(write_org, orgtui, repo, org(shared_dir, "a", requeue=False))
+    job, _ = running(orgtui, "--gpus", "2")
+    preempt()
+    done = ended(orgtui, job)
+    assert (done["state"], done["reason"]) == ("lost", "preempted by Slurm (PREEMPTED)")
+    assert done["slurm"]["state"] == "PREEMPTED"
+    # With requeue = true it goes back to Slurm's queue and runs again from its start.
+    orgtui("down", "--org", "slurmy")
+    orgtui("up", str(write_org(org(shared_dir, "a", requeue=True))))
+    job, slurm_id = running(orgtui, "--gpus", "2", "--time", "20s")
+    first = show(orgtui, job)["started_at"]
+    preempt()
+    wait_for(lambda: show(orgtui, job)["state"] == "queued", timeout=30)
+    scontrol("update", f"JobId={slurm_id}", "StartTime=now")  # Slurm holds a requeue 2 min
+    wait_for(lambda: show(orgtui, job)["state"] == "running", timeout=30)
+    assert show(orgtui, job)["started_at"] > first
+    orgtui("job", "cancel", str(job))
+    assert "requeued by Slurm" in orgtui("job", "logs", str(job)).stdout
+
+
 def test_with_requeue_false_a_requeued_job_is_not_run_again(write_org, orgtui, repo, shared_dir):
     up(write_org, orgtui, repo, org(shared_dir, "a", requeue=False))
     job, slurm_id = running(orgtui, "--time", "3s")
@@ -110,8 +138,8 @@ def test_with_requeue_false_a_requeued_job_is_not_run_again(write_org, orgtui, r
 def test_slurms_end_states_map_to_outcomes():
     """What Slurm's end state says over the wrapper's status: when the wrapper died with the
     job (no status) or was stopped from outside (`terminated`), Slurm's state decides; when
-    the wrapper ended the job itself, its outcome stands. OUT_OF_MEMORY and PREEMPTED are
-    tested here only: this Slurm enforces no memory limit and has no preemption set up."""
+    the wrapper ended the job itself, its outcome stands. OUT_OF_MEMORY is tested here only:
+    this Slurm enforces no memory limit."""
     oom = slurm_end("OUT_OF_MEMORY", None)
     assert oom == ("failed", "out of memory (Slurm's OUT_OF_MEMORY)")
     assert slurm_end("PREEMPTED", {"terminated": 15, "exit_code": None}) == (
