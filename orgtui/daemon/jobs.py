@@ -221,7 +221,7 @@ class Jobs:
                 job,
                 argv=row.command,
                 cwd=src or Path(row.workdir),
-                env=self._env(row, held),
+                env=self._env(row, [self.device(d) for d in held]),
                 limit=row.budget_time + self.sched.grace,
                 cores=self.device(held[0]).cores if kind == "cpu" else (),
                 kill_after=KILL_AFTER,
@@ -250,12 +250,13 @@ class Jobs:
             done.cancel()
             await self._poll_end(job)
 
-    def _env(self, row: JobRow, held: tuple[str, ...]) -> dict[str, str]:
+    def _env(self, row: JobRow, devices: list[devs.Device]) -> dict[str, str]:
+        """The job's environment on `devices` (`job_env`, with its agent's pane's)."""
         agent = self.orgd.agents.get(row.agent)
         pane = None
         if agent is not None:
             pane = agent_env(self.orgd.cfg, self.orgd.rt, agent.spec, agent.worktree)
-        env = job_env(row, [self.device(d) for d in held], pane)
+        env = job_env(row, devices, pane)
         job_path(self.orgd.cfg, env)  # the research code's own python first, for every job
         return env
 

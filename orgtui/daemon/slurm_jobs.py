@@ -30,13 +30,12 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from orgtui.agents.launch import agent_env
 from orgtui.config.model import SchedulerSection
 from orgtui.daemon import slurm_status
-from orgtui.daemon.job_run import Running, job_env, note_in_log
-from orgtui.daemon.jobs import KILL_AFTER, Jobs, JobsHost
+from orgtui.daemon.job_run import Running, note_in_log
+from orgtui.daemon.jobs import KILL_AFTER, JobsHost
 from orgtui.daemon.slurm_looks import Looks
-from orgtui.daemon.train import job_path
+from orgtui.daemon.slurm_telemetry import SlurmTelemetry
 from orgtui.enums import JobState, Outcome
 from orgtui.ledger.rows import JobRow
 from orgtui.ledger.store import WriteError
@@ -60,7 +59,7 @@ STATUS_GRACE = 3.0
 filesystem's attribute cache) before orgd decides it left none."""
 
 
-class SlurmJobs(Jobs):
+class SlurmJobs(SlurmTelemetry):
     """The org's jobs, run by Slurm."""
 
     def __init__(self, orgd: JobsHost) -> None:
@@ -210,13 +209,7 @@ class SlurmJobs(Jobs):
 
     def _slurm_env(self, row: JobRow) -> dict[str, str]:
         """The job's environment as locally, less the GPUs: Slurm sets those on the node."""
-        agent = self.orgd.agents.get(row.agent)
-        pane = None
-        if agent is not None:
-            pane = agent_env(self.orgd.cfg, self.orgd.rt, agent.spec, agent.worktree)
-        env = job_env(row, [Device(id="slurm", kind="gpu", index=0, name="slurm")], pane)
-        job_path(self.orgd.cfg, env)
-        return env
+        return self._env(row, [Device(id="slurm", kind="gpu", index=0, name="slurm")])
 
     def configure(
         self, sched: SchedulerSection, devices: tuple[list[Device], str] | None = None

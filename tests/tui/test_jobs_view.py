@@ -13,7 +13,8 @@ from orgtui.protocol.groups import Group
 from orgtui.protocol.jobs import Job
 from orgtui.protocol.status import DeviceStatus
 from orgtui.tui.app import OrgApp
-from orgtui.tui.sidepanel.jobs import bar, render_jobs, render_verdicts, sparkline
+from orgtui.tui.sidepanel.devices import sparkline
+from orgtui.tui.sidepanel.jobs import bar, render_jobs, render_verdicts
 from tests.helpers import wait_for_async
 from tests.tui.test_app import start
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import textwrap
 import time
 from collections import deque
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 from rich.text import Text
 from textual.widgets import Static
@@ -26,45 +26,18 @@ from orgtui.enums import JobState, Outcome
 from orgtui.protocol.groups import Group
 from orgtui.protocol.jobs import Job
 from orgtui.protocol.status import ClusterJobStatus, DeviceStatus, SchedulerStatus
+from orgtui.tui.sidepanel.devices import render_devices
 from orgtui.tui.verdicts import label
 
-BLOCKS = " ▁▂▃▄▅▆▇█"
 HISTORY = 60
 OUTCOME_STYLES: dict[str, str] = {Outcome.OK: "green", Outcome.FAILED: "red",
                                   Outcome.TIMEOUT: "yellow", Outcome.CANCELLED: "grey50",
                                   Outcome.LOST: "magenta"}  # fmt: skip
 
 
-def sparkline(values: Iterable[float | None], width: int) -> str:
-    """Percentages (0-100) as block characters, the latest on the right; n/a as a space."""
-    values = list(values)[-width:]
-    out = []
-    for v in values:
-        if v is None:
-            out.append(" ")
-        else:
-            out.append(BLOCKS[min(8, max(1 if v > 0 else 0, round(v / 100 * 8)))])
-    return "".join(out).rjust(width)
-
-
 def bar(fraction: float, width: int) -> str:
     full = min(width, max(0, round(fraction * width)))
     return "█" * full + "░" * (width - full)
-
-
-def _na(value: float | None, fmt: str) -> str:
-    return "n/a" if value is None else format(value, fmt)
-
-
-def _memory(d: DeviceStatus) -> str:
-    """A GPU's used/total memory in GiB; a CPU slot's (its job's processes' resident memory)
-    in MiB below 1 GiB, so a small job does not read 0."""
-    used, total = d.memory_used_mb, d.memory_total_mb
-    if used is None or not total:
-        return "n/a"
-    if d.kind == "cpu" and used < 1024:
-        return f"{used:.0f}M/{total / 1024:.0f}G"
-    return f"{used / 1024:.0f}/{total / 1024:.0f}G"
 
 
 def _cut(line: str, room: int) -> str:
@@ -182,26 +155,8 @@ def render_jobs(
     device id), and `jobs` (in id order): the queue, the running, the latest `verdicts` of
     `groups`, the latest `finished` jobs with their `metric`, as of `now`; `sharing`: how
     agents share the devices, or ""; `cluster`: on Slurm, orgd's `scheduler.cluster`."""
-    text = Text()
+    text = render_devices(devices, history, width, sharing)
     waiting = {c.job: c.waiting for c in cluster if c.waiting}
-    text.append("Devices\n", style="bold")
-    if sharing:
-        text.append(f"  {sharing}\n", style="yellow")
-    spark = max(8, width - 34)
-    for d in devices:
-        held = f"job {d.job}" if d.job else "free"
-        name = d.id + (" LOST" if d.lost else "")
-        text.append(f"  {name:6}", style="red" if d.lost else "bold")
-        text.append(f" {d.name[:20]:20} {held}\n", style="dim")
-        util, mem = history.get(d.id, ((), ()))
-        text.append(f"    util {sparkline(util, spark)} {_na(d.utilization, '.0f')}%\n")
-        text.append(f"    mem  {sparkline(mem, spark)} {_memory(d)}\n")
-        if d.kind == "gpu":
-            text.append(f"    {_na(d.temperature, '.0f')}°C  {_na(d.power_w, '.0f')} W\n",
-                        style="dim")  # fmt: skip
-        else:
-            cores = f"{len(d.cores)} core{'s' if len(d.cores) != 1 else ''}"
-            text.append(f"    CPU slot, {cores}: its job's processes\n", style="dim")
     queued = [j for j in jobs if j.state == JobState.QUEUED]
     running = [j for j in jobs if j.state == JobState.RUNNING]
     ended = [j for j in jobs if j.state.ended][-finished:]
