@@ -52,12 +52,14 @@ class Locations:
         """The header of the table at `path` or, failing that, of the nearest table above it.
 
         A table written inline (`{ ... }` in an array) or by dotted keys has no header; its
-        first character or first key stands in for one.
+        first character or first key stands in for one. An array of tables (`[[x]]`) is at its
+        first header.
         """
         for end in range(len(path), 0, -1):
             prefix = path[:end]
             inline = self.values.get(prefix) if isinstance(prefix[-1], int) else None
             found = self.tables.get(prefix) or inline or self.keys.get(prefix)
+            found = found or self.tables.get((*prefix, 0))  # an array of tables: its first
             if found is not None:
                 return found
         return START

@@ -53,6 +53,13 @@ CASES = [
     ),
     # [[agent]]: keys and types
     pytest.param(
+        [*BASE, "[[agents]]", 'name = "b"'],
+        7,
+        1,
+        "unknown top-level key 'agents'; did you mean 'agent'?",
+        id="agents-misspelt-at-its-header",
+    ),
+    pytest.param(
         [*ORG, "[[agent]]", 'name = "a"', 'comand = "bash"'],
         6,
         1,

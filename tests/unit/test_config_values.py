@@ -114,6 +114,8 @@ def test_locate_falls_back_to_the_table_then_the_start() -> None:
     assert found.table(("agent", 0, "command")) == Position(3, 1)
     assert found.value(("agent", 0, "env", "A")) == Position(3, 1)
     assert found.value(("process", 0, "name")) == Position(1, 1)
+    # An array of tables as a whole (a misspelt `[[agents]]`) is at its first header.
+    assert found.key(("agent",)) == Position(3, 1)
 
 
 def test_locate_skips_strings_with_escapes_and_quotes() -> None:
