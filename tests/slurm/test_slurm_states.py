@@ -40,7 +40,8 @@ def node_down(reason: str) -> Iterator[None]:
     finally:  # (this Slurm's ReturnToService=2 may have taken it back already: then a no-op)
         subprocess.run(["scontrol", "update", f"NodeName={NODE}", "State=RESUME"],
                        capture_output=True, check=False)  # fmt: skip
-        wait_for(lambda: node_state() == "IDLE", timeout=30, what=f"{NODE} idle again")
+        wait_for(lambda: node_state().split("+")[0] == "IDLE", timeout=30,
+                 what=f"{NODE} idle again")  # fmt: skip
 
 
 def running(orgtui, *args: str) -> tuple[int, str]:
