@@ -44,6 +44,16 @@ def node_down(reason: str) -> Iterator[None]:
                  what=f"{NODE} idle again")  # fmt: skip
 
 
+def runs_again(orgtui, job: int, slurm_id: str, first: float) -> None:
+    """A job Slurm requeued (it is `queued` again) runs again from its start, and its log says
+    why; then it is cancelled."""
+    scontrol("update", f"JobId={slurm_id}", "StartTime=now")  # Slurm holds a requeue 2 min
+    wait_for(lambda: show(orgtui, job)["state"] == "running", timeout=30)
+    assert show(orgtui, job)["started_at"] > first
+    orgtui("job", "cancel", str(job))
+    assert "requeued by Slurm" in orgtui("job", "logs", str(job)).stdout
+
+
 def running(orgtui, *args: str) -> tuple[int, str]:
     """A job submitted and running on the node; it and its Slurm job id."""
     job = submit(orgtui, "--agent", "a", *args, "--", "python3", "train.py", "120")
@@ -75,11 +85,7 @@ def test_a_node_failure_loses_the_job_or_requeues_it(write_org, orgtui, repo, sh
     first = show(orgtui, job)["started_at"]
     with node_down("orgtui test: node failure"):
         wait_for(lambda: show(orgtui, job)["state"] == "queued", timeout=30)
-    scontrol("update", f"JobId={slurm_id}", "StartTime=now")  # Slurm holds a requeue 2 min
-    wait_for(lambda: show(orgtui, job)["state"] == "running", timeout=30)
-    assert show(orgtui, job)["started_at"] > first
-    orgtui("job", "cancel", str(job))
-    assert "requeued by Slurm" in orgtui("job", "logs", str(job)).stdout
+    runs_again(orgtui, job, slurm_id, first)
 
 
 def preempt() -> None:
@@ -103,11 +109,7 @@ def test_a_preempted_job_is_lost_or_requeued(write_org, orgtui, repo, shared_dir
     first = show(orgtui, job)["started_at"]
     preempt()
     wait_for(lambda: show(orgtui, job)["state"] == "queued", timeout=30)
-    scontrol("update", f"JobId={slurm_id}", "StartTime=now")  # Slurm holds a requeue 2 min
-    wait_for(lambda: show(orgtui, job)["state"] == "running", timeout=30)
-    assert show(orgtui, job)["started_at"] > first
-    orgtui("job", "cancel", str(job))
-    assert "requeued by Slurm" in orgtui("job", "logs", str(job)).stdout
+    runs_again(orgtui, job, slurm_id, first)
 
 
 def test_with_requeue_false_a_requeued_job_is_not_run_again(write_org, orgtui, repo, shared_dir):
